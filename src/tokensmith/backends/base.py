@@ -1,0 +1,115 @@
+"""The protocol every backend implements, and the byte alphabets that backends hide.
+
+A backend wraps one library's tokenizer object. It answers in ids and exact bytes; the `Tokenizer` class adds the
+shared behaviour (offsets, specs, saving) on top. Backends do not know about zoo names or file conversion.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+BackendKind = Literal["hf", "sentencepiece", "tiktoken"]
+
+
+class Backend(Protocol):
+    """What `Tokenizer` needs from a library tokenizer."""
+
+    kind: BackendKind
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, including special/added tokens (max id + 1)."""
+        ...
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        """Special (control) tokens by content."""
+        ...
+
+    @property
+    def dummy_prefix(self) -> bool:
+        """True when the backend prepends one space ('▁') to the text before splitting (SentencePiece style)."""
+        ...
+
+    @property
+    def lossless(self) -> bool:
+        """True when the concatenated token bytes of `encode(text)` always equal the text's UTF-8 bytes
+        (after removing the dummy prefix space, if any)."""
+        ...
+
+    @property
+    def unk_id(self) -> int | None:
+        """Id of the unknown token, or None when the tokenizer cannot produce one."""
+        ...
+
+    def byte_fallback_ids(self) -> frozenset[int]:
+        """Ids of byte-fallback pieces ('<0xNN>'); empty for byte-level tokenizers."""
+        ...
+
+    def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]: ...
+
+    def encode_batch(
+        self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
+    ) -> list[list[int]]: ...
+
+    def decode(self, ids: Sequence[int]) -> str: ...
+
+    def token_table(self) -> list[bytes]:
+        """Exact bytes of every id (index = id). Special tokens map to their UTF-8 content; holes map to b""."""
+        ...
+
+    def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]] | None:
+        """Byte offsets per token from the library, or None when the library cannot give them."""
+        ...
+
+
+@functools.cache
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte → printable character map (the 'Ġ' alphabet of byte-level BPE).
+
+    Bytes that are printable Latin-1 map to themselves; the other 68 map to chr(256 + k) in byte order.
+    """
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + list(range(0xAE, 0xFF + 1))
+    table: dict[int, str] = {b: chr(b) for b in keep}
+    extra = 0
+    for b in range(256):
+        if b not in table:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
+
+
+@functools.cache
+def unicode_to_bytes() -> dict[str, int]:
+    """Inverse of `bytes_to_unicode`."""
+    return {c: b for b, c in bytes_to_unicode().items()}
+
+
+def byte_level_decode(token: str) -> bytes | None:
+    """Bytes of a byte-level BPE token string ('Ġworld' → b' world'), or None if it is not in that alphabet."""
+    inv = unicode_to_bytes()
+    try:
+        return bytes(inv[c] for c in token)
+    except KeyError:
+        return None
+
+
+def byte_level_encode(data: bytes) -> str:
+    """The byte-level BPE spelling of raw bytes (b' world' → 'Ġworld')."""
+    fwd = bytes_to_unicode()
+    return "".join(fwd[b] for b in data)
+
+
+SPM_SPACE = "\u2581"  # '▁', SentencePiece's visible space
+
+
+def byte_fallback_value(piece: str) -> int | None:
+    """The byte of a SentencePiece byte-fallback piece '<0xNN>', or None for any other piece."""
+    if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+        try:
+            return int(piece[3:5], 16)
+        except ValueError:
+            return None
+    return None

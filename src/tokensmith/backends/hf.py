@@ -1,0 +1,186 @@
+"""Backend over Hugging Face `tokenizers` (tokenizer.json): byte-level BPE, Metaspace/SentencePiece-style BPE and
+Unigram, and WordPiece.
+
+How token strings become exact bytes depends on the pipeline, which we read from the tokenizer's JSON:
+- ByteLevel pre-tokenizer or decoder: the GPT-2 alphabet ('Ġ' = space) maps back to raw bytes.
+- Metaspace or a '▁' normalizer (Llama-2 style): '▁' is a space, '<0xNN>' byte-fallback pieces are single bytes.
+- WordPiece: the continuation prefix ('##') is removed. WordPiece is defined on *normalized* text (lowercased,
+  accents stripped for BERT uncased) and drops whitespace, so its token bytes do not concatenate to the input.
+Added tokens (special or not) stand for their literal UTF-8 content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from tokenizers import Tokenizer as HFTokenizer
+
+from tokensmith.backends.base import SPM_SPACE, BackendKind, byte_fallback_value, byte_level_decode
+from tokensmith.errors import TokenizerFileError
+
+Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
+
+# Normalizers that never change the text except for the '▁' spelling of spaces.
+_SPACE_ONLY_NORMALIZERS = {"Prepend", "Replace"}
+
+
+def _components(node: Any, key: str) -> list[dict[str, Any]]:
+    """Flatten a (possibly nested) Sequence of normalizers / pre-tokenizers / decoders."""
+    if not node:
+        return []
+    if node.get("type") == "Sequence":
+        out: list[dict[str, Any]] = []
+        for child in node.get(key, []):
+            out.extend(_components(child, key))
+        return out
+    return [node]
+
+
+class HFBackend:
+    """A `tokenizers.Tokenizer` seen as ids ↔ exact bytes."""
+
+    kind: BackendKind = "hf"
+
+    def __init__(self, tok: HFTokenizer) -> None:
+        self.tok = tok
+        self.config: dict[str, Any] = json.loads(tok.to_str())
+        self._normalizers = _components(self.config.get("normalizer"), "normalizers")
+        self._pretoks = _components(self.config.get("pre_tokenizer"), "pretokenizers")
+        self._decoders = _components(self.config.get("decoder"), "decoders")
+        self.spelling: Spelling = self._detect_spelling()
+        self._table: list[bytes] | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> HFBackend:
+        try:
+            return cls(HFTokenizer.from_file(str(path)))
+        except Exception as e:  # tokenizers raises bare Exception subclasses on parse errors
+            raise TokenizerFileError(
+                f"could not read '{path}' as a Hugging Face tokenizer.json ({e}). Check that the file is complete "
+                "(re-download or re-export it) and that it was written by `tokenizers` or `save_pretrained`."
+            ) from e
+
+    def _detect_spelling(self) -> Spelling:
+        types = {c.get("type") for c in self._pretoks + self._decoders}
+        model_type = self.config.get("model", {}).get("type")
+        if "ByteLevel" in types:
+            return "byte_level"
+        if "Metaspace" in types or any(
+            c.get("type") in _SPACE_ONLY_NORMALIZERS and SPM_SPACE in json.dumps(c, ensure_ascii=False)
+            for c in self._normalizers
+        ):
+            return "metaspace"
+        if model_type == "WordPiece" or "WordPiece" in types:
+            return "wordpiece"
+        return "plain"
+
+    # ---- capabilities -------------------------------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        vocab = self.tok.get_vocab(with_added_tokens=True)
+        return max(vocab.values()) + 1 if vocab else 0
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        return {t["content"]: t["id"] for t in self.config.get("added_tokens", []) if t.get("special")}
+
+    @property
+    def dummy_prefix(self) -> bool:
+        for c in self._normalizers:
+            if c.get("type") == "Prepend" and c.get("prepend") == SPM_SPACE:
+                return True
+        for c in self._pretoks:
+            if c.get("type") == "Metaspace" and c.get("prepend_scheme", "always") in ("always", "first"):
+                return bool(c.get("add_prefix_space", True))
+            if c.get("type") == "ByteLevel" and c.get("add_prefix_space"):
+                return True
+        return False
+
+    @property
+    def lossless(self) -> bool:
+        if any(c.get("type") not in _SPACE_ONLY_NORMALIZERS for c in self._normalizers):
+            return False
+        model = self.config.get("model", {})
+        if self.spelling == "byte_level":
+            return True
+        if self.spelling == "metaspace":
+            return bool(model.get("byte_fallback"))
+        return False
+
+    @property
+    def unk_id(self) -> int | None:
+        unk = self.config.get("model", {}).get("unk_token")
+        return self.tok.token_to_id(unk) if unk else None
+
+    def byte_fallback_ids(self) -> frozenset[int]:
+        if self.spelling != "metaspace" or not self.config.get("model", {}).get("byte_fallback"):
+            return frozenset()
+        return frozenset(i for t, i in self.tok.get_vocab().items() if byte_fallback_value(t) is not None)
+
+    # ---- encoding -----------------------------------------------------------------------------------------------
+    def _set_special_parsing(self, parse_special: bool) -> None:
+        # `encode_special_tokens=True` makes special strings in the text encode as ordinary text.
+        if hasattr(self.tok, "encode_special_tokens") and self.tok.encode_special_tokens == parse_special:
+            self.tok.encode_special_tokens = not parse_special
+
+    def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        self._set_special_parsing(parse_special)
+        return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+
+    def encode_batch(
+        self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
+    ) -> list[list[int]]:
+        self._set_special_parsing(parse_special)
+        batch = list(texts)
+        fast = getattr(self.tok, "encode_batch_fast", None)  # skips offset tracking; same ids
+        encs = (fast or self.tok.encode_batch)(batch, add_special_tokens=add_special_tokens)
+        return [e.ids for e in encs]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.tok.decode(list(ids), skip_special_tokens=False)
+
+    def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
+        """Byte offsets from the library's character offsets (used when token bytes are not lossless)."""
+        self._set_special_parsing(False)
+        enc = self.tok.encode(text, add_special_tokens=add_special_tokens)
+        starts = [0]
+        for ch in text:
+            starts.append(starts[-1] + len(ch.encode("utf-8")))
+        return [(starts[s], starts[e]) for s, e in enc.offsets]
+
+    # ---- bytes --------------------------------------------------------------------------------------------------
+    def token_table(self) -> list[bytes]:
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def _build_table(self) -> list[bytes]:
+        table = [b""] * self.vocab_size
+        added = {t["id"] for t in self.config.get("added_tokens", [])}
+        prefix = self.config.get("model", {}).get("continuing_subword_prefix") or "##"
+        byte_fallback = bool(self.config.get("model", {}).get("byte_fallback"))
+        for token, idx in self.tok.get_vocab(with_added_tokens=True).items():
+            table[idx] = self._spell(token, idx in added, prefix, byte_fallback)
+        return table
+
+    def _spell(self, token: str, is_added: bool, prefix: str, byte_fallback: bool) -> bytes:
+        if is_added:
+            return token.encode("utf-8")
+        if self.spelling == "byte_level":
+            raw = byte_level_decode(token)
+            return raw if raw is not None else token.encode("utf-8")
+        if self.spelling == "metaspace":
+            value = byte_fallback_value(token) if byte_fallback else None
+            if value is not None:
+                return bytes([value])
+            return token.replace(SPM_SPACE, " ").encode("utf-8")
+        if self.spelling == "wordpiece" and token.startswith(prefix):
+            return token[len(prefix) :].encode("utf-8")
+        return token.encode("utf-8")
+
+    def save_json(self, path: str | Path) -> None:
+        """Write tokenizer.json to `path` (the caller makes the write atomic)."""
+        self.tok.save(str(path))

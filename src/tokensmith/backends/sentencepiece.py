@@ -1,0 +1,117 @@
+"""Backend over `sentencepiece` .model files (BPE and Unigram, e.g. Llama-2, Mistral).
+
+Token bytes: '▁' is a space, byte pieces '<0xNN>' are single bytes, control pieces (<s>, </s>) are their literal
+text, and the unknown piece has no bytes. With `add_dummy_prefix` the model sees ' ' + text, so the first token
+usually carries one space that is not in the input; `Tokenizer` accounts for that in offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import sentencepiece as spm
+
+from tokensmith.backends.base import SPM_SPACE, BackendKind
+from tokensmith.errors import TokenizerFileError
+
+
+def load_model_proto(data: bytes):  # -> sentencepiece_model_pb2.ModelProto
+    """Parse a serialized SentencePiece ModelProto (protobuf, never pickle)."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    proto = pb.ModelProto()
+    proto.ParseFromString(data)
+    return proto
+
+
+class SentencePieceBackend:
+    """A `SentencePieceProcessor` seen as ids ↔ exact bytes."""
+
+    kind: BackendKind = "sentencepiece"
+
+    def __init__(self, model_bytes: bytes) -> None:
+        self.model_bytes = model_bytes
+        self.sp = spm.SentencePieceProcessor()
+        try:
+            self.sp.LoadFromSerializedProto(model_bytes)
+            self.proto = load_model_proto(model_bytes)
+        except Exception as e:
+            raise TokenizerFileError(
+                f"could not parse a SentencePiece model ({e}). The file is corrupt or not a .model file; "
+                "re-download it or pass the tokenizer.json instead."
+            ) from e
+        self._table: list[bytes] | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SentencePieceBackend:
+        return cls(Path(path).read_bytes())
+
+    @property
+    def model_type(self) -> str:
+        """'unigram', 'bpe', 'word' or 'char'."""
+        from sentencepiece import sentencepiece_model_pb2 as pb
+
+        return pb.TrainerSpec.ModelType.Name(self.proto.trainer_spec.model_type).lower()
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.sp.get_piece_size())
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        return {self.sp.id_to_piece(i): i for i in range(self.vocab_size) if self.sp.is_control(i)}
+
+    @property
+    def dummy_prefix(self) -> bool:
+        return bool(self.proto.normalizer_spec.add_dummy_prefix)
+
+    @property
+    def lossless(self) -> bool:
+        norm = self.proto.normalizer_spec
+        identity = norm.name == "identity" or (not norm.precompiled_charsmap and norm.name != "nmt_nfkc")
+        return bool(self.proto.trainer_spec.byte_fallback) and identity and not norm.remove_extra_whitespaces
+
+    def _specials(self, add_special_tokens: bool) -> dict[str, bool]:
+        return {"add_bos": add_special_tokens and self.sp.bos_id() >= 0, "add_eos": False}
+
+    def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
+
+    def encode_batch(
+        self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
+    ) -> list[list[int]]:
+        # A list input runs sentencepiece's own thread pool (C++).
+        out = self.sp.encode(list(texts), out_type=int, num_threads=-1, **self._specials(add_special_tokens))
+        return [list(ids) for ids in out]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self.sp.decode(list(ids)))
+
+    def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
+        """Byte offsets into the UTF-8 input, as sentencepiece reports them."""
+        proto = self.sp.encode(text, out_type="immutable_proto", **self._specials(add_special_tokens))
+        return [(p.begin, p.end) for p in proto.pieces]
+
+    def token_table(self) -> list[bytes]:
+        if self._table is None:
+            table: list[bytes] = []
+            for i in range(self.vocab_size):
+                piece = self.sp.id_to_piece(i)
+                if self.sp.is_byte(i):
+                    table.append(bytes([int(piece[3:5], 16)]))
+                elif self.sp.is_unknown(i):
+                    table.append(b"")
+                elif self.sp.is_control(i):
+                    table.append(piece.encode("utf-8"))
+                else:
+                    table.append(piece.replace(SPM_SPACE, " ").encode("utf-8"))
+            self._table = table
+        return self._table
+
+    @property
+    def unk_id(self) -> int | None:
+        return int(self.sp.unk_id()) if self.sp.unk_id() >= 0 else None
+
+    def byte_fallback_ids(self) -> frozenset[int]:
+        return frozenset(i for i in range(self.vocab_size) if self.sp.is_byte(i))

@@ -1,0 +1,163 @@
+"""Backend over `tiktoken` (.tiktoken rank files: gpt2/r50k, cl100k_base, o200k_base, Llama-3).
+
+A rank file holds only the merges: the split pattern and special tokens come from `KNOWN` (copied from the public
+tiktoken and llama-models definitions) or from the caller. Token bytes are tiktoken's own, exact by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import tiktoken
+from tiktoken.load import load_tiktoken_bpe
+
+from tokensmith.backends.base import BackendKind
+from tokensmith.errors import TokenizerFileError, close_matches
+
+R50K = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+CL100K = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"""
+    r"""\s+(?!\S)|\s"""
+)
+O200K = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+LLAMA3 = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
+    r"\s+(?!\S)|\s+"
+)
+
+
+def _llama3_specials() -> dict[str, int]:
+    names = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>", "<|reserved_special_token_1|>",
+             "<|finetune_right_pad_id|>", "<|step_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>",
+             "<|eot_id|>", "<|python_tag|>", "<|image|>"]  # fmt: skip
+    names += [f"<|reserved_special_token_{2 + i}|>" for i in range(256 - len(names))]
+    return {t: 128000 + i for i, t in enumerate(names)}
+
+
+# name → (pattern, special tokens, sha256 of the rank file)
+KNOWN: dict[str, tuple[str, dict[str, int], str]] = {
+    "gpt2": (R50K, {"<|endoftext|>": 50256}, "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"),
+    "cl100k_base": (
+        CL100K,
+        {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260,
+         "<|endofprompt|>": 100276},  # fmt: skip
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+    "o200k_base": (
+        O200K,
+        {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    ),
+    "llama3": (LLAMA3, _llama3_specials(), "82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b55"),
+}
+KNOWN["r50k_base"] = KNOWN["gpt2"]
+
+
+def infer_encoding(path: Path) -> str | None:
+    """Name of the known encoding a rank file belongs to, by content hash, else by file stem."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for name, (_, _, sha) in KNOWN.items():
+        if sha == digest:
+            return name
+    stem = path.name.removesuffix(".tiktoken")
+    return stem if stem in KNOWN else None
+
+
+class TiktokenBackend:
+    """A `tiktoken.Encoding` seen as ids ↔ exact bytes."""
+
+    kind: BackendKind = "tiktoken"
+    dummy_prefix = False
+    lossless = True
+
+    def __init__(self, enc: tiktoken.Encoding) -> None:
+        self.enc = enc
+        self._table: list[bytes] | None = None
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, *, pattern: str | None = None, special_tokens: dict[str, int] | None = None
+    ) -> TiktokenBackend:
+        """Load a .tiktoken rank file. `pattern` is a known encoding name or a regex; inferred when omitted."""
+        path = Path(path)
+        known = pattern if pattern in KNOWN else None
+        if pattern is None:
+            known = infer_encoding(path)
+            if known is None:
+                raise TokenizerFileError(
+                    f"cannot tell which split pattern '{path}' uses: its hash matches no known encoding. Pass it "
+                    f"explicitly, e.g. load('{path}', pattern='cl100k_base') or a regex ({close_matches('', KNOWN)})."
+                )
+        pat, specials = (KNOWN[known][0], KNOWN[known][1]) if known else (str(pattern), {})
+        try:
+            ranks = load_tiktoken_bpe(str(path))
+        except Exception as e:
+            raise TokenizerFileError(
+                f"could not read '{path}' as a tiktoken rank file ({e}): each line must be "
+                "'<base64 token> <rank>'. Re-download the file."
+            ) from e
+        specials = dict(special_tokens if special_tokens is not None else specials)
+        enc = tiktoken.Encoding(name=known or path.stem, pat_str=pat, mergeable_ranks=ranks, special_tokens=specials)
+        return cls(enc)
+
+    @property
+    def pattern(self) -> str:
+        return str(self.enc._pat_str)
+
+    @property
+    def mergeable_ranks(self) -> dict[bytes, int]:
+        return dict(self.enc._mergeable_ranks)
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.enc.n_vocab)
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        return dict(self.enc._special_tokens)
+
+    def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
+        if parse_special:
+            return self.enc.encode(text, allowed_special="all")
+        return self.enc.encode_ordinary(text)
+
+    def encode_batch(
+        self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
+    ) -> list[list[int]]:
+        if parse_special:
+            return self.enc.encode_batch(list(texts), allowed_special="all")
+        return self.enc.encode_ordinary_batch(list(texts))
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.enc.decode(list(ids))
+
+    def token_table(self) -> list[bytes]:
+        if self._table is None:
+            table = [b""] * self.vocab_size
+            for token, rank in self.enc._mergeable_ranks.items():
+                table[rank] = token
+            for token, idx in self.enc._special_tokens.items():
+                table[idx] = token.encode("utf-8")
+            self._table = table
+        return self._table
+
+    unk_id = None
+
+    def byte_fallback_ids(self) -> frozenset[int]:
+        return frozenset()  # every byte is an ordinary rank-0..255 token, not a fallback
+
+    def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]] | None:
+        return None  # lossless: Tokenizer derives offsets from token bytes

@@ -1,0 +1,73 @@
+"""Entry point of the `tokensmith` command.
+
+Every command module exposes `register(app)`. User errors (`TokensmithError`) print one paragraph to stderr and
+exit with code 2, without a traceback unless `--debug` is given.
+
+Examples:
+    tokensmith zoo
+    tokensmith encode gpt2 "Hello world" --json
+    tokensmith train --algo bpe --vocab-size 8000 -o out/ corpus.txt
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from tokensmith.errors import TokensmithError
+
+# Command modules, in help order. Each defines `register(app: typer.Typer) -> None`.
+COMMAND_MODULES = [
+    "tokenize",  # encode, decode
+    "zoo",
+    "convert",
+    "train",
+    "evaluate",  # eval, report, diff, demo
+    "bytes",  # bytes next|score|generate
+    "generate",  # speculative decoding
+]
+
+app = typer.Typer(
+    name="tokensmith",
+    help="Train, measure, convert and use tokenizers through one byte-exact interface.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for errors.")) -> None:
+    _state["debug"] = debug
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        module_name = f"tokensmith.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn user errors into exit code 2 with a one-paragraph message."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="tokensmith")
+    except TokensmithError as e:
+        if _state["debug"] or "--debug" in args:
+            raise
+        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Decode: model loading, exact byte-level probabilities and train-free speculative decoding."""

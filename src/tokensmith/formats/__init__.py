@@ -1,0 +1,1 @@
+"""Formats: saving, lossless conversion between tokenizer.json / .tiktoken / SentencePiece, and GGUF vocabularies."""

@@ -1,0 +1,69 @@
+"""Resolve a tokenizer spec (a path or a zoo name) to a `Tokenizer`.
+
+Paths are recognised by what they are: a directory (tokenizer.json, tokenizer.model or one .gguf inside), a
+`.json`, a SentencePiece `.model`, a `.tiktoken` rank file or a `.gguf` file. Anything else is a zoo name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tokensmith.errors import SpecError, TokenizerFileError
+from tokensmith.tokenizer import Tokenizer
+
+
+def _from_dir(path: Path, *, pattern: str | None) -> Tokenizer:
+    for candidate in ("tokenizer.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model"):
+        if (path / candidate).is_file():
+            return resolve(str(path / candidate), pattern=pattern, name=path.name)
+    ggufs = sorted(path.glob("*.gguf"))
+    if len(ggufs) == 1:
+        return resolve(str(ggufs[0]), pattern=pattern, name=path.name)
+    raise TokenizerFileError(
+        f"directory '{path}' holds no tokenizer: expected tokenizer.json, tokenizer.model or a single .gguf file. "
+        "Point the spec at the tokenizer file itself."
+    )
+
+
+def _from_file(path: Path, *, pattern: str | None, name: str) -> Tokenizer:
+    head = path.read_bytes()[:4]
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        from tokensmith.backends.hf import HFBackend
+
+        return Tokenizer(HFBackend.from_file(path), name=name, source=str(path))
+    if suffix == ".tiktoken":
+        from tokensmith.backends.tiktoken import TiktokenBackend
+
+        return Tokenizer(TiktokenBackend.from_file(path, pattern=pattern), name=name, source=str(path))
+    if suffix == ".gguf" or head == b"GGUF":
+        from tokensmith.formats.gguf import tokenizer_from_gguf
+
+        return tokenizer_from_gguf(path, name=name)
+    if suffix == ".model" or ".model." in path.name or head[:1] == b"\n":
+        from tokensmith.backends.sentencepiece import SentencePieceBackend
+
+        return Tokenizer(SentencePieceBackend.from_file(path), name=name, source=str(path))
+    raise TokenizerFileError(
+        f"'{path}' is not a tokenizer file tokensmith knows: use a tokenizer.json, a SentencePiece .model, a "
+        ".tiktoken rank file or a .gguf model."
+    )
+
+
+def resolve(spec: str, *, pattern: str | None = None, name: str | None = None) -> Tokenizer:
+    """Turn a spec into a `Tokenizer` (see module docstring)."""
+    if not spec:
+        raise SpecError("the tokenizer spec is empty: pass a path or a zoo name (list them with `tokensmith zoo`).")
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _from_dir(path, pattern=pattern)
+    if path.is_file():
+        default = path.parent.name if path.stem == "tokenizer" else path.stem
+        return _from_file(path, pattern=pattern, name=name or default)
+    suffixes = (".json", ".model", ".tiktoken", ".gguf")
+    looks_like_path = "/" in spec or "\\" in spec or Path(spec).suffix in suffixes
+    if looks_like_path:
+        raise TokenizerFileError(f"tokenizer file '{spec}' does not exist. Check the path, or use a zoo name.")
+    from tokensmith.zoo import load_zoo
+
+    return load_zoo(spec)
