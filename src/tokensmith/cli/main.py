@@ -26,7 +26,8 @@ COMMAND_MODULES = [
     "zoo",
     "convert",
     "train",
-    "evaluate",  # eval, report, diff, demo
+    "evaluate",  # eval
+    "report",  # report, diff, demo
     "bytes",  # bytes next|score|generate
     "generate",  # speculative decoding
 ]
