@@ -38,6 +38,10 @@ class ModelError(TokensmithError):
     """A model that cannot be loaded or does not fit the requested feature."""
 
 
+class GenerationError(TokensmithError):
+    """A generation request that cannot run (no new tokens, prompt longer than the context window, ...)."""
+
+
 class MissingDependencyError(TokensmithError):
     """An optional dependency (an extra) that is not installed."""
 
