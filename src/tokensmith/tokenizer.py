@@ -164,6 +164,16 @@ class Tokenizer:
             )
         return Encoding(ids=ids, offsets=list(offsets))
 
+    def encode_batch_char_offsets(
+        self, texts: Sequence[str]
+    ) -> tuple[list[list[int]], list[list[tuple[int, int]]]] | None:
+        """Ids and the library's *character* offsets of many texts in one batch call, or None when the backend
+        cannot give them (then call `encode_with_offsets` per text). Meant for tokenizers whose token bytes do not
+        concatenate to the text (WordPiece); map the offsets to bytes with each text's character → byte positions.
+        """
+        batch = getattr(self.backend, "encode_batch_char_offsets", None)
+        return None if batch is None else batch(texts, add_special_tokens=False)
+
     def offsets(self, text: str) -> list[tuple[int, int]]:
         """Byte offsets of each token of `encode(text)`."""
         return self.encode_with_offsets(text).offsets
