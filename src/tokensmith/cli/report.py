@@ -1,0 +1,135 @@
+"""CLI: `tokensmith report`, `tokensmith diff` and `tokensmith demo` (thin shells over tokensmith.report/demo).
+
+Examples:
+    tokensmith report results.json -o report.html
+    tokensmith diff gpt2 o200k_base --text "Tokenization is fun"
+    tokensmith demo -o demo-out
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tokensmith.cli.output import console, emit_json
+from tokensmith.errors import TokensmithError
+
+
+class DiffInputError(TokensmithError):
+    """`tokensmith diff` was given no text, or both --text and --file."""
+
+
+def report(
+    results: list[Path] = typer.Argument(..., help="Results files (JSON or parquet) from `tokensmith eval`/`demo`."),
+    out: Path = typer.Option(Path("report.html"), "-o", "--out", help="The HTML file to write."),
+    title: str = typer.Option("tokensmith report", "--title", help="Page title."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of text."),
+) -> None:
+    """Write one self-contained, offline HTML report (plots and tables) from results files.
+
+    Examples:
+        tokensmith report results.json -o report.html
+        tokensmith report a.json b.json -o both.html --title "BPE vs Unigram"
+    """
+    from tokensmith.report.data import read_report_data
+    from tokensmith.report.html import render_report
+    from tokensmith import atomic
+
+    data = read_report_data(results)
+    path = atomic.write_text(out, render_report(data, title=title))
+    info = {"report": str(path), "bytes": path.stat().st_size, "tokenizers": data.tokenizer_names(),
+            "rows": len(data.rows), "metrics": sorted(data.metrics())}
+    if as_json:
+        emit_json(info)
+    else:
+        console.print(f"wrote [bold]{path}[/] ({info['bytes'] / 1e6:.1f} MB): {len(info['tokenizers'])} tokenizers, "
+                      f"{info['rows']:,} rows. Open it in a browser; it works offline.")
+
+
+def _read_text(text: str | None, file: Path | None) -> str:
+    if (text is None) == (file is None):
+        raise DiffInputError("give the text to segment with exactly one of --text 'some text' or --file FILE.")
+    if text is not None:
+        return text
+    assert file is not None
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise DiffInputError(f"file '{file}' does not exist: check the path given to --file.") from e
+    except UnicodeDecodeError as e:
+        raise DiffInputError(f"file '{file}' is not UTF-8 text: convert it (e.g. with iconv) first.") from e
+
+
+def _names(specs: list[str]) -> list[str]:
+    """Short row labels: a zoo name as is, a path by its file or directory name; repeats get '#2', '#3'."""
+    names: list[str] = []
+    for spec in specs:
+        path = Path(spec)
+        base = path.parent.name if path.stem == "tokenizer" and path.parent.name else path.name
+        name = base if base not in names else f"{base}#{names.count(base) + 1}"
+        names.append(name)
+    return names
+
+
+def diff(
+    specs: list[str] = typer.Argument(..., help="Tokenizer specs: zoo names or paths."),
+    text: str | None = typer.Option(None, "--text", "-t", help="The text to segment."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="A UTF-8 file to segment."),
+    html_out: Path | None = typer.Option(None, "--html", help="Also write a small self-contained HTML view."),
+    width: int = typer.Option(0, "--width", help="Display width (default: the terminal's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print tokens and spans as JSON."),
+) -> None:
+    """Show how tokenizers segment the same text, aligned on byte offsets.
+
+    Bars mark each tokenizer's token boundaries; bold green bars are shared by all. Characters split inside a
+    token show as byte escapes.
+
+    Examples:
+        tokensmith diff gpt2 o200k_base llama3 --text "Donaudampfschifffahrt"
+        tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
+    """
+    import tokensmith
+    from tokensmith import atomic
+    from tokensmith.report.diff import align, render_html, render_rich, summary, to_json
+
+    body = _read_text(text, file)
+    alignment = align([tokensmith.load(s) for s in specs], body, names=_names(specs))
+    if html_out is not None:
+        atomic.write_text(html_out, render_html(alignment))
+    if as_json:
+        emit_json(to_json(alignment))
+        return
+    console.print(render_rich(alignment, width=width or console.width), soft_wrap=True, highlight=False)
+    for s in summary(alignment):
+        console.print(f"{s['tokenizer']}: {s['tokens']} tokens, {s['shared_cuts']}/{s['cuts']} boundaries shared "
+                      "by all", highlight=False)
+    if html_out is not None:
+        console.print(f"wrote {html_out}")
+
+
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "-o", "--out", help="Directory for report.html and results.json."),
+    fast: bool = typer.Option(False, "--fast", help="Smaller vocabularies and fewer languages (a quick check)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the data split and training."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of text."),
+) -> None:
+    """The main job: train BPE and Unigram at three sizes on built-in multilingual data (UDHR, wordfreq),
+    evaluate them with every zoo tokenizer on this machine, and write DIR/report.html and DIR/results.json.
+
+    Examples:
+        tokensmith demo -o demo-out
+        tokensmith demo --fast -o /tmp/demo
+    """
+    from tokensmith.demo import DemoConfig, run_demo
+
+    summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), quiet=as_json)
+    if as_json:
+        emit_json(summary)
+
+
+def register(app: typer.Typer) -> None:
+    """Add report, diff and demo to the `tokensmith` app."""
+    app.command("report")(report)
+    app.command("diff")(diff)
+    app.command("demo")(demo)

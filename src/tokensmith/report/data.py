@@ -1,0 +1,141 @@
+"""The report's view of results files (schema `tokensmith.results/1`): read, merge, and query them.
+
+The report reads the files `tokensmith eval` and `tokensmith demo` write (through `tokensmith.measure.results`,
+JSON or parquet), never in-memory objects, so a report can be rebuilt later from the files alone. Rows are the
+schema's frozen `Row`s (tokenizer × corpus × lang × metric × param); lang '*' marks a cross-language aggregate.
+This module does not compute metrics: see `tokensmith.measure`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokensmith.errors import TokensmithError
+from tokensmith.measure.results import Row, read_results as _read_file
+
+_HOW_TO_MAKE = "produce one with `tokensmith eval SPEC... --json results.json` or `tokensmith demo -o DIR`"
+
+
+class ResultsFileError(TokensmithError):
+    """A results file that is missing, not JSON, or not in the `tokensmith.results/1` schema."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """One or more results files merged.
+
+    Args:
+        tokenizers: name → {"vocab_size", "backend", "kind", "source"}.
+        langs: code → {"script", "spaceless"}.
+        rows: every row; later files win on the same (tokenizer, corpus, lang, metric, param) key.
+        sources: the files read, in order.
+
+    Example:
+        >>> ReportData(tokenizers={}, langs={}, rows=[]).metrics()
+        set()
+    """
+
+    tokenizers: dict[str, dict[str, Any]]
+    langs: dict[str, dict[str, Any]]
+    rows: list[Row]
+    sources: tuple[str, ...] = field(default=())
+
+    def metrics(self) -> set[str]:
+        """Names of the metrics that have at least one row without an error."""
+        return {r.metric for r in self.rows if r.error is None and _finite(r.value)}
+
+    def select(self, metric: str, *, param: float | None = None, any_param: bool = False) -> list[Row]:
+        """Rows of `metric` with a finite value (and the given `param`, unless `any_param`)."""
+        return [
+            r for r in self.rows
+            if r.metric == metric and r.error is None and _finite(r.value)
+            and (any_param or _same_param(r.param, param))
+        ]
+
+    def errors(self) -> list[Row]:
+        """Rows that carry an error message instead of a value."""
+        return [r for r in self.rows if r.error is not None]
+
+    def aggregate(self, metric: str, tokenizer: str, *, param: float | None = None) -> float | None:
+        """The cross-language figure of `metric` for `tokenizer`: its '*' row when there is one, else the mean of
+        the per-language values (None when there is no row)."""
+        rows = [r for r in self.select(metric, param=param) if r.tokenizer == tokenizer]
+        star = [r.value for r in rows if r.lang == "*"]
+        if star:
+            return float(star[0])
+        values = [float(r.value) for r in rows]
+        return sum(values) / len(values) if values else None
+
+    def tokenizer_names(self) -> list[str]:
+        """Tokenizers in the order the files list them, then any that only appear in rows."""
+        names = list(self.tokenizers)
+        names += sorted({r.tokenizer for r in self.rows} - set(names))
+        return names
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _same_param(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _merge_rows(batches: Iterable[Sequence[Row]]) -> list[Row]:
+    merged: dict[tuple[Any, ...], Row] = {}
+    for rows in batches:
+        for row in rows:
+            merged[(row.tokenizer, row.corpus, row.lang, row.metric, row.param)] = row
+    return list(merged.values())
+
+
+def _read_one(path: Path) -> Any:
+    if not path.is_file():
+        raise ResultsFileError(f"results file '{path}' does not exist: {_HOW_TO_MAKE}.")
+    try:
+        results = _read_file(path)
+    except TokensmithError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, OSError) as e:
+        # A JSON/parquet file whose rows or header do not fit the schema (pyarrow errors are ValueErrors).
+        raise ResultsFileError(
+            f"'{path}' is not a readable tokensmith results file ({type(e).__name__}: {e}): {_HOW_TO_MAKE}."
+        ) from e
+    bad = [i for i, r in enumerate(results.rows) if not isinstance(r.metric, str) or not isinstance(r.tokenizer, str)]
+    if bad:
+        raise ResultsFileError(
+            f"'{path}': row {bad[0]} has no tokenizer or metric name; regenerate the file: {_HOW_TO_MAKE}."
+        )
+    return results
+
+
+def read_report_data(paths: Sequence[str | os.PathLike[str]]) -> ReportData:
+    """Read and merge results files (JSON or parquet).
+
+    Args:
+        paths: one or more files in the `tokensmith.results/1` schema; later files win on the same row key.
+
+    Example:
+        >>> read_report_data(["missing.json"])  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        tokensmith.report.data.ResultsFileError: results file 'missing.json' does not exist: ...
+    """
+    if not paths:
+        raise ResultsFileError(f"no results file given: {_HOW_TO_MAKE}.")
+    tokenizers: dict[str, dict[str, Any]] = {}
+    langs: dict[str, dict[str, Any]] = {}
+    batches = []
+    for p in paths:
+        results = _read_one(Path(p))
+        tokenizers.update(results.tokenizers or {})
+        langs.update(results.langs or {})
+        batches.append(results.rows)
+    return ReportData(tokenizers=tokenizers, langs=langs, rows=_merge_rows(batches),
+                      sources=tuple(str(p) for p in paths))

@@ -1,0 +1,184 @@
+"""One self-contained HTML report from results files: plotly.js inlined once, no CDN, works offline.
+
+Layout: a header with what was measured, a navigation bar, one section per plot (see `plots.PLOTS`; a section whose
+metrics are absent names the command that produces them), a summary table per tokenizer, the error rows, and the
+full table of rows (sortable and filterable by a few lines of inline JavaScript). Every string from the results
+goes through `html.escape`. Widths are capped at 1200 px so the page reads on a 1366×768 laptop screen.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+from tokensmith import atomic
+from tokensmith.measure.results import Row
+from tokensmith.report.data import ReportData, read_report_data
+from tokensmith.report.plots import PLOTS, PlotSpec
+
+# (metric, param, header, format) columns of the summary table; cross-language figures.
+SUMMARY = (
+    ("bytes_per_token", None, "bytes/token", "{:.2f}"),
+    ("fertility", None, "fertility", "{:.2f}"),
+    ("continued_words", None, "continued words", "{:.1%}"),
+    ("parity_max_premium", None, "max premium", "{:.2f}"),
+    ("parity_gini", None, "parity Gini", "{:.3f}"),
+    ("renyi_efficiency", 2.5, "Rényi eff. α=2.5", "{:.3f}"),
+    ("vocab_utilization", None, "vocab used", "{:.1%}"),
+    ("morph_f1", None, "morph F1", "{:.3f}"),
+    ("compound_boundary_rate", None, "compound hit", "{:.1%}"),
+)
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1200px;margin:0 auto;padding:0 16px 40px}
+header{background:#1d2b45;color:#fff;padding:14px 16px}header h1{margin:0;font-size:20px}
+header p{margin:4px 0 0;color:#c9d3e6;font-size:13px}
+nav{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #dde;padding:6px 16px;font-size:13px}
+nav a{margin-right:14px;color:#2a5db0;text-decoration:none}
+section{background:#fff;border:1px solid #e2e5ea;border-radius:6px;margin:14px 0;padding:10px 14px}
+h2{font-size:16px;margin:4px 0 8px}.missing{color:#8a5a00;background:#fff7e0;padding:8px;border-radius:4px}
+code{background:#eef1f5;padding:1px 4px;border-radius:3px}
+.tablewrap{overflow:auto;max-height:520px}table{border-collapse:collapse;font-size:12px;width:100%}
+th,td{padding:3px 6px;border-bottom:1px solid #eceef2;text-align:right;white-space:nowrap}
+th{background:#f0f2f6;position:sticky;top:0;cursor:pointer;text-align:left}td:first-child{text-align:left}
+td.txt{text-align:left}.err{color:#b00020}input.filter{margin:6px 0;padding:4px;width:280px}
+"""
+
+# Sort a table by a clicked header; filter rows by a text box. No external code.
+_JS = """
+function tsSort(th){const t=th.closest('table'),b=t.tBodies[0],i=[...th.parentNode.children].indexOf(th);
+const asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';const rows=[...b.rows];
+const key=r=>{const v=r.cells[i].dataset.v??r.cells[i].textContent;const f=parseFloat(v);return isNaN(f)?v:f};
+rows.sort((a,c)=>{const x=key(a),y=key(c);return (x<y?-1:x>y?1:0)*(asc?1:-1)});rows.forEach(r=>b.appendChild(r))}
+function tsFilter(inp,id){const q=inp.value.toLowerCase();for(const r of document.getElementById(id).tBodies[0].rows)
+r.style.display=r.textContent.toLowerCase().includes(q)?'':'none'}
+"""
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _plot_section(spec: PlotSpec, results: ReportData) -> str:
+    fig = spec.build(results)
+    if fig is None:
+        needs = " or ".join(f"<code>{_esc(m)}</code>" for m in spec.metrics)
+        body = (f'<p class="missing">No {needs} rows in these results. Produce them with '
+                f"<code>{_esc(spec.how)}</code>, then pass that file to <code>tokensmith report</code>.</p>")
+    else:
+        config = {"displaylogo": False, "responsive": True}
+        body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{spec.key}", config=config,
+                           default_width="100%", default_height=f"{fig.layout.height}px")
+    return f'<section id="{spec.key}"><h2>{_esc(spec.title)}</h2>{body}</section>'
+
+
+def _fmt(value: Any, pattern: str = "{:.4g}") -> str:
+    if value is None:
+        return "–"
+    return _esc(pattern.format(value)) if isinstance(value, (int, float)) else _esc(value)
+
+
+def _summary_section(results: ReportData) -> str:
+    head = "".join(f"<th onclick=tsSort(this)>{_esc(h)}</th>" for h in
+                   ("tokenizer", "kind", "backend", "vocab") + tuple(c[2] for c in SUMMARY))
+    body = []
+    for tok in results.tokenizer_names():
+        meta = results.tokenizers.get(tok, {})
+        cells = [f'<td class="txt">{_esc(tok)}</td>', f'<td class="txt">{_esc(meta.get("kind", "?"))}</td>',
+                 f'<td class="txt">{_esc(meta.get("backend", "?"))}</td>',
+                 f'<td data-v="{_esc(meta.get("vocab_size", ""))}">{_fmt(meta.get("vocab_size"), "{:,}")}</td>']
+        for metric, param, _, pattern in SUMMARY:
+            value = results.aggregate(metric, tok, param=param)
+            cells.append(f'<td data-v="{"" if value is None else value}">{_fmt(value, pattern)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<section id="summary"><h2>Summary per tokenizer</h2><p>Cross-language figures: the aggregate row '
+            "when the results have one, else the mean over languages. Click a header to sort.</p>"
+            f'<div class="tablewrap"><table id="summary-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></section>')
+
+
+def _row_html(r: Row) -> str:
+    ci = "–" if r.ci_low is None else f"{_fmt(r.ci_low)} – {_fmt(r.ci_high)}"
+    err = f'<td class="txt err">{_esc(r.error)}</td>' if r.error else '<td class="txt"></td>'
+    value = "" if r.value is None else r.value
+    return (f'<tr><td>{_esc(r.tokenizer)}</td><td class="txt">{_esc(r.corpus)}</td>'
+            f'<td class="txt">{_esc(r.lang)}</td><td class="txt">{_esc(r.metric)}</td>'
+            f'<td>{_fmt(r.param)}</td><td data-v="{_esc(value)}">{_fmt(r.value)}</td><td>{ci}</td>'
+            f'<td>{_fmt(r.n)}</td>{err}</tr>')
+
+
+def _rows_table(rows: list[Row], *, table_id: str) -> str:
+    head = "".join(f"<th onclick=tsSort(this)>{h}</th>" for h in
+                   ("tokenizer", "corpus", "lang", "metric", "param", "value", "95% CI", "n", "error"))
+    return (f'<input class="filter" placeholder="filter rows…" oninput="tsFilter(this,\'{table_id}\')">'
+            f'<div class="tablewrap"><table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(_row_html(r) for r in rows) + "</tbody></table></div>")
+
+
+def _tables_sections(results: ReportData) -> str:
+    errors = results.errors()
+    err = (f'<section id="errors"><h2>Errors ({len(errors)})</h2><p>Tokenizer × language pairs that failed; the '
+           f"run went on without them.</p>{_rows_table(errors, table_id='error-table')}</section>" if errors else "")
+    order = {name: i for i, name in enumerate(results.tokenizer_names())}
+    rows = sorted(results.rows, key=lambda r: (order.get(r.tokenizer, 0), r.metric, str(r.corpus),
+                                               str(r.lang), r.param or 0.0))
+    full = (f'<section id="table"><h2>Full table ({len(rows):,} rows)</h2>'
+            f"{_rows_table(rows, table_id='full-table')}</section>")
+    return err + full
+
+
+def _header(results: ReportData, title: str) -> str:
+    langs = {r.lang for r in results.rows if r.lang != "*"}
+    corpora = sorted({str(r.corpus) for r in results.rows})
+    sources = ", ".join(os.path.basename(s) for s in results.sources)
+    return (f"<header><h1>{_esc(title)}</h1><p>{len(results.tokenizer_names())} tokenizers · {len(langs)} "
+            f"languages · corpora: {_esc(', '.join(corpora) or '–')} · {len(results.rows):,} rows · from "
+            f"{_esc(sources)}</p></header>")
+
+
+def _nav() -> str:
+    links = [(s.key, s.title) for s in PLOTS] + [("summary", "Summary"), ("table", "Full table")]
+    return "<nav>" + "".join(f'<a href="#{k}">{_esc(t)}</a>' for k, t in links) + "</nav>"
+
+
+def render_report(results: ReportData, *, title: str = "tokensmith report") -> str:
+    """The report page as one HTML string (plotly.js inlined once).
+
+    Args:
+        results: merged results (see `tokensmith.report.data.read_report_data`).
+        title: the page title.
+
+    Example:
+        >>> from tokensmith.report.data import ReportData
+        >>> page = render_report(ReportData(tokenizers={}, langs={}, rows=[]))  # doctest: +SKIP
+        >>> page.startswith("<!DOCTYPE html>")  # doctest: +SKIP
+        True
+    """
+    from plotly.offline import get_plotlyjs
+
+    sections = "".join(_plot_section(spec, results) for spec in PLOTS)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style>'
+            f"<script>{get_plotlyjs()}</script><script>{_JS}</script></head><body>{_header(results, title)}"
+            f"{_nav()}<main>{sections}{_summary_section(results)}{_tables_sections(results)}</main></body></html>\n")
+
+
+def write_report(
+    paths: list[str | os.PathLike[str]], out: str | os.PathLike[str], *, title: str = "tokensmith report"
+) -> Path:
+    """Read results files and write the report atomically to `out`; return its path.
+
+    Args:
+        paths: results JSON files (merged; later files win on the same row key).
+        out: the HTML file to write.
+        title: the page title.
+
+    Example:
+        >>> write_report(["results.json"], "report.html")  # doctest: +SKIP
+        PosixPath('report.html')
+    """
+    page = render_report(read_report_data(paths), title=title)
+    return atomic.write_text(out, page)

@@ -1,0 +1,221 @@
+"""The report's figures, one function per plot, built with plotly from a merged results file.
+
+Each builder returns a plotly Figure, or None when the results hold none of the metrics it needs (the page then
+says which command produces them). Every string that comes from the results is HTML-escaped before it reaches
+plotly, whose labels accept a few HTML tags. plotly is imported lazily: `import tokensmith` stays light.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tokensmith.measure.results import Row
+from tokensmith.report.data import ReportData
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+# Laptop-friendly height; the width follows the page (max ~1200 px).
+HEIGHT = 430
+_MARGIN = {"l": 60, "r": 20, "t": 56, "b": 60}
+# Log-axis ticks for ratios (plotly labels minor log ticks with bare digits otherwise).
+_RATIO_TICKS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32]
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _layout(fig: go.Figure, *, title: str, xaxis: str, yaxis: str, height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(
+        title={"text": _esc(title), "font": {"size": 13}, "x": 0, "xref": "paper", "y": 0.995, "yanchor": "top"},
+        height=height, margin=_MARGIN, template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right", "font": {"size": 11}},
+        xaxis_title=xaxis, yaxis_title=yaxis, hovermode="closest",
+    )
+    return fig
+
+
+def parity_premium(results: ReportData) -> go.Figure | None:
+    """Parity premium per language (token count relative to English), one line per tokenizer, languages sorted by
+    the median premium over tokenizers; log y axis so 2× and 0.5× look alike."""
+    import plotly.graph_objects as go
+
+    per_tok: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in results.select("parity_premium"):
+        if r.lang != "*":
+            per_tok[r.tokenizer][r.lang] = float(r.value)
+    if not per_tok:
+        return None
+    langs = sorted({lang for v in per_tok.values() for lang in v},
+                   key=lambda lang: statistics.median(v[lang] for v in per_tok.values() if lang in v))
+    fig = go.Figure()
+    for tok in results.tokenizer_names():
+        values = per_tok.get(tok)
+        if values:
+            fig.add_trace(go.Scatter(
+                x=[_esc(lang) for lang in langs], y=[values.get(lang) for lang in langs], name=_esc(tok),
+                mode="lines+markers", marker={"size": 4}, line={"width": 1.5},
+                hovertemplate="%{x}: %{y:.2f}× English<extra>" + _esc(tok) + "</extra>",
+            ))
+    fig.add_hline(y=1.0, line_dash="dot", line_color="grey")
+    _layout(fig, title=f"Parity premium per language ({len(langs)} languages, sorted)",
+            xaxis="language", yaxis="tokens relative to English")
+    fig.update_yaxes(type="log", tickvals=_RATIO_TICKS)
+    fig.update_xaxes(tickangle=-90, tickfont={"size": 8})
+    return fig
+
+
+def compression_vs_vocab(results: ReportData) -> go.Figure | None:
+    """Bytes per token (cross-language figure) against vocabulary size, one marker per tokenizer, by kind."""
+    import plotly.graph_objects as go
+
+    points: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
+    for tok in results.tokenizer_names():
+        meta = results.tokenizers.get(tok, {})
+        value = results.aggregate("bytes_per_token", tok)
+        if value is not None and meta.get("vocab_size"):
+            points[str(meta.get("kind", "file"))].append((tok, int(meta["vocab_size"]), value))
+    if not points:
+        return None
+    fig = go.Figure()
+    for kind, pts in sorted(points.items()):
+        fig.add_trace(go.Scatter(
+            x=[p[1] for p in pts], y=[p[2] for p in pts], text=[_esc(p[0]) for p in pts], name=_esc(kind),
+            mode="markers+text", textposition="top center", marker={"size": 10},
+            hovertemplate="%{text}<br>vocab %{x:,}<br>%{y:.2f} bytes/token<extra></extra>",
+        ))
+    _layout(fig, title="Compression against vocabulary size", xaxis="vocabulary size (log)",
+            yaxis="bytes per token (higher is better)")
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def fertility_by_script(results: ReportData) -> go.Figure | None:
+    """Mean fertility (tokens per word) per script and tokenizer as a heat map; scripts written without spaces are
+    marked '*' because their figure is per character."""
+    import plotly.graph_objects as go
+
+    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for r in results.select("fertility"):
+        meta = results.langs.get(r.lang)
+        if r.lang != "*" and meta:
+            cells[(r.tokenizer, str(meta.get("script", "?")))].append(float(r.value))
+    if not cells:
+        return None
+    spaceless = {str(m.get("script")) for m in results.langs.values() if m.get("spaceless")}
+    count = defaultdict(int)
+    for m in results.langs.values():
+        count[str(m.get("script", "?"))] += 1
+    scripts = sorted({s for _, s in cells}, key=lambda s: (-count[s], s))
+    toks = [t for t in results.tokenizer_names() if any((t, s) in cells for s in scripts)]
+    z = [[statistics.fmean(cells[(t, s)]) if (t, s) in cells else None for s in scripts] for t in toks]
+    labels = [_esc(s) + ("*" if s in spaceless else "") for s in scripts]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=[_esc(t) for t in toks], colorscale="YlOrRd", texttemplate="%{z:.2f}",
+        textfont={"size": 10}, hovertemplate="%{y} · %{x}: %{z:.2f} tokens/word<extra></extra>",
+        colorbar={"title": {"text": "tokens/word"}},
+    ))
+    height = max(260, 90 + 28 * len(toks))
+    _layout(fig, title="Fertility by script (* = written without spaces: tokens per character)",
+            xaxis="script (most languages first)", yaxis="", height=height)
+    return fig
+
+
+def boundary_f1(results: ReportData) -> go.Figure | None:
+    """Morphological boundary F1 per language and the German compound boundary rate, per tokenizer, with the
+    bootstrap 95% interval as error bars."""
+    import plotly.graph_objects as go
+
+    series: dict[str, list[Row]] = defaultdict(list)
+    for r in results.select("morph_f1"):
+        series[f"morph F1 ({r.lang})"].append(r)
+    for r in results.select("compound_boundary_rate"):
+        series[f"compound split hit ({r.lang})"].append(r)
+    if not series:
+        return None
+    fig = go.Figure()
+    for label, rows in sorted(series.items()):
+        rows = sorted(rows, key=lambda r: results.tokenizer_names().index(r.tokenizer))
+        fig.add_trace(go.Bar(
+            x=[_esc(r.tokenizer) for r in rows], y=[r.value for r in rows], name=_esc(label),
+            error_y=_error_bars(rows), hovertemplate="%{x}: %{y:.3f}<extra>" + _esc(label) + "</extra>",
+        ))
+    _layout(fig, title="Boundary F1: morphology (SIGMORPHON 2022) and compounds", xaxis="tokenizer",
+            yaxis="F1 / share (higher is better)")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 1])
+    return fig
+
+
+def _error_bars(rows: list[Row]) -> dict[str, Any]:
+    ok = all(r.ci_low is not None and r.ci_high is not None for r in rows)
+    if not ok:
+        return {"visible": False}
+    return {"type": "data", "symmetric": False, "array": [r.ci_high - r.value for r in rows],
+            "arrayminus": [r.value - r.ci_low for r in rows], "thickness": 1}
+
+
+def robustness(results: ReportData) -> go.Figure | None:
+    """Normalized edit distance between clean and noisy id sequences against the noise rate, one curve per
+    tokenizer (left), and the sequence growth (right)."""
+    from plotly.subplots import make_subplots
+
+    import plotly.graph_objects as go
+
+    panels = ("noise_edit_distance", "noise_length_growth")
+    if not any(results.select(m, any_param=True) for m in panels):
+        return None
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("edit distance of ids", "sequence growth"))
+    for col, metric in enumerate(panels, start=1):
+        rates = sorted({float(r.param) for r in results.select(metric, any_param=True) if r.param is not None})
+        for i, tok in enumerate(results.tokenizer_names()):
+            ys = [results.aggregate(metric, tok, param=rate) for rate in rates]
+            if any(y is not None for y in ys):
+                fig.add_trace(go.Scatter(
+                    x=rates, y=ys, name=_esc(tok), legendgroup=_esc(tok), showlegend=col == 1, mode="lines+markers",
+                    marker={"color": _palette(i)}, line={"color": _palette(i)},
+                    hovertemplate="rate %{x}: %{y:.3f}<extra>" + _esc(tok) + "</extra>",
+                ), row=1, col=col)
+    _layout(fig, title="Robustness to character noise", xaxis="noise rate", yaxis="normalized edit distance")
+    fig.update_layout(margin={**_MARGIN, "t": 90}, legend={"y": 1.12})
+    fig.update_xaxes(title_text="noise rate", row=1, col=2)
+    fig.update_yaxes(title_text="relative growth", row=1, col=2)
+    return fig
+
+
+def _palette(i: int) -> str:
+    import plotly.express as px
+
+    colors = px.colors.qualitative.Plotly
+    return colors[i % len(colors)]
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """One report section: its anchor, title, builder, and the command that produces its metrics."""
+
+    key: str
+    title: str
+    build: Callable[[ReportData], Any]
+    metrics: tuple[str, ...]
+    how: str
+
+
+PLOTS: tuple[PlotSpec, ...] = (
+    PlotSpec("parity", "Cross-lingual parity", parity_premium, ("parity_premium",),
+             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+    PlotSpec("compression", "Compression", compression_vs_vocab, ("bytes_per_token",),
+             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+    PlotSpec("fertility", "Fertility by script", fertility_by_script, ("fertility",),
+             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+    PlotSpec("boundaries", "Boundary F1", boundary_f1, ("morph_f1", "compound_boundary_rate"),
+             "tokensmith eval SPEC... --morph DIR --compounds FILE --json results.json"),
+    PlotSpec("robustness", "Robustness to noise", robustness, ("noise_edit_distance", "noise_length_growth"),
+             "tokensmith eval SPEC... --noise 0.01,0.05,0.1 --json results.json"),
+)

@@ -1,0 +1,140 @@
+"""The HTML report: every plot and table is present, nothing is fetched from the network, strings are escaped."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.report.make_results import synthetic_results
+from tokensmith.errors import TokensmithError
+from tokensmith.measure.results import Row
+from tokensmith.report.data import ReportData, read_report_data
+from tokensmith.report.html import render_report, write_report
+
+PLOT_IDS = ["plot-parity", "plot-compression", "plot-fertility", "plot-boundaries", "plot-robustness"]
+
+
+class Page(HTMLParser):
+    """Collects ids, external references, inline scripts and the rows of each table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.external: list[str] = []
+        self.scripts = 0
+        self.table_rows: dict[str, int] = {}
+        self.missing: list[str] = []
+        self._table: str | None = None
+        self._in_missing = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("src", "href"):
+            if a.get(key) and not a[key].startswith("#"):
+                self.external.append(f"{tag} {key}={a[key]}")
+        if tag in ("link", "iframe", "img", "object", "embed"):
+            self.external.append(tag)
+        self.scripts += tag == "script"
+        if tag == "table":
+            self._table = a.get("id")
+            self.table_rows[self._table] = 0
+        if tag == "tr" and self._table:
+            self.table_rows[self._table] += 1
+        if tag == "p" and a.get("class") == "missing":
+            self._in_missing = True
+            self.missing.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "p":
+            self._in_missing = False
+
+    def handle_data(self, data):
+        if self._in_missing:
+            self.missing[-1] += data
+
+
+def _write(tmp_path: Path, doc: dict, name: str = "results.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _parse(page: str) -> Page:
+    parser = Page()
+    parser.feed(page)
+    return parser
+
+
+def test_report_has_every_plot_and_both_tables_and_is_offline(tmp_path):
+    doc = synthetic_results()
+    out = write_report([_write(tmp_path, doc)], tmp_path / "report.html")
+    page = _parse(out.read_text(encoding="utf-8"))
+    assert set(PLOT_IDS) <= page.ids
+    assert {"summary-table", "full-table", "error-table"} <= page.ids
+    assert page.external == []
+    # One header row plus one row per results row; the summary has one row per tokenizer.
+    assert page.table_rows["full-table"] == 1 + len(doc["rows"])
+    assert page.table_rows["summary-table"] == 1 + len(doc["tokenizers"])
+    assert page.missing == []
+
+
+def test_plotly_js_is_inlined_exactly_once(tmp_path):
+    page = render_report(read_report_data([_write(tmp_path, synthetic_results())]))
+    assert page.count("plotly.js v") == 1 or page.count("* plotly.js") == 1
+    assert "cdn.plot.ly" not in page.split("</head>")[1]
+
+
+def test_missing_metrics_name_the_command_that_produces_them(tmp_path):
+    doc = synthetic_results(with_errors=False)
+    doc["rows"] = [r for r in doc["rows"] if r["metric"] in ("bytes_per_token", "fertility")]
+    page = _parse(render_report(read_report_data([_write(tmp_path, doc)])))
+    assert {"plot-compression", "plot-fertility"} <= page.ids
+    assert not {"plot-parity", "plot-boundaries", "plot-robustness"} & page.ids
+    text = " ".join(page.missing)
+    assert "--parallel udhr" in text and "--morph DIR --compounds FILE" in text and "--noise" in text
+
+
+def test_strings_from_the_results_are_escaped(tmp_path):
+    evil = "<script>alert(1)</script>"
+    doc = synthetic_results(tokenizers={evil: (1000, "hf", "trained", 1.0), "ok": (2000, "hf", "zoo", 1.2)})
+    page = render_report(read_report_data([_write(tmp_path, doc)]))
+    assert evil not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_summary_uses_the_aggregate_row_else_the_mean_over_languages():
+    rows = [Row("t", "c", "eng", "fertility", None, 1.0), Row("t", "c", "deu", "fertility", None, 2.0),
+            Row("t", "c", "eng", "bytes_per_token", None, 3.0), Row("t", "c", "*", "bytes_per_token", None, 4.0)]
+    data = ReportData(tokenizers={"t": {"vocab_size": 10, "kind": "file", "backend": "hf"}}, langs={}, rows=rows)
+    assert data.aggregate("fertility", "t") == 1.5
+    assert data.aggregate("bytes_per_token", "t") == 4.0
+    assert data.aggregate("parity_gini", "t") is None
+
+
+def test_later_files_win_on_the_same_row_key(tmp_path):
+    first = synthetic_results(seed=1, with_errors=False)
+    second = synthetic_results(seed=2, with_errors=False)
+    merged = read_report_data([_write(tmp_path, first, "a.json"), _write(tmp_path, second, "b.json")])
+    assert len(merged.rows) == len(first["rows"])
+    key = ("gpt2", "udhr", "deu", "fertility")
+    want = next(r["value"] for r in second["rows"] if (r["tokenizer"], r["corpus"], r["lang"], r["metric"]) == key)
+    got = next(r.value for r in merged.rows if (r.tokenizer, r.corpus, r.lang, r.metric) == key)
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(None, "does not exist"), ("{not json", "not valid JSON"), ('{"schema": "other"}', "not a tokensmith results"),
+     ('{"schema": "tokensmith.results/1", "created": "x", "rows": [3]}', "not a readable")],
+)
+def test_bad_results_files_are_user_errors(tmp_path, content, needle):
+    path = tmp_path / "r.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(TokensmithError, match=needle):
+        read_report_data([path])
