@@ -1,0 +1,82 @@
+"""The 'wordpiece' learner: BERT-style WordPiece (Devlin et al., 2019, Section 3; Wu et al., 2016), via `tokenizers`.
+
+The pipeline is BERT's: BertNormalizer (control characters removed, CJK characters split apart; case and accents
+kept unless the normalization asks for lowercasing), the Bert pre-tokenizer (whitespace and punctuation), '##'
+continuation pieces, and a [CLS] ... [SEP] template when those tokens exist. WordPiece drops whitespace, so it is
+never lossless; tokensmith defines its token bytes on normalized text (see the hf backend). It has no byte
+fallback (unknown words become [UNK]), so `byte_fallback` is ignored, and only the 'hf' engine exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from tokensmith.learn.hf_engine import check_vocab, hf_normalizer, run_trainer, wrap
+from tokensmith.learn.registry import TrainConfig, check_engine, register_learner, reject_epochs
+from tokensmith.learn.stream import TrainingStream
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer as HFTokenizer
+
+    from tokensmith.tokenizer import Tokenizer
+
+UNK = "[UNK]"
+DEFAULT_SPECIALS = ("[PAD]", UNK, "[CLS]", "[SEP]", "[MASK]")
+
+
+def _pipeline(config: TrainConfig) -> HFTokenizer:
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers import decoders, models, normalizers, pre_tokenizers
+
+    tok = HFTokenizer(models.WordPiece(unk_token=UNK))
+    bert = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    extra = hf_normalizer(config.normalization)
+    tok.normalizer = bert if extra is None else normalizers.Sequence([bert, extra])
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece(prefix="##")
+    return tok
+
+
+def _add_template(tok: HFTokenizer) -> None:
+    """BERT's [CLS] $A [SEP] framing, used by encode(add_special_tokens=True), when both tokens exist."""
+    from tokenizers import processors
+
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    if cls is None or sep is None:
+        return
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+
+
+def train_wordpiece(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
+    """Train a BERT-style WordPiece tokenizer on `lines` (engine 'hf' only).
+
+    Args:
+        lines: the corpus, one text per item (streamed once).
+        config: vocab size, normalization, special tokens ([UNK] is always added).
+
+    Example:
+        >>> tok = train_wordpiece(["low lower lowest"] * 10, TrainConfig(vocab_size=60, progress=False))
+        >>> tok.decode(tok.encode("lowest"))
+        'lowest'
+    """
+    from tokenizers import trainers
+
+    check_engine("wordpiece", config, ("hf",))
+    reject_epochs("wordpiece", config)
+    specials = list(config.special_tokens or DEFAULT_SPECIALS)
+    specials = specials if UNK in specials else [UNK, *specials]
+    stream = TrainingStream(lines, config)
+    tok = _pipeline(config)
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=config.vocab_size, special_tokens=specials, continuing_subword_prefix="##", show_progress=False
+    )
+    run_trainer(tok, trainer, stream, algo="wordpiece", config=config)
+    check_vocab(tok, algo="wordpiece", config=config, why="every character, alone and as a '##' continuation")
+    _add_template(tok)
+    return wrap(tok, algo="wordpiece")
+
+
+register_learner("wordpiece", train_wordpiece)
