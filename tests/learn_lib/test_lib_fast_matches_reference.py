@@ -1,0 +1,46 @@
+"""The numba learner gives the oracle's lexicon, rank for rank, and the same seed gives the same lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.learn_lib.corpus import WORDS, sentences
+from tokensmith.learn.lib import learn_lexicon
+from tokensmith.learn.lib_lexicon import LibParams
+
+PARAMS = LibParams(epochs=40, batch_size=30, probation=4, forget_tail=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("sep", ["", " "])
+def test_fast_equals_reference(seed, sep):
+    corpus = sentences(300, seed=1, sep=sep)
+    fast = learn_lexicon(corpus, params=PARAMS, seed=seed, implementation="fast")
+    slow = learn_lexicon(corpus, params=PARAMS, seed=seed, implementation="reference")
+    assert len(fast.ranked) > len(set("".join(corpus)))  # it learned chunks, so the comparison means something
+    assert fast.ranked == slow.ranked
+
+
+def test_fast_equals_reference_with_unknown_characters():
+    # The first epoch's sentences miss 'z' and 'q', so they stay unknown until the memorizer takes them in.
+    corpus = sentences(200, seed=2, sep="") + ["zqthedog", "qzcat"] * 20
+    params = LibParams(epochs=30, batch_size=25, unknown_run_max=2)
+    fast = learn_lexicon(corpus, params=params, seed=3, implementation="fast")
+    slow = learn_lexicon(corpus, params=params, seed=3, implementation="reference")
+    assert fast.ranked == slow.ranked
+
+
+def test_same_seed_same_lexicon_and_other_seed_differs():
+    corpus = sentences(300, seed=1, sep="")
+    a = learn_lexicon(corpus, params=PARAMS, seed=5).ranked
+    b = learn_lexicon(corpus, params=PARAMS, seed=5).ranked
+    c = learn_lexicon(corpus, params=PARAMS, seed=6).ranked
+    assert a == b
+    assert a != c
+
+
+def test_lib_learns_the_words_of_a_spaceless_corpus():
+    corpus = sentences(400, seed=4, sep="")
+    ranked = learn_lexicon(corpus, params=LibParams(epochs=200, batch_size=50), seed=0).ranked
+    assert set(WORDS) <= set(ranked)  # every word became a chunk
+    assert sum(c in WORDS for c in ranked[:10]) >= 5  # and words lead the ranking
