@@ -16,6 +16,7 @@ Not handled here: metrics that are not functions of per-unit sums (e.g. Rényi e
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,11 +68,12 @@ def percentile_ci(samples: np.ndarray, *, level: float = LEVEL) -> tuple[np.ndar
 
     Example:
         >>> lo, hi = percentile_ci(np.arange(101.0)[:, None])
-        >>> float(lo[0]), float(hi[0])
+        >>> round(float(lo[0]), 6), round(float(hi[0]), 6)
         (2.5, 97.5)
     """
     tail = (1.0 - level) / 2.0 * 100.0
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column (0/0 metric) gives NaN bounds
         lo, hi = np.nanpercentile(samples, [tail, 100.0 - tail], axis=0)
     return lo, hi
 
@@ -126,3 +128,28 @@ def ratio_of_sums_naive(
     boot.sort()
     lo, hi = np.percentile(np.array(boot), [2.5, 97.5])
     return scale * sum(num) / sum(den), float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class SumRatio:
+    """A metric of the form `scale * sum(num) / sum(den)` over units, before it is split by language.
+
+    Args:
+        num: per-unit numerators (S,).
+        den: per-unit denominators (S,).
+        scale: constant factor.
+
+    Example:
+        >>> r = SumRatio(np.array([3.0, 1.0]), np.array([1.0, 1.0]))
+        >>> r.value()
+        2.0
+    """
+
+    num: np.ndarray
+    den: np.ndarray
+    scale: float = 1.0
+
+    def value(self) -> float:
+        """The point estimate over all units (NaN when the denominator sums to 0)."""
+        den = float(np.sum(self.den))
+        return float(self.scale * np.sum(self.num) / den) if den else float("nan")

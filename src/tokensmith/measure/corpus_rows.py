@@ -1,0 +1,193 @@
+"""Rows for one tokenizer on one (parallel) corpus: compression, fertility, vocabulary, parity and Rényi metrics.
+
+The corpus is encoded once (encoded.py); every metric is then computed from flat numpy arrays. Ratio metrics of all
+languages with the same sentence count are bootstrapped together in one matrix product (bootstrap.py); the
+distributional metrics (Rényi, Shannon, utilization) use the numba kernel of distribution.py per language.
+Languages the tokenizer failed on become error rows. This file does not read files or load tokenizers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tokensmith.measure import compression, distribution, fertility, parity, renyi, vocab
+from tokensmith.measure.bootstrap import Estimate, SumRatio, multiplicity_matrix, percentile_ci, ratio_of_sums
+from tokensmith.measure.encoded import EncodedCorpus, Timer, encode_corpus, token_spans
+from tokensmith.measure.results import Row
+from tokensmith.measure.textindex import TextIndex
+from tokensmith.tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    """What `corpus_rows` needs besides the data. See `EvalConfig` for the meaning of each field."""
+
+    alphas: tuple[float, ...]
+    resamples: int
+    dist_resamples: int
+    seed: int
+    reference: str
+    spaceless: frozenset[str]
+
+
+def corpus_rows(
+    tok: Tokenizer, name: str, corpus: str, index: TextIndex, settings: CorpusSettings, *, timer: Timer
+) -> tuple[list[Row], EncodedCorpus]:
+    """All parallel-corpus rows of one tokenizer, and the encoded corpus (reused by the noise metrics).
+
+    Args:
+        tok: the tokenizer.
+        name: its name in the results.
+        corpus: the corpus name.
+        index: the corpus's `TextIndex`.
+        settings: bootstrap and metric settings.
+        timer: receives 'encode', 'convert' and 'metrics' seconds.
+    """
+    enc = encode_corpus(tok, index, timer=timer)
+    started = time.perf_counter()
+    ok = [lang for lang in index.langs if lang not in enc.failed]
+    ratios = _ratios(tok, index, enc, settings)
+    est = _per_language(ratios, index, ok, settings)
+    rows = [_row(name, corpus, lang, metric, e, i, index) for metric, (e, langs) in est.items() for i, lang in
+            enumerate(langs) if not (metric == "continued_words" and lang in settings.spaceless)]  # fmt: skip
+    rows += _parity_rows(name, corpus, index, enc, ok, settings)
+    rows += _distribution_rows(tok, name, corpus, index, enc, ok, settings)
+    for lang, err in enc.failed.items():
+        rows += [Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=m, error=err) for m in _LANG_METRICS]
+    timer.add("metrics", started)
+    return rows, enc
+
+
+_LANG_METRICS = ("bytes_per_token", "chars_per_token", "tokens_per_kb", "fertility", "continued_words",
+                 "unk_rate", "byte_fallback_rate", "parity_premium", "renyi_efficiency", "shannon_efficiency",
+                 "vocab_utilization")  # fmt: skip
+
+
+def _ratios(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus, settings: CorpusSettings) -> dict[str, SumRatio]:
+    n_tokens = enc.n_tokens
+    start, end = token_spans(tok, index, enc)
+    counts = fertility.word_token_counts(index.word_start, index.word_end, start, end)
+    spaceless = np.isin(np.array(index.langs), list(settings.spaceless))[index.sentence_lang()]
+    return {
+        **compression.compression_ratios(n_tokens=n_tokens, n_bytes=index.n_bytes, n_chars=index.n_chars),
+        **fertility.fertility_ratios(word_counts=counts, word_sent=index.word_sent, n_tokens=n_tokens,
+                                     n_chars=index.n_chars, spaceless=spaceless),
+        **vocab.id_rate_ratios(ids=enc.ids, token_sentence=enc.token_sentence(), n_tokens=n_tokens,
+                               unk_id=tok.unk_id, byte_fallback_ids=tok.byte_fallback_ids,
+                               vocab_size=tok.vocab_size),
+    }  # fmt: skip
+
+
+def _per_language(
+    ratios: dict[str, SumRatio], index: TextIndex, langs: Sequence[str], settings: CorpusSettings
+) -> dict[str, tuple[Estimate, list[str]]]:
+    """Every ratio metric for every language: languages with equal sentence counts share one bootstrap call."""
+    groups: dict[int, list[str]] = {}
+    for lang in langs:
+        sl = index.lang_slice(lang)
+        groups.setdefault(sl.stop - sl.start, []).append(lang)
+    parts: dict[str, list[tuple[Estimate, list[str]]]] = {m: [] for m in ratios}
+    for group in groups.values():
+        slices = [index.lang_slice(lang) for lang in group]
+        # columns: metric-major, language-minor → (n, K*L); the scale is folded into the numerator
+        num = np.stack([r.scale * r.num[sl] for r in ratios.values() for sl in slices], axis=1)
+        den = np.stack([r.den[sl] for r in ratios.values() for sl in slices], axis=1)
+        est = ratio_of_sums(num, den, resamples=settings.resamples, seed=settings.seed)
+        for k, metric in enumerate(ratios):
+            cols = slice(k * len(group), (k + 1) * len(group))
+            parts[metric].append((Estimate(est.value[cols], est.low[cols], est.high[cols]), group))
+    return {m: _concat(p) for m, p in parts.items()}
+
+
+def _concat(parts: list[tuple[Estimate, list[str]]]) -> tuple[Estimate, list[str]]:
+    if not parts:
+        empty = np.zeros(0)
+        return Estimate(empty, empty, empty), []
+    fields = [np.concatenate([getattr(e, f) for e, _ in parts]) for f in ("value", "low", "high")]
+    return Estimate(*fields), [lang for _, group in parts for lang in group]
+
+
+def _row(
+    name: str, corpus: str, lang: str, metric: str, e: Estimate, i: int, index: TextIndex,
+    *, param: float | None = None, n: int | None = None,
+) -> Row:  # fmt: skip
+    sl = index.lang_slice(lang) if lang in index.langs else slice(0, len(index.texts))
+    value = float(e.value[i])
+    if not np.isfinite(value):
+        return Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=metric, param=param,
+                          error="undefined: the denominator is 0 on this corpus")  # fmt: skip
+    return Row(name, corpus, lang, metric, param, value, _num(e.low[i]), _num(e.high[i]),
+               n if n is not None else sl.stop - sl.start)  # fmt: skip
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _parity_rows(
+    name: str, corpus: str, index: TextIndex, enc: EncodedCorpus, langs: list[str], settings: CorpusSettings
+) -> list[Row]:
+    """Premiums relative to the reference language, only on aligned corpora that contain it."""
+    sizes = {index.lang_slice(lang).stop - index.lang_slice(lang).start for lang in langs}
+    if settings.reference not in langs or len(sizes) != 1:
+        return []
+    tokens = np.stack([enc.n_tokens[index.lang_slice(lang)] for lang in langs], axis=1)  # (n, L)
+    p = parity.parity(tokens, ref=langs.index(settings.reference), resamples=settings.resamples, seed=settings.seed)
+    rows = [_row(name, corpus, lang, "parity_premium", p.premium, i, index) for i, lang in enumerate(langs)]
+    n = sizes.pop()
+    rows.append(_row(name, corpus, "*", "parity_max_premium", p.max_premium, 0, index, n=n))
+    rows.append(_row(name, corpus, "*", "parity_gini", p.gini, 0, index, n=n))
+    return rows
+
+
+def _distribution_rows(
+    tok: Tokenizer, name: str, corpus: str, index: TextIndex, enc: EncodedCorpus, langs: list[str],
+    settings: CorpusSettings,
+) -> list[Row]:  # fmt: skip
+    """Rényi (each α), Shannon efficiency and utilization per language, from count-vector moments."""
+    rows: list[Row] = []
+    v = tok.vocab_size
+    for lang in langs:
+        sl = index.lang_slice(lang)
+        first = enc.first[sl.start : sl.stop + 1]
+        ids = enc.ids[first[0] : first[-1]]
+        point = distribution.moments(ids, settings.alphas)[None, :]  # (1, 3+A)
+        boot = _boot(ids, first - first[0], settings)  # (B, 3+A) or None
+        metrics = [(m, None, f) for m, f in (
+            ("shannon_efficiency", lambda m: renyi.shannon_from_moments(m, vocab_size=v)),
+            ("vocab_utilization", lambda m: vocab.utilization_from_moments(m, vocab_size=v)))]  # fmt: skip
+        metrics += [("renyi_efficiency", a, _renyi_fn(a, j, v)) for j, a in enumerate(settings.alphas)]
+        for metric, param, fn in metrics:
+            e = _estimate(fn, point, boot)
+            rows.append(_row(name, corpus, lang, metric, e, 0, index, param=param))
+    return rows
+
+
+def _renyi_fn(alpha: float, column: int, vocab_size: int):  # -> Callable[[np.ndarray], np.ndarray]
+    return lambda m: renyi.renyi_from_moments(m, alpha=alpha, column=column, vocab_size=vocab_size)
+
+
+def _boot(ids: np.ndarray, first: np.ndarray, settings: CorpusSettings) -> np.ndarray | None:
+    n = len(first) - 1
+    resamples = min(settings.resamples, settings.dist_resamples)
+    if resamples <= 0 or n == 0 or len(ids) == 0:
+        return None
+    mult = multiplicity_matrix(n, resamples=resamples, seed=settings.seed)
+    return distribution.boot_moments(ids, first, mult, settings.alphas)
+
+
+def _estimate(fn, point: np.ndarray, boot: np.ndarray | None) -> Estimate:  # fn: moments → metric values
+    value = fn(point)
+    if boot is None:
+        nan = np.full(1, np.nan)
+        return Estimate(value, nan, nan)
+    samples = fn(boot)
+    # Type counts are biased under resampling with replacement (a duplicated sentence adds no new ids), so the
+    # percentile interval is shifted by the bootstrap bias estimate mean(θ*) − θ̂ (Efron & Tibshirani §10.3).
+    bias = np.nanmean(samples) - value
+    lo, hi = percentile_ci(samples)
+    return Estimate(value, np.atleast_1d(lo - bias), np.atleast_1d(hi - bias))

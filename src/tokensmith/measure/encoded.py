@@ -1,0 +1,157 @@
+"""Encode a whole corpus once per tokenizer and keep the ids as flat numpy arrays.
+
+Every metric reads these arrays: `ids` (T,) with `first` (S+1,) marking where each sentence's tokens start. Token
+byte spans (global byte offsets, see textindex.py) come from token byte lengths for lossless tokenizers
+(`np.cumsum` over a lookup table of byte lengths) and from the library's offsets otherwise; never from token strings.
+
+A tokenizer that raises on the batch is re-run language by language, and the languages that still fail are recorded
+in `failed` (their sentences get zero tokens) so that the evaluation turns them into error rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tokensmith.measure.textindex import TextIndex
+from tokensmith.tokenizer import Tokenizer
+
+
+@dataclass
+class Timer:
+    """Wall-clock seconds spent per phase ('encode', 'metrics', …), summed over calls."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, phase: str, started: float) -> None:
+        """Add the time since `started` (a `time.perf_counter()` value) to `phase`."""
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+
+
+@dataclass
+class EncodedCorpus:
+    """Token ids of every sentence of a `TextIndex`, flat. Shapes: T tokens, S sentences."""
+
+    ids: np.ndarray  # (T,) int64
+    first: np.ndarray  # (S+1,) token index where each sentence starts
+    failed: dict[str, str]  # language → error message
+    char_offsets: list[list[tuple[int, int]]] | None = None  # library char offsets (non-lossless HF only)
+
+    @property
+    def n_tokens(self) -> np.ndarray:
+        """(S,) tokens per sentence."""
+        return np.diff(self.first)
+
+    def token_sentence(self) -> np.ndarray:
+        """(T,) sentence index of each token."""
+        return np.repeat(np.arange(len(self.first) - 1), self.n_tokens)
+
+
+def _flatten(batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+    first = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=np.int64, count=int(first[-1]))
+    return ids, first
+
+
+def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]] | None]:
+    if not tok.lossless:
+        got = tok.encode_batch_char_offsets(texts)
+        if got is not None:
+            return got
+    return tok.encode_batch(texts), None
+
+
+def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = None) -> EncodedCorpus:
+    """Encode all sentences of `index` with one batch call (per language only after a failure).
+
+    Args:
+        tok: the tokenizer.
+        index: the corpus.
+        timer: receives 'encode' (the backend's batch call) and 'convert' (lists → numpy) seconds.
+
+    Example:
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world"]}))  # doctest: +SKIP
+        >>> enc.n_tokens.tolist()  # doctest: +SKIP
+        [2]
+    """
+    timer = timer or Timer()
+    started = time.perf_counter()
+    failed: dict[str, str] = {}
+    try:
+        batch, offsets = _encode_all(tok, index.texts)
+    except Exception:  # noqa: BLE001 - any backend failure: isolate the language(s) that cause it
+        batch, offsets = [], None
+        for lang in index.langs:
+            texts = index.texts[index.lang_slice(lang)]
+            try:
+                part, part_offsets = _encode_all(tok, texts)
+            except Exception as e:  # noqa: BLE001
+                failed[lang] = f"{type(e).__name__}: {e}"
+                part, part_offsets = [[] for _ in texts], [[] for _ in texts]
+            batch.extend(part)
+            offsets = None if part_offsets is None else (offsets or []) + part_offsets
+    timer.add("encode", started)
+    started = time.perf_counter()
+    ids, first = _flatten(batch)
+    timer.add("convert", started)
+    return EncodedCorpus(ids=ids, first=first, failed=failed, char_offsets=offsets)
+
+
+def byte_length_table(tok: Tokenizer) -> np.ndarray:
+    """(V,) byte length of every token id, from the exact token table."""
+    return np.fromiter(map(len, tok.token_table), dtype=np.int64, count=len(tok.token_table))
+
+
+def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """Global byte spans (start, end), each (T,), of every token.
+
+    Lossless tokenizers: spans are cumulative token byte lengths, shifted by one byte in sentences where the dummy
+    prefix added a space. Sentences whose byte total does not match (e.g. normalization) and non-lossless
+    tokenizers use the library's offsets.
+    """
+    if enc.char_offsets is not None:
+        return _spans_from_char_offsets(index, enc)
+    lengths = byte_length_table(tok)[enc.ids] if len(enc.ids) else np.zeros(0, np.int64)
+    cum = np.concatenate([[0], np.cumsum(lengths)])
+    totals = cum[enc.first[1:]] - cum[enc.first[:-1]]  # (S,) bytes the tokens spell per sentence
+    shift = totals - index.n_bytes  # 0, or 1 for a dummy-prefix space
+    ok = (shift == 0) | ((shift == 1) & tok.dummy_prefix) if tok.lossless else np.zeros(len(shift), bool)
+    sent = enc.token_sentence()
+    local_end = cum[1:] - cum[enc.first[:-1]][sent] - shift[sent]
+    local_start = np.maximum(local_end - lengths, 0)
+    base = index.byte_base[sent]
+    start, end = base + local_start, base + np.maximum(local_end, 0)
+    for s in np.flatnonzero(~ok & (enc.n_tokens > 0)).tolist():
+        _fill_from_library(tok, index, enc, s, start, end)
+    return start, end
+
+
+def _fill_from_library(
+    tok: Tokenizer, index: TextIndex, enc: EncodedCorpus, s: int, start: np.ndarray, end: np.ndarray
+) -> None:
+    """Overwrite sentence s's spans with `encode_with_offsets` (slow path, one sentence)."""
+    got = tok.encode_with_offsets(index.texts[s])
+    lo, hi = int(enc.first[s]), int(enc.first[s + 1])
+    if len(got.offsets) != hi - lo:
+        return  # the tokenizer is not deterministic between calls: keep the length-based spans
+    spans = np.asarray(got.offsets, dtype=np.int64).reshape(-1, 2)
+    start[lo:hi] = index.byte_base[s] + spans[:, 0]
+    end[lo:hi] = index.byte_base[s] + spans[:, 1]
+
+
+def _spans_from_char_offsets(index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """Library character offsets → global byte spans through the corpus's char → byte map."""
+    assert enc.char_offsets is not None
+    flat = np.fromiter(
+        itertools.chain.from_iterable(itertools.chain.from_iterable(enc.char_offsets)),
+        dtype=np.int64,
+        count=2 * len(enc.ids),
+    ).reshape(-1, 2)
+    chars = flat + index.char_base[:-1][enc.token_sentence()][:, None]
+    return index.char2byte[chars[:, 0]], index.char2byte[chars[:, 1]]
