@@ -176,6 +176,8 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
     from tokensmith.learn.hf_engine import hf_normalizer
     from tokensmith.tokenizer import Tokenizer
 
+    if config.engine != "hf":
+        raise TrainingError("LiB writes Hugging Face tokenizer.json files only: use --engine hf (the default).")
     if not config.byte_fallback:
         raise TrainingError("LiB tokenizers are always byte-level (lossless); drop --no-byte-fallback.")
     params, implementation = lib_params(config)
