@@ -11,6 +11,7 @@ GGUF weights are de-quantized to float32 by transformers.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
 import io
 from dataclasses import dataclass
@@ -55,8 +56,6 @@ def packaged_gguf_path(name: str) -> Path:
         raise ModelError(f"model '{name}' is not installed. Install it with: {entry.pip}")
     root = Path(spec.origin).parent
     if name == "gemma3":
-        import importlib
-
         return Path(importlib.import_module(entry.package).assemble())  # checks its sha256
     ggufs = sorted(root.glob("*.gguf"))
     if not ggufs:

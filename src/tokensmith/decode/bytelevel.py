@@ -1,0 +1,270 @@
+"""Exact next-byte distributions, byte-level scoring and byte-by-byte generation from a tokenized LM.
+
+Phan et al. 2024, *Exact Byte-Level Probabilities from Tokenized Language Models for FIM-Tasks and Model
+Ensembles*: Sec. 3 (Byte-Token Representation Lemma) writes the probability that the text starts with bytes x as a
+sum over cover encodings, P(x*) = sum_c P(c); Sec. 4 gets P(next byte | x) from the covers of x.
+
+What we compute. The token process is the model restricted to texts the tokenizer can produce: at every step the
+next-token distribution is renormalized over ordinary tokens t that keep the sequence canonical (see `covers.py`)
+plus the end-of-text id; special tokens get 0. The byte distribution is the exact marginal of that process, so it
+sums to 1 with the end-of-text mass and obeys the chain rule exactly (the tests check both against brute force).
+
+How (data shapes in comments). For a prefix X (with the dummy space in front for SentencePiece-style models) let
+B be the last hard boundary (`Canonicalizer.window_start`): the tokens of X[:B] (the *trunk*) are shared by every
+cover. Window W = X[B:], m = len(W). The covers are
+- for each split i < m, head H_i = canonical(W[:i]) followed by any token t that starts with W[i:] and is longer;
+- the canonical encoding H_m of W itself, followed by any next token (the covers of X + b for every byte b).
+Each head needs the renormalized next-token row after trunk + head: one forward pass per new head, cached while
+the trunk is unchanged, with the KV cache on the trunk (`HFTokenLM`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tokensmith.decode.covers import Canonicalizer
+from tokensmith.errors import ModelError, TokensmithError
+
+if TYPE_CHECKING:
+    from tokensmith.decode.tokenlm import TokenLM
+    from tokensmith.tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class NextByte:
+    """P(next byte | prefix) for the 256 byte values, and the probability that the text ends here."""
+
+    probs: np.ndarray  # (256,) float64
+    end: float
+
+    def as_vector(self) -> np.ndarray:
+        """(257,) probabilities: bytes 0..255, then end-of-text."""
+        return np.append(self.probs, self.end)
+
+
+@dataclass(frozen=True)
+class _Row:
+    logp: np.ndarray  # (V,) renormalized log p~(t | trunk + ctx); -inf where t is not allowed
+    eos: float  # log p~(end | trunk + ctx)
+
+
+class ByteLM:
+    """Byte-level view of a token LM: exact next-byte distributions by summing over cover encodings.
+
+    Args:
+        lm: a `TokenLM` (e.g. `HFTokenLM`, or the toy `TableLM`).
+        tokenizer: its tokenizer (or a ready `Canonicalizer`).
+        mask_tol: 0.0 checks canonicity of every next token (exact); > 0 checks only the tokens holding the top
+            1 - mask_tol of each next-token distribution (faster; every probability moves by at most mask_tol).
+
+    Example:
+        >>> blm = ByteLM(lm, tok)  # doctest: +SKIP
+        >>> d = blm.next_byte(b"Hello wor")  # doctest: +SKIP
+        >>> chr(int(d.probs.argmax()))  # doctest: +SKIP
+        'l'
+    """
+
+    def __init__(self, lm: TokenLM, tokenizer: Tokenizer | Canonicalizer, *, mask_tol: float = 0.0) -> None:
+        self.canon = tokenizer if isinstance(tokenizer, Canonicalizer) else Canonicalizer(tokenizer)
+        if lm.vocab_size != self.canon.vocab_size:
+            raise ModelError(
+                f"the model gives {lm.vocab_size} next-token probabilities but the tokenizer has "
+                f"{self.canon.vocab_size} ids: they do not belong together. Pass the model's own tokenizer."
+            )
+        if not 0.0 <= mask_tol < 1.0:
+            raise TokensmithError(f"mask_tol={mask_tol} must be in [0, 1); use 0 for exact results.")
+        self.lm = lm
+        self.mask_tol = mask_tol
+        self._trunk_bytes: bytes | None = None
+        self._trunk_ids: tuple[int, ...] = ()
+        self._rows: dict[tuple[int, ...], _Row] = {}
+
+    def internal(self, prefix: bytes) -> bytes:
+        """The byte stream the model sees: SentencePiece-style models add one dummy space in front."""
+        return self.canon.internal(prefix)
+
+    # ---- trunk and rows -------------------------------------------------------------------------------------------
+    def _set_trunk(self, head: bytes) -> None:
+        if head == self._trunk_bytes:
+            return
+        old = self._trunk_bytes
+        if old and head.startswith(old):  # `old` ended at a hard boundary, so its tokens stay
+            ids = self._trunk_ids + self.canon.encode_bytes(head[len(old) :])
+        else:
+            ids = self.canon.encode_bytes(head)
+        self._trunk_bytes, self._trunk_ids, self._rows = head, ids, {}
+
+    def _ensure_rows(self, contexts: set[tuple[int, ...]]) -> None:
+        missing = sorted(c for c in contexts if c not in self._rows)
+        if not missing:
+            return
+        table = self.lm.logprobs([self._trunk_ids + c for c in missing])  # (k, V)
+        eos = self.lm.eos_id
+        for ctx, lp in zip(missing, table, strict=True):
+            valid = self.canon.next_mask(ctx, logp=lp, tol=self.mask_tol)
+            masked = np.where(valid, lp, -np.inf)
+            log_z = np.logaddexp(np.logaddexp.reduce(masked), lp[eos])
+            self._rows[ctx] = _Row(logp=masked - log_z, eos=float(lp[eos] - log_z))
+
+    def _log_prefix(self, head: tuple[int, ...]) -> float:
+        """log P~(head | trunk): the renormalized chain over the head's tokens."""
+        return float(sum(self._rows[head[:j]].logp[head[j]] for j in range(len(head))))
+
+    # ---- covers ---------------------------------------------------------------------------------------------------
+    def _terms(self, data: bytes, *, window: bool) -> tuple[list[tuple[np.ndarray, np.ndarray]], float, float]:
+        """Log-weights of every cover of `data`, grouped by the byte that follows `data`.
+
+        Returns ([(log-weights (k,), next bytes (k,)), ...], log P~ of the exact-ending cover, its end-of-text
+        log-weight), all relative to the trunk.
+        """
+        canon = self.canon
+        start = canon.window_start(data) if window else 0
+        self._set_trunk(data[:start])
+        win = data[start:]
+        m = len(win)
+        plan = []
+        for i in range(m):
+            cand = canon.token_range(win[i:])
+            cand = cand[canon.lengths[cand] > m - i]
+            if len(cand):
+                plan.append((i, cand))
+        splits = sorted({i for i, _ in plan} | {m})
+        encs = canon.encode_many([win[:i] for i in splits])
+        heads = {i: h for i, h in zip(splits, encs, strict=True) if canon.decode(h) == win[:i] and -1 not in h}
+        self._ensure_rows({h[:j] for h in heads.values() for j in range(len(h) + 1)})
+        terms = []
+        for i, cand in plan:
+            if i in heads:
+                row = self._rows[heads[i]]
+                terms.append((self._log_prefix(heads[i]) + row.logp[cand], canon.padded[cand, m - i]))
+        if m not in heads:  # the window has no canonical spelling (unspellable bytes): only longer tokens cover it
+            return terms, -math.inf, -math.inf
+        exact = self._log_prefix(heads[m])
+        row = self._rows[heads[m]]
+        terms.append((exact + row.logp, canon.first))
+        return terms, exact, exact + row.eos
+
+    def next_byte(self, prefix: bytes) -> NextByte:
+        """The exact distribution of the byte after `prefix` (and of the text ending there).
+
+        Args:
+            prefix: raw bytes; b"" means the start of the text; invalid UTF-8 is allowed.
+        """
+        terms, _, end = self._terms(self.internal(prefix), window=True)
+        shift = max([end] + [float(np.max(w)) for w, _ in terms if len(w)])
+        if not math.isfinite(shift):
+            raise TokensmithError(
+                f"no token sequence of this tokenizer spells the prefix {prefix[-20:]!r}: its probability is 0. "
+                "Check that the text is in a script the tokenizer covers."
+            )
+        masses = np.zeros(256)
+        for w, b in terms:
+            masses += np.bincount(b, weights=np.exp(w - shift), minlength=256)[:256]
+        end_mass = math.exp(end - shift)
+        total = masses.sum() + end_mass
+        return NextByte(probs=masses / total, end=end_mass / total)
+
+    def log_cover_sum(self, prefix: bytes) -> float:
+        """Natural log of P~(text starts with `prefix`), summed directly over its covers (no windows, no chain).
+
+        This is the slow reference for the chain rule; it recomputes every row from the start of the text.
+        """
+        data = self.internal(prefix)
+        if not data:  # the empty stream: every text starts with it
+            return 0.0
+        self._trunk_bytes = None
+        terms, exact, _ = self._terms(data, window=False)
+        n_longer = len(terms) - (1 if math.isfinite(exact) else 0)  # the last term is the exact cover's expansion
+        logs = [exact] + [float(np.logaddexp.reduce(w)) for w, _ in terms[:n_longer] if len(w)]
+        self._trunk_bytes = None
+        return float(np.logaddexp.reduce(np.array(logs)))
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def next_byte_distribution(model: TokenLM, tokenizer: Tokenizer, prefix: bytes | str, *, mask_tol: float = 0.0):
+    """P(next byte | prefix) from a tokenized LM: (256,) probabilities and the end-of-text mass (a `NextByte`).
+
+    Args:
+        model: a `TokenLM` (wrap a transformers model with `HFTokenLM.from_loaded`).
+        tokenizer: the model's tokenizer.
+        prefix: bytes (or text, UTF-8 encoded); empty = start of text.
+        mask_tol: see `ByteLM`.
+
+    Example:
+        >>> d = next_byte_distribution(lm, tok, b"Hello wor")  # doctest: +SKIP
+        >>> round(float(d.probs.sum() + d.end), 6)  # doctest: +SKIP
+        1.0
+    """
+    return ByteLM(model, tokenizer, mask_tol=mask_tol).next_byte(_as_bytes(prefix))
+
+
+def score_bytes(
+    model: TokenLM | ByteLM, tokenizer: Tokenizer | None, context: bytes | str, continuation: bytes | str,
+    *, mask_tol: float = 0.0,
+) -> float:
+    """-log2 P(continuation | context) at byte level, in bits; independent of where token boundaries fall.
+
+    Args:
+        model: a `TokenLM`, or a ready `ByteLM` (then `tokenizer` may be None).
+        tokenizer: the model's tokenizer.
+        context: the bytes before (may end inside a token or a character).
+        continuation: the bytes to score.
+        mask_tol: see `ByteLM`.
+
+    Example:
+        >>> score_bytes(lm, tok, b"The cat sat on the m", b"at.")  # doctest: +SKIP
+        1.93
+    """
+    blm = model if isinstance(model, ByteLM) else ByteLM(model, tokenizer, mask_tol=mask_tol)  # type: ignore[arg-type]
+    ctx, cont = _as_bytes(context), _as_bytes(continuation)
+    bits = 0.0
+    for k in range(len(cont)):
+        p = float(blm.next_byte(ctx + cont[:k]).probs[cont[k]])
+        bits += math.inf if p <= 0.0 else -math.log2(p)
+    return bits
+
+
+def generate_bytes(
+    model: TokenLM | ByteLM, tokenizer: Tokenizer | None, prompt: bytes | str, *, max_bytes: int,
+    greedy: bool = True, temperature: float = 1.0, seed: int = 0, mask_tol: float = 0.0,
+) -> bytes:
+    """Generate byte by byte from the exact next-byte distribution (stops at end-of-text or `max_bytes`).
+
+    Args:
+        model: a `TokenLM` or a ready `ByteLM`.
+        tokenizer: the model's tokenizer.
+        prompt: the bytes to continue (may end mid-token).
+        max_bytes: the most bytes to add.
+        greedy: take the most likely byte; otherwise sample at `temperature` with `seed`.
+        temperature: > 0; sampling only.
+        seed: sampling seed (same seed, same bytes).
+        mask_tol: see `ByteLM`.
+
+    Example:
+        >>> generate_bytes(lm, tok, "The capital of France is", max_bytes=6)  # doctest: +SKIP
+        b' Paris'
+    """
+    if temperature <= 0:
+        raise TokensmithError(f"temperature={temperature} must be > 0; use greedy=True for deterministic output.")
+    blm = model if isinstance(model, ByteLM) else ByteLM(model, tokenizer, mask_tol=mask_tol)  # type: ignore[arg-type]
+    rng = np.random.default_rng(seed)
+    text, out = _as_bytes(prompt), bytearray()
+    for _ in range(max_bytes):
+        vec = blm.next_byte(text + bytes(out)).as_vector()  # (257,)
+        if greedy:
+            pick = int(vec.argmax())
+        else:
+            logits = np.log(np.maximum(vec, 1e-300)) / temperature
+            p = np.exp(logits - logits.max())
+            pick = int(rng.choice(257, p=p / p.sum()))
+        if pick == 256:
+            break
+        out.append(pick)
+    return bytes(out)

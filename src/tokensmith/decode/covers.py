@@ -1,0 +1,258 @@
+"""Canonical encodings of raw bytes, and which token sequences a tokenizer can ever produce (cover validity).
+
+Phan et al. 2024, *Exact Byte-Level Probabilities from Tokenized Language Models for FIM-Tasks and Model
+Ensembles*, Sec. 3: a cover encoding of a byte prefix x is a token sequence whose decoding starts with x and whose
+last token reaches (or passes) the end of x. Sec. 3.2 ("invalid encodings"): a sequence the tokenizer never outputs
+gets probability 0. This file decides that validity; `bytelevel.py` sums probabilities over covers.
+
+The rule, the same for every backend: a token sequence c is *canonical* iff `encode_bytes(decode(c)) == c`, where
+`encode_bytes` is the tokenizer's own encoder extended to raw bytes:
+- valid UTF-8 goes through the tokenizer's own `encode` (its normalizer, pretokenizer regex, BPE/Unigram model);
+- HF byte-level BPE (GPT-2 `Ġ` alphabet, regex split) and tiktoken: a ragged tail (a character cut in the middle,
+  or invalid UTF-8) is joined to the last pretoken and BPE-merged as bytes (tiktoken's own `_encode_bytes` rule);
+- SentencePiece / Metaspace with byte fallback: a ragged tail becomes `<0xNN>` byte pieces;
+- dummy prefix (SentencePiece `add_dummy_prefix`): the byte stream the model sees starts with the one space it adds,
+  so the windows we encode start with that space and we hand `encode` the text without it. HF Metaspace and
+  ByteLevel(add_prefix_space) add the space only when the text does not start with one: a text that starts with a
+  space is then its own byte stream (the tokenizer cannot tell ' a' from 'a').
+
+Windows. Covers only differ near the end of the prefix. A position p is a *hard boundary* when the byte pair
+(x[p-1], x[p]) occurs inside no ordinary token: no token, so no BPE merge, can cross it, and for the regex
+pretokenizers we support a pretoken starts there. So `encode_bytes(x) == encode_bytes(x[:p]) + encode_bytes(x[p:])`
+and every cover's last token starts at or after the last hard boundary. Dummy-prefix models only use boundaries
+at a space. Without a hard boundary the window is the whole prefix (slower, still exact).
+
+Not handled: tokenizers whose tokens have no exact bytes (WordPiece, lossy normalizers) are refused.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tokensmith.errors import ModelError
+
+if TYPE_CHECKING:
+    from tokensmith.tokenizer import Tokenizer
+
+_MASK_CACHE = 4096  # windows whose validity masks we keep (each is one bool per token)
+
+
+class Canonicalizer:
+    """Byte-level canonical encoding and vectorized cover lookups for one tokenizer.
+
+    Args:
+        tokenizer: a lossless `Tokenizer` (byte-level BPE, tiktoken, or SentencePiece-style with byte fallback).
+
+    Example:
+        >>> import tokensmith  # doctest: +SKIP
+        >>> canon = Canonicalizer(tokensmith.load("gpt2"))  # doctest: +SKIP
+        >>> canon.encode_bytes(b"Hello wor")  # doctest: +SKIP
+        (15496, 476)
+    """
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        if not tokenizer.lossless:
+            raise ModelError(
+                f"tokenizer {tokenizer.name} has tokens without exact bytes (lossy normalizer, WordPiece or no byte "
+                "fallback), so byte-level probabilities are undefined. Use a byte-level BPE, tiktoken, or a "
+                "SentencePiece model with byte fallback."
+            )
+        self.tok = tokenizer
+        self.table: list[bytes] = list(tokenizer.token_table)
+        self.vocab_size = len(self.table)
+        self.dummy = bool(tokenizer.dummy_prefix)
+        self.kind = tokenizer.backend.kind
+        # SentencePiece and a 'Prepend' normalizer always add the space; HF Metaspace / ByteLevel(add_prefix_space)
+        # add it only when the text does not already start with one.
+        normalizers = getattr(tokenizer.backend, "_normalizers", [])
+        self.dummy_always = self.kind == "sentencepiece" or any(n.get("type") == "Prepend" for n in normalizers)
+        self.byte_level = self.kind == "tiktoken" or getattr(tokenizer.backend, "spelling", "") == "byte_level"
+        self._fallback = self._byte_fallback_map()
+        spaces = [i for i, b in enumerate(self.table) if b == b" " and i not in tokenizer.special_ids]
+        self._space_id = spaces[0] if spaces else self._fallback.get(0x20, -1)
+        self._masks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._build_arrays(tokenizer.special_ids)
+
+    # ---- tables ---------------------------------------------------------------------------------------------------
+    def _build_arrays(self, special_ids: frozenset[int]) -> None:
+        v = self.vocab_size
+        self.lengths = np.array([len(b) for b in self.table], dtype=np.int64)  # (V,)
+        self.ordinary = self.lengths > 0  # (V,) tokens a text can be made of
+        excluded = set(special_ids) | ({self.tok.unk_id} if self.tok.unk_id is not None else set())
+        if excluded:
+            self.ordinary[np.fromiter(excluded, dtype=np.int64)] = False
+        width = int(self.lengths[self.ordinary].max())
+        self.padded = np.zeros((v, width), dtype=np.uint8)  # (V, Lmax) token bytes, zero-padded
+        for i, b in enumerate(self.table):
+            if self.ordinary[i]:
+                self.padded[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+        self.first = self.padded[:, 0].astype(np.int64)
+        ids = [i for i in range(v) if self.ordinary[i]]
+        ids.sort(key=lambda i: self.table[i])
+        self.sorted_ids = np.array(ids, dtype=np.int64)  # ordinary ids in byte order: a prefix is a contiguous range
+        self.sorted_bytes = [self.table[i] for i in ids]
+        inside = np.zeros((256, 256), dtype=bool)  # (a, b): pair a,b occurs inside some ordinary token
+        for i in ids:
+            arr = self.padded[i, : self.lengths[i]]
+            inside[arr[:-1], arr[1:]] = True
+        self.pair_inside = inside
+        self.self_canonical = self._self_canonical(ids)
+        # Tokens taken as valid when `tol` skips their check: canonical alone, or (dummy prefix) word-internal.
+        self.fallback_valid = self.self_canonical | (self.dummy & (self.first != 0x20))
+
+    def _self_canonical(self, ids: list[int]) -> np.ndarray:
+        """(V,) bool: the token alone is the canonical encoding of its own bytes."""
+        out = np.zeros(self.vocab_size, dtype=bool)
+        encs = self.encode_many([self.table[i] for i in ids])
+        for i, enc in zip(ids, encs, strict=True):
+            out[i] = enc == (i,)
+        return out
+
+    def _byte_fallback_map(self) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for i in self.tok.byte_fallback_ids:
+            found[self.table[i][0]] = i
+        return found
+
+    def token_range(self, prefix: bytes) -> np.ndarray:
+        """Ids of ordinary tokens whose bytes start with `prefix` (a contiguous slice of the sorted table)."""
+        lo = bisect.bisect_left(self.sorted_bytes, prefix)
+        hi = bisect.bisect_left(self.sorted_bytes, prefix + b"\xff" * (self.padded.shape[1] + 1), lo)
+        return self.sorted_ids[lo:hi]
+
+    # ---- canonical encoding -------------------------------------------------------------------------------------
+    def internal(self, prefix: bytes) -> bytes:
+        """The byte stream the model sees for a text prefix: the dummy space in front when the tokenizer adds it."""
+        if self.dummy and (self.dummy_always or not prefix.startswith(b" ")):
+            return b" " + prefix
+        return prefix
+
+    def _text_for(self, data: bytes) -> str | None:
+        """The text `encode` must see for window bytes `data`, or None when it would not reproduce them."""
+        text = data.decode("utf-8")
+        if self.dummy:
+            if not text.startswith(" "):
+                return None
+            return text[1:] if self.dummy_always else text
+        return text
+
+    def encode_bytes(self, data: bytes) -> tuple[int, ...]:
+        """The canonical token ids of raw bytes (see the module docstring for ragged UTF-8 tails).
+
+        Args:
+            data: window bytes; for dummy-prefix tokenizers they start with the dummy space.
+        """
+        return self.encode_many([data])[0]
+
+    def encode_many(self, items: Sequence[bytes]) -> list[tuple[int, ...]]:
+        """`encode_bytes` for many windows, through the backend's batch encoder for the valid-UTF-8 ones."""
+        out: list[tuple[int, ...] | None] = [None] * len(items)
+        texts, where = [], []
+        for k, data in enumerate(items):
+            try:
+                text = self._text_for(data)
+            except UnicodeDecodeError:
+                out[k] = self._encode_ragged(data)
+                continue
+            if text is None or (self.dummy and text == ""):
+                out[k] = self._encode_ragged(data)
+                continue
+            texts.append(text)
+            where.append(k)
+        for k, ids in zip(where, self.tok.encode_batch(texts) if texts else [], strict=True):
+            out[k] = tuple(ids)
+        return [o if o is not None else () for o in out]
+
+    def _encode_ragged(self, data: bytes) -> tuple[int, ...]:
+        """Bytes `encode` cannot take as text: empty, a lone dummy space, or a ragged UTF-8 tail."""
+        if not data:
+            return ()
+        if self.dummy and not data.startswith(b" "):
+            return (-1,)  # a dummy-prefix window always starts with a space; nothing canonical spells this
+        if self.dummy and data == b" ":
+            return (self._space_id,)
+        if self.kind == "tiktoken":
+            return tuple(self.tok.backend.enc._encode_bytes(data))
+        try:
+            data.decode("utf-8")
+            cut = len(data)
+        except UnicodeDecodeError as e:
+            cut = e.start
+        head, rest = data[:cut], data[cut:]
+        head_ids = self.encode_bytes(head) if head else ()
+        if self.byte_level:
+            return self._bpe_tail(head, head_ids, rest)
+        if any(b not in self._fallback for b in rest):
+            return (-1,)  # no byte piece: the tokenizer cannot spell these bytes at all
+        return head_ids + tuple(self._fallback[b] for b in rest)
+
+    def _bpe_tail(self, head: bytes, head_ids: tuple[int, ...], rest: bytes) -> tuple[int, ...]:
+        """Byte-level BPE of a ragged tail: the last pretoken of `head` plus `rest`, merged by the BPE model."""
+        from tokensmith.backends.base import byte_level_encode
+
+        hf = self.tok.backend.tok
+        start = 0
+        if head and hf.pre_tokenizer is not None:
+            text = head.decode("utf-8")
+            pieces = hf.pre_tokenizer.pre_tokenize_str(text)
+            if pieces:
+                start = len(text[: pieces[-1][1][0]].encode("utf-8"))
+        keep, pos = [], 0
+        for i in head_ids:  # head tokens that end at or before the last pretoken's start
+            if pos + len(self.table[i]) > start:
+                break
+            keep.append(i)
+            pos += len(self.table[i])
+        piece = byte_level_encode(head[pos:] + rest)
+        return tuple(keep) + tuple(t.id for t in hf.model.tokenize(piece))
+
+    # ---- windows and validity -----------------------------------------------------------------------------------
+    def window_start(self, data: bytes) -> int:
+        """The last hard boundary p (0 < p < len(data)), or 0: every cover's last token starts at or after it."""
+        for p in range(len(data) - 1, 0, -1):
+            b = data[p]
+            if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20):
+                continue
+            if not self.pair_inside[data[p - 1], b]:
+                return p
+        return 0
+
+    def decode(self, ids: Sequence[int]) -> bytes:
+        return b"".join(self.table[i] for i in ids)
+
+    def next_mask(self, ctx: tuple[int, ...], *, logp: np.ndarray | None = None, tol: float = 0.0) -> np.ndarray:
+        """(V,) bool: which tokens t keep `ctx + (t,)` canonical, for `ctx` a canonical window.
+
+        Args:
+            ctx: token ids of a window that starts at a hard boundary.
+            logp: (V,) next-token log-probs; with `tol > 0` only the tokens holding the top `1 - tol` of the mass are
+                checked with the encoder, the rest are taken as valid when they are canonical on their own (the
+                error in any probability is then at most `tol`).
+            tol: 0.0 checks every token (exact).
+        """
+        window = self.decode(ctx)
+        if not ctx:  # the context is the trunk: only a token's own canonicity matters (see module docstring)
+            return self.ordinary & self.self_canonical
+        key = window if tol == 0.0 else None
+        if key is not None and key in self._masks:
+            self._masks.move_to_end(key)
+            return self._masks[key]
+        valid = self.ordinary & self.fallback_valid
+        cand = np.flatnonzero(self.ordinary)
+        if tol > 0.0 and logp is not None:
+            order = cand[np.argsort(-logp[cand])]
+            mass = np.cumsum(np.exp(logp[order]))
+            cand = order[: int(np.searchsorted(mass, 1.0 - tol)) + 1]
+        encs = self.encode_many([window + self.table[i] for i in cand])
+        for i, enc in zip(cand.tolist(), encs, strict=True):
+            valid[i] = len(enc) == len(ctx) + 1 and enc[-1] == i and enc[:-1] == ctx
+        if key is not None:
+            self._masks[key] = valid
+            if len(self._masks) > _MASK_CACHE:
+                self._masks.popitem(last=False)
+        return valid

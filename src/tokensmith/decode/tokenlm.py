@@ -1,0 +1,157 @@
+"""What byte-level decoding needs from a language model: next-token log-probs for token sequences.
+
+`TokenLM` is the protocol; `HFTokenLM` adapts a transformers causal LM (keeping one KV cache for the shared
+"trunk" of the requested contexts, so moving along a text costs a few new tokens per call); `TableLM` is a seeded
+random toy model in float64 for exactness tests. This file does not know about bytes or covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class TokenLM(Protocol):
+    """A causal LM over token ids.
+
+    `logprobs(contexts)` returns a (len(contexts), vocab_size) float64 array: row k holds log p(t | start + ctx_k)
+    for every id t, where `start` (`start_ids`) is the model's own start-of-text prefix. `eos_id` is the id whose
+    probability is the end-of-text mass. `calls` counts model forward passes.
+    """
+
+    vocab_size: int
+    eos_id: int
+    calls: int
+
+    def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray: ...
+
+
+class TableLM:
+    """A toy LM: a seeded random next-token table indexed by the whole context, in float64.
+
+    Args:
+        vocab_size: number of ids (the tokenizer's).
+        eos_id: end-of-text id.
+        max_len: after this many tokens the model ends the text with probability 1 (so brute force is finite).
+        seed: the table's seed; the same seed gives the same model.
+        temperature: logit scale (lower = peakier).
+
+    Example:
+        >>> lm = TableLM(vocab_size=5, eos_id=0, max_len=3, seed=0)
+        >>> round(float(np.exp(lm.logprobs([(1, 2)])).sum()), 12)
+        1.0
+    """
+
+    def __init__(self, *, vocab_size: int, eos_id: int, max_len: int, seed: int = 0, temperature: float = 1.0):
+        self.vocab_size = vocab_size
+        self.eos_id = eos_id
+        self.max_len = max_len
+        self.seed = seed
+        self.temperature = temperature
+        self.calls = 0
+
+    def _row(self, ctx: tuple[int, ...]) -> np.ndarray:
+        if len(ctx) >= self.max_len:
+            row = np.full(self.vocab_size, -np.inf)
+            row[self.eos_id] = 0.0
+            return row
+        rng = np.random.default_rng([self.seed, len(ctx), *ctx])
+        logits = rng.normal(size=self.vocab_size) * 2.0 / self.temperature
+        return logits - np.logaddexp.reduce(logits)
+
+    def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
+        self.calls += 1
+        return np.stack([self._row(tuple(c)) for c in contexts])
+
+
+class HFTokenLM:
+    """A transformers causal LM as a `TokenLM`, with a KV cache on the longest shared context prefix.
+
+    Args:
+        model: a `PreTrainedModel` in eval mode.
+        vocab_size: the tokenizer's vocab size (the model may have more embedding rows; they are dropped).
+        start_ids: the start-of-text ids (BOS), at least one.
+        eos_id: the end-of-text id.
+
+    Example:
+        >>> from tokensmith.decode.models import load_model  # doctest: +SKIP
+        >>> lm = load_model("smollm2"); tlm = HFTokenLM.from_loaded(lm)  # doctest: +SKIP
+        >>> tlm.logprobs([(19556,)]).shape  # doctest: +SKIP
+        (1, 49152)
+    """
+
+    def __init__(self, model: Any, *, vocab_size: int, start_ids: tuple[int, ...], eos_id: int) -> None:
+        assert start_ids, "a start-of-text id is needed to condition the first token"
+        self.model = model
+        self.vocab_size = vocab_size
+        self.start_ids = tuple(start_ids)
+        self.eos_id = eos_id
+        self.calls = 0
+        self._trunk: tuple[int, ...] = ()  # ids whose keys/values sit in the cache
+        self._cache: Any = None
+        self._last: np.ndarray | None = None  # (V,) log-probs after the trunk
+
+    @classmethod
+    def from_loaded(cls, loaded: Any) -> HFTokenLM:
+        """Wrap a `decode.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
+        tok, cfg = loaded.tokenizer, loaded.model.config
+        start = tuple(tok.encode("", add_special_tokens=True))
+        specials = tok.special_tokens
+        if not start:
+            bos = "<|endoftext|>" if "<|endoftext|>" in specials else None
+            start = (specials[bos],) if bos else (int(cfg.bos_token_id if cfg.bos_token_id is not None else 0),)
+        eos = cfg.eos_token_id[0] if isinstance(cfg.eos_token_id, list) else cfg.eos_token_id
+        if "<|endoftext|>" in specials:
+            eos = specials["<|endoftext|>"]
+        return cls(loaded.model, vocab_size=tok.vocab_size, start_ids=start, eos_id=int(eos))
+
+    def _forward(self, ids: Sequence[int]) -> np.ndarray:
+        """Run `ids` after the cached trunk; return (len(ids), V) float64 log-probs. Extends the cache."""
+        import torch
+
+        self.calls += 1
+        with torch.no_grad():
+            out = self.model(input_ids=torch.tensor([list(ids)]), cache=self._cache, use_cache=True)
+        self._cache = getattr(out, "cache", None) or out.past_key_values
+        logits = out.logits[0, :, : self.vocab_size].double()
+        return torch.log_softmax(logits, dim=-1).numpy()
+
+    def _sync_trunk(self, target: tuple[int, ...]) -> None:
+        """Make the cache hold exactly `target` (start ids included) with `_last` the log-probs after it."""
+        if target == self._trunk and self._last is not None:
+            return
+        keep = 0
+        limit = min(len(target), len(self._trunk)) - 1  # keep at least one token to recompute `_last`
+        while keep < limit and target[keep] == self._trunk[keep]:
+            keep += 1
+        if self._cache is not None and keep > 0:
+            try:
+                self._cache.crop(keep)
+            except Exception:  # a cache that cannot crop (e.g. sliding windows): start again
+                keep, self._cache = 0, None
+        else:
+            keep, self._cache = 0, None
+        self._last = self._forward(target[keep:])[-1]
+        self._trunk = target
+
+    def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
+        full = [self.start_ids + tuple(c) for c in contexts]
+        shared = min(full, key=len)
+        for f in full:
+            n = 0
+            while n < len(shared) and n < len(f) and f[n] == shared[n]:
+                n += 1
+            shared = shared[:n]
+        self._sync_trunk(shared)
+        assert self._last is not None
+        rows = np.empty((len(full), self.vocab_size))
+        base = len(shared)
+        for k, f in enumerate(full):
+            if len(f) == base:
+                rows[k] = self._last
+                continue
+            rows[k] = self._forward(f[base:])[-1]
+            self._cache.crop(base)  # back to the trunk for the next context
+        return rows

@@ -1,0 +1,124 @@
+"""Exactness of byte-level probabilities on toy models: the cover sum against brute-force enumeration."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.decode_bytes.toys import brute_next_byte, byte_level_toy, sentencepiece_toy
+from tokensmith.decode.bytelevel import ByteLM, generate_bytes, score_bytes
+from tokensmith.decode.covers import Canonicalizer
+from tokensmith.decode.tokenlm import TableLM
+from tokensmith.errors import ModelError
+
+TOYS = {"byte-level": byte_level_toy, "sentencepiece": sentencepiece_toy}
+PREFIXES = [b"", b"a", b"ab", b"ab a", b"b  a", b" ", b"\xc3", b"a \xc3\xa9", b"ba\xc3"]
+
+
+@pytest.fixture(scope="module", params=sorted(TOYS))
+def toy(request):
+    tok = TOYS[request.param]()
+    canon = Canonicalizer(tok)
+    lm = TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=4, seed=3)
+    return canon, lm
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_next_byte_matches_brute_force(toy, prefix):
+    canon, lm = toy
+    blm = ByteLM(lm, canon)
+    fast = blm.next_byte(prefix)
+    probs, end = brute_next_byte(lm, canon, blm.internal(prefix))
+    assert np.allclose(fast.probs, probs, rtol=0, atol=1e-9)
+    assert math.isclose(fast.end, end, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_distribution_sums_to_one_with_end_mass(toy, prefix):
+    canon, lm = toy
+    d = ByteLM(lm, canon).next_byte(prefix)
+    assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-12)
+    assert (d.probs >= 0).all()
+
+
+@pytest.mark.parametrize("text", [b"ab ab", b"a\xc3\xa9 b", b"b  ab"])
+def test_chain_rule_equals_direct_cover_sum(toy, text):
+    canon, lm = toy
+    blm = ByteLM(lm, canon)
+    chained = -score_bytes(blm, None, b"", text) * math.log(2)  # sum of log next-byte probabilities
+    direct = blm.log_cover_sum(text) - blm.log_cover_sum(b"")
+    assert math.isclose(chained, direct, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_score_does_not_depend_on_where_the_context_is_cut(toy):
+    canon, lm = toy
+    blm = ByteLM(lm, canon)
+    text = b"ab ba a"
+    totals = [score_bytes(blm, None, b"", text[:k]) + score_bytes(blm, None, text[:k], text[k:]) for k in range(8)]
+    assert max(totals) - min(totals) < 1e-9
+
+
+def test_noncanonical_covers_get_zero_probability():
+    # Worked example (byte-level toy, merges in order ab, Ġa, Ġab, Ã©, ba): after the token 'a',
+    # - 'b' is impossible: 'a','b' always merges into 'ab';
+    # - 'ba' is impossible: 'aba' merges 'ab' first, giving 'ab','a';
+    # - 'ab' is fine: 'aab' gives 'a','ab'.
+    canon = Canonicalizer(byte_level_toy())
+    a, b, ab, ba = 1, 2, 6, 10
+    mask = canon.next_mask((a,))
+    assert not mask[b] and not mask[ba] and mask[ab]
+    # So the prefix 'a' is followed by 'b' only through the single token 'ab' (or 'a','ab' -> 'a' then 'a').
+    lm = TableLM(vocab_size=canon.vocab_size, eos_id=0, max_len=4, seed=5)
+    rows = {ctx: np.exp(lm.logprobs([ctx])[0]) for ctx in [(), (a,)]}
+    z_root = rows[()][0] + sum(rows[()][t] for t in range(1, 11) if canon.self_canonical[t])
+    z_a = rows[(a,)][0] + sum(rows[(a,)][t] for t in range(1, 11) if mask[t])
+    p_ab = rows[()][ab] / z_root
+    p_a_then_a = rows[()][a] / z_root * sum(rows[(a,)][t] for t in (a, ab) if mask[t]) / z_a
+    p_a = (rows[()][a] + rows[()][ab]) / z_root  # covers of 'a': [a], [ab] ('a' + anything else is 'a' alone)
+    d = ByteLM(lm, canon).next_byte(b"a")
+    assert math.isclose(d.probs[ord("b")], p_ab / p_a, rel_tol=1e-12)
+    assert math.isclose(d.probs[ord("a")], p_a_then_a / p_a, rel_tol=1e-12)
+
+
+def test_invalid_utf8_and_empty_prefix_are_valid_input(toy):
+    canon, lm = toy
+    blm = ByteLM(lm, canon)
+    for prefix in (b"", b"\xa9", b"\xc3\xc3"):
+        try:
+            d = blm.next_byte(prefix)
+        except Exception as e:  # only the 'probability 0' user error is allowed
+            assert "probability is 0" in str(e)
+        else:
+            assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-12)
+
+
+def test_vocab_mismatch_names_both_sizes():
+    canon = Canonicalizer(byte_level_toy())
+    with pytest.raises(ModelError, match=r"7 next-token .* 11 ids"):
+        ByteLM(TableLM(vocab_size=7, eos_id=0, max_len=3), canon)
+
+
+def test_lossy_tokenizer_is_refused():
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers import models, pre_tokenizers
+
+    from tokensmith.backends.hf import HFBackend
+    from tokensmith.tokenizer import Tokenizer
+
+    hf = HFTokenizer(models.WordPiece(vocab={"[UNK]": 0, "a": 1, "##b": 2}, unk_token="[UNK]"))
+    hf.pre_tokenizer = pre_tokenizers.Whitespace()
+    with pytest.raises(ModelError, match="exact bytes"):
+        Canonicalizer(Tokenizer(HFBackend(hf), name="wp"))
+
+
+def test_generation_is_seeded_and_greedy_is_argmax(toy):
+    canon, lm = toy
+    blm = ByteLM(lm, canon)
+    a = generate_bytes(blm, None, b"a", max_bytes=6, greedy=False, seed=7)
+    b = generate_bytes(blm, None, b"a", max_bytes=6, greedy=False, seed=7)
+    assert a == b
+    g = generate_bytes(blm, None, b"a", max_bytes=1)
+    vec = blm.next_byte(b"a").as_vector()
+    assert (g == b"" and vec.argmax() == 256) or g == bytes([int(vec.argmax())])
