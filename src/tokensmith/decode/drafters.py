@@ -1,0 +1,38 @@
+"""Drafters by name: the registry behind `tokensmith generate --speculate`.
+
+Later drafters (DySpec, RSD) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`.
+"""
+
+from __future__ import annotations
+
+from tokensmith.decode.lookup import LookupRecycling, PromptLookup
+from tokensmith.decode.recycling import TokenRecycling
+from tokensmith.decode.speculative import Drafter, NullDrafter
+from tokensmith.errors import GenerationError, close_matches
+
+DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling")
+
+
+def make_drafter(name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot: bool = True) -> Drafter:
+    """A fresh drafter by name.
+
+    Args:
+        name: one of DRAFTER_NAMES.
+        vocab_size: the model's vocabulary (rows of the recycling matrix).
+        tree: draft nodes per step for Token Recycling (its template size).
+        k: candidates per token in the recycling matrix.
+        hot: keep the recycling matrix across prompts.
+
+    Example:
+        >>> type(make_drafter("lookup", vocab_size=100)).__name__
+        'PromptLookup'
+    """
+    if name == "none":
+        return NullDrafter()
+    if name == "lookup":
+        return PromptLookup()
+    if name == "recycling":
+        return TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot)
+    if name == "lookup+recycling":
+        return LookupRecycling(PromptLookup(), TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot))
+    raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")

@@ -1,0 +1,247 @@
+"""Greedy speculative decoding over draft trees: propose, verify in one forward pass, keep the accepted path.
+
+The loop follows the guess-and-verify scheme of speculative decoding (Leviathan et al., 2023, "Fast Inference from
+Transformers via Speculative Decoding", section 2) with greedy acceptance and tree attention (see `trees.py`): the
+longest root-to-node path whose every token equals the model's argmax at its parent is accepted, plus one bonus
+token (the argmax at the last accepted node). The output is therefore token-identical to greedy decoding, up to
+floating-point differences between scoring a token alone and inside a tree (fp32 keeps them below argmax ties).
+
+A `Drafter` proposes trees and observes the model's logits on every node; `NullDrafter` proposes nothing (plain
+greedy through the same loop). Not handled: sampling, batch size > 1, encoder-decoder models.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from tokensmith.errors import GenerationError, ModelError
+from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
+
+__all__ = ["Drafter", "check_request", "NullDrafter", "SpeculativeStats", "speculative_generate", "verify_greedy"]
+
+
+@runtime_checkable
+class Drafter(Protocol):
+    """What a draft source implements.
+
+    `begin(ids)` is called once per prompt before the prefill; `observe` first sees the prefill (a chain over the
+    prompt, every node accepted), then every verified tree with the model's logits [tree.size, vocab] (a torch
+    tensor) and the accepted node indices (root first).
+    """
+
+    def begin(self, ids: np.ndarray) -> None: ...
+
+    def propose(self, ids: np.ndarray, budget: int) -> DraftTree: ...
+
+    def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None: ...
+
+
+class NullDrafter:
+    """Proposes no draft: each step is one ordinary greedy step."""
+
+    def begin(self, ids: np.ndarray) -> None:
+        """Nothing to reset."""
+
+    def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
+        """The root alone."""
+        return DraftTree.chain(int(ids[-1]), [])
+
+    def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
+        """Nothing to learn."""
+
+
+@dataclass(frozen=True)
+class SpeculativeStats:
+    """Counters of one generation. `mean_accepted` = new tokens per decoding step (accepted drafts + bonus),
+    the paper's MAT; the first token comes from the prefill and is not counted in it."""
+
+    new_tokens: int
+    steps: int
+    forward_passes: int
+    mean_accepted: float
+    wall_s: float
+    tokens_per_s: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+
+def verify_greedy(tree: DraftTree, predictions: np.ndarray) -> tuple[np.ndarray, int]:
+    """Longest accepted path and the bonus token.
+
+    A child is accepted when its token equals the model's argmax at its parent; siblings hold distinct tokens, so
+    at most one child of a node can match.
+
+    Args:
+        tree: the verified tree (root first).
+        predictions: int [tree.size], argmax of the logits at each node.
+
+    Returns:
+        (accepted node indices starting with the root, bonus token).
+
+    Example:
+        >>> t = DraftTree.from_lists([9, 4, 5, 6], [-1, 0, 0, 2])
+        >>> path, bonus = verify_greedy(t, np.array([5, 0, 6, 1]))
+        >>> path.tolist(), bonus
+        ([0, 2, 3], 1)
+    """
+    children = tree.children()
+    node, path = 0, [0]
+    while True:
+        want = predictions[node]
+        nxt = next((c for c in children[node] if tree.tokens[c] == want), None)
+        if nxt is None:
+            return np.asarray(path, dtype=np.int64), int(want)
+        node = nxt
+        path.append(node)
+
+
+def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget: int) -> int:
+    """Refuse requests that cannot run; return the context window (max positions) of the model.
+
+    Args:
+        model: the causal LM.
+        prompt: int64 [T] prompt ids.
+        max_new_tokens: must be > 0.
+        budget: draft nodes per step, >= 0.
+
+    Example:
+        >>> check_request(model, np.array([1, 2]), max_new_tokens=0, budget=8)  # doctest: +SKIP
+        Traceback (most recent call last):
+        GenerationError: max_new_tokens must be at least 1 ...
+    """
+    if max_new_tokens <= 0:
+        raise GenerationError(f"max_new_tokens must be at least 1 (got {max_new_tokens}). Pass --max-new-tokens 64.")
+    if budget < 0:
+        raise GenerationError(f"the draft budget must be >= 0 (got {budget}); use --tree 16 or 0 for none.")
+    if len(prompt) == 0:
+        raise GenerationError("the prompt is empty: give at least one token of text.")
+    rows = model.get_input_embeddings().weight.shape[0]
+    if int(prompt.max()) >= rows or int(prompt.min()) < 0:
+        raise ModelError(
+            f"prompt id {int(prompt.max())} is outside the model's {rows} embeddings: the tokenizer does not belong "
+            "to this model. Use the model's own tokenizer."
+        )
+    context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
+    if len(prompt) + max_new_tokens > context:
+        raise GenerationError(
+            f"prompt ({len(prompt)} tokens) + max_new_tokens ({max_new_tokens}) exceeds the model's context window "
+            f"of {context} positions. Shorten the prompt or lower --max-new-tokens to {max(0, context - len(prompt))}."
+        )
+    return context
+
+
+def _eos_ids(model: Any, eos_token_id: int | list[int] | None) -> set[int]:
+    eos = eos_token_id if eos_token_id is not None else getattr(model.generation_config, "eos_token_id", None)
+    if eos is None:
+        return set()
+    return {int(eos)} if isinstance(eos, int) else {int(e) for e in eos}
+
+
+def _forward(model: Any, cache: Any, tokens: Any, positions: Any, mask: Any) -> Any:
+    """One forward pass; logits [n, vocab] as float32."""
+    import torch
+
+    with torch.inference_mode():
+        out = model(input_ids=tokens[None], position_ids=positions[None], attention_mask=mask, cache=cache, use_cache=True)
+    return out.logits[0]
+
+
+class _Run:
+    """The state of one generation: ids so far, the KV cache and the counters."""
+
+    def __init__(self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int]) -> None:
+        from transformers import DynamicCache
+
+        self.model, self.eos, self.max_new = model, eos, max_new_tokens
+        self.ids = [int(t) for t in prompt]
+        self.prompt_len = len(prompt)
+        self.cache = DynamicCache(config=model.config)
+        self.done = False
+        self.steps = 0
+
+    def commit(self, tokens: list[int]) -> None:
+        """Append tokens one by one, stopping at EOS or at max_new_tokens like HF greedy."""
+        for tok in tokens:
+            self.ids.append(tok)
+            if tok in self.eos or len(self.ids) - self.prompt_len >= self.max_new:
+                self.done = True
+                return
+
+    def prefill(self, drafter: Drafter) -> None:
+        import torch
+
+        prompt = np.asarray(self.ids, dtype=np.int64)
+        tree = DraftTree.chain(int(prompt[0]), prompt[1:].tolist())
+        # the prefill is a chain: the model's own causal mask (mask=None) is the tree mask here
+        logits = _forward(self.model, self.cache, torch.from_numpy(prompt), torch.arange(len(prompt)), None)
+        check_cache_gatherable(self.cache)
+        drafter.observe(tree, logits, np.arange(len(prompt)))
+        self.commit([int(logits[-1].argmax())])
+
+    def step(self, drafter: Drafter, budget: int) -> None:
+        import torch
+
+        prefix_len = len(self.ids) - 1  # the last token (the root) is not in the cache yet
+        tree = drafter.propose(np.asarray(self.ids, dtype=np.int64), budget)
+        positions = torch.from_numpy(prefix_len + tree.depth)
+        mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=self.model.dtype)
+        logits = _forward(self.model, self.cache, torch.from_numpy(tree.tokens), positions, mask)
+        path, bonus = verify_greedy(tree, logits.argmax(-1).numpy())
+        gather_cache(self.cache, prefix_len=prefix_len, keep=path)
+        drafter.observe(tree, logits, path)
+        self.steps += 1
+        self.commit([*tree.tokens[path[1:]].tolist(), bonus])
+
+
+def speculative_generate(
+    model: Any,
+    input_ids: Any,
+    drafter: Drafter,
+    max_new_tokens: int,
+    *,
+    budget: int = 16,
+    eos_token_id: int | list[int] | None = None,
+) -> tuple[list[int], SpeculativeStats]:
+    """Greedy generation with draft trees; the tokens equal `model.generate(do_sample=False)`.
+
+    Args:
+        model: a transformers causal LM with a DynamicCache (eval mode).
+        input_ids: the prompt, a 1D sequence of ids (list, numpy or torch).
+        drafter: the draft source (`NullDrafter()` for plain greedy).
+        max_new_tokens: how many tokens to add at most (> 0).
+        budget: draft nodes per step (the root excluded).
+        eos_token_id: stop ids; the model's generation config by default.
+
+    Returns:
+        (prompt + new ids, stats).
+
+    Example:
+        >>> from tokensmith.decode.lookup import PromptLookup  # doctest: +SKIP
+        >>> ids, stats = speculative_generate(model, [1, 2, 3], PromptLookup(), 32)  # doctest: +SKIP
+    """
+    prompt = np.asarray(input_ids.tolist() if hasattr(input_ids, "tolist") else input_ids, dtype=np.int64).reshape(-1)
+    context = check_request(model, prompt, max_new_tokens=max_new_tokens, budget=budget)
+    start = time.perf_counter()
+    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id))
+    drafter.begin(prompt)
+    run.prefill(drafter)
+    while not run.done:
+        room = context - len(run.ids) - 1  # position ids of drafts must stay inside the context window
+        run.step(drafter, max(0, min(budget, room)))
+    wall = time.perf_counter() - start
+    new = len(run.ids) - len(prompt)
+    stats = SpeculativeStats(
+        new_tokens=new,
+        steps=run.steps,
+        forward_passes=run.steps + 1,
+        mean_accepted=(new - 1) / run.steps if run.steps else 0.0,
+        wall_s=wall,
+        tokens_per_s=new / wall if wall > 0 else 0.0,
+    )
+    return run.ids, stats
