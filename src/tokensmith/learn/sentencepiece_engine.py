@@ -92,7 +92,10 @@ def train_sentencepiece(
     sink = io.BytesIO()
     spm.set_random_generator_seed(config.seed)  # process-global in sentencepiece; set right before each run
     try:
-        spm.SentencePieceTrainer.train(sentence_iterator=iter(stream), model_writer=sink, **trainer_options(config, model_type=model_type))
+        options = trainer_options(config, model_type=model_type)
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(stream), model_writer=sink, **options)
     except RuntimeError as e:
+        if stream.error is not None:  # the corpus failed, not the trainer
+            raise stream.error from None
         raise _translate(e, algo=model_type, config=config) from e
     return Tokenizer(SentencePieceBackend(sink.getvalue()), name=f"{model_type}-sentencepiece")

@@ -36,13 +36,16 @@ class TrainingStream:
         self.lines = 0
         self.chars = 0
         self.alphabet: set[str] = set()
+        # An error raised by the source (e.g. invalid UTF-8) while a C++ trainer pulls lines; the trainer may
+        # re-raise it wrapped in its own exception type, so the engine re-raises this one instead.
+        self.error: BaseException | None = None
         self._first = self._peek()
 
     def _peek(self) -> list[str]:
         """Read the first non-empty line now, so an empty corpus fails before any trainer starts."""
         for line in self._source:
             line = self._prepare(line)
-            if line:
+            if line.strip():
                 return [line]
         raise CorpusError("the training corpus is empty: no non-empty lines. Check the input files or iterable.")
 
@@ -50,13 +53,17 @@ class TrainingStream:
         return "".join(line.split()) if self._remove_spaces else line
 
     def _lines(self) -> Iterator[str]:
-        for line in itertools.chain(self._first, map(self._prepare, self._source)):
-            if not line:
-                continue
-            self.lines += 1
-            self.chars += len(line)
-            self.alphabet.update(line)
-            yield line
+        try:
+            for line in itertools.chain(self._first, map(self._prepare, self._source)):
+                if not line:
+                    continue
+                self.lines += 1
+                self.chars += len(line)
+                self.alphabet.update(line)
+                yield line
+        except Exception as e:
+            self.error = e
+            raise
 
     def __iter__(self) -> Iterator[str]:
         if not self._progress:

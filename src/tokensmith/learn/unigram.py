@@ -26,23 +26,43 @@ if TYPE_CHECKING:
 UNK = "<unk>"
 DEFAULT_SPECIALS = (UNK, "<s>", "</s>")
 BYTE_PIECES = tuple(f"<0x{b:02X}>" for b in range(256))
+CHAR_SCORE_STEP = 1e-4  # tokenizers' UnigramTrainer: score gap between the required characters it appends
 
 
-def add_byte_pieces(tok: HFTokenizer, *, after: int) -> HFTokenizer:
-    """A copy of a trained Unigram tokenizer with the 256 byte pieces inserted at id `after` and byte fallback on.
+def required_char_tail(learned: list[list[Any]]) -> int:
+    """Index where the trainer's appended required characters start: the longest suffix of single characters whose
+    scores fall by at most CHAR_SCORE_STEP from one to the next (len(learned) when there is none)."""
+    start = len(learned) - 1
+    while start > 0 and len(learned[start - 1][0]) == 1 and len(learned[start][0]) == 1:
+        if not 0 <= learned[start - 1][1] - learned[start][1] <= CHAR_SCORE_STEP + 1e-9:
+            break
+        start -= 1
+    return max(start, 0) if learned and len(learned[-1][0]) == 1 else len(learned)
 
-    Byte pieces get a score below every learned piece, so Viterbi never prefers them over real pieces; they are
-    reached through byte fallback, for characters the vocabulary lacks.
+
+def finalize_vocab(tok: HFTokenizer, *, n_specials: int, byte_fallback: bool) -> HFTokenizer:
+    """A canonical copy of a trained Unigram tokenizer, with the 256 byte pieces after the specials if asked.
+
+    Canonical: the trainer's EM sums floats in hash-map order, so two runs differ in the last bits of the scores
+    (~1e-15) and near-ties swap places; and it appends the characters it must keep with made-up scores (steps of
+    1e-4 below the lowest piece) in hash-set order. Rounding scores to 1e-10, sorting learned pieces by
+    (score, piece) and re-dealing the made-up scores in character order makes the file byte-identical across
+    runs. Byte pieces get a score below every learned piece, so Viterbi never
+    prefers them; they are reached through byte fallback, for characters the vocabulary lacks.
     """
     from tokenizers import Tokenizer as HFTokenizer
 
     config: dict[str, Any] = json.loads(tok.to_str())
-    vocab: list[list[Any]] = config["model"]["vocab"]
-    floor = min(score for _, score in vocab) - 10.0
-    vocab[after:after] = [[piece, floor] for piece in BYTE_PIECES]
-    config["model"]["byte_fallback"] = True
-    for added in config["added_tokens"]:
-        added["id"] += len(BYTE_PIECES) if added["id"] >= after else 0
+    vocab: list[list[Any]] = config["model"]["vocab"]  # [[piece, log-prob], ...], specials first
+    specials, learned = vocab[:n_specials], vocab[n_specials:]
+    assert [p for p, _ in specials] == [t["content"] for t in config["added_tokens"]], "specials must lead the vocab"
+    start = required_char_tail(learned)
+    tail = [[p, round(learned[start][1] - CHAR_SCORE_STEP * k, 10)] for k, p in enumerate(sorted(p for p, _ in learned[start:]))]
+    learned = sorted(([p, round(s, 10)] for p, s in learned[:start]), key=lambda ps: (-ps[1], ps[0])) + tail
+    floor = min((s for _, s in learned), default=0.0) - 10.0
+    pieces = [[piece, floor] for piece in BYTE_PIECES] if byte_fallback else []
+    config["model"]["vocab"] = specials + pieces + learned
+    config["model"]["byte_fallback"] = byte_fallback
     return HFTokenizer.from_str(json.dumps(config, ensure_ascii=False))
 
 
@@ -77,8 +97,7 @@ def _train_hf(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
         show_progress=False,
     )
     run_trainer(tok, trainer, stream, algo="unigram", config=config, reserved=reserved)
-    if config.byte_fallback:
-        tok = add_byte_pieces(tok, after=len(specials))
+    tok = finalize_vocab(tok, n_specials=len(specials), byte_fallback=config.byte_fallback)
     check_vocab(tok, algo="unigram", config=config, why="every character, the byte pieces and the special tokens")
     return wrap(tok, algo="unigram")
 

@@ -9,8 +9,9 @@ fallback (unknown words become [UNK]), so `byte_fallback` is ignored, and only t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tokensmith.learn.hf_engine import check_vocab, hf_normalizer, run_trainer, wrap
 from tokensmith.learn.registry import TrainConfig, check_engine, register_learner, reject_epochs
@@ -36,6 +37,26 @@ def _pipeline(config: TrainConfig) -> HFTokenizer:
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece(prefix="##")
     return tok
+
+
+def canonical_ids(tok: HFTokenizer, *, n_specials: int) -> HFTokenizer:
+    """A copy with reproducible ids: the trainer numbers its vocabulary partly in hash order (the alphabet, and
+    merges learned with equal counts), so two runs give the same pieces under different ids.
+
+    Specials keep ids 0..n_specials-1, then come the alphabet entries ('a', '##a'), then the longer pieces, each
+    group sorted by text. Ids carry no meaning for WordPiece (encoding is greedy longest match), so this loses
+    nothing.
+    """
+    from tokenizers import Tokenizer as HFTokenizer
+
+    config: dict[str, Any] = json.loads(tok.to_str())
+    vocab: dict[str, int] = config["model"]["vocab"]
+    ordered = sorted(vocab, key=vocab.__getitem__)
+    specials, rest = ordered[:n_specials], ordered[n_specials:]
+    alphabet = sorted(t for t in rest if len(t.removeprefix("##")) == 1)
+    merged = sorted(t for t in rest if len(t.removeprefix("##")) != 1)
+    config["model"]["vocab"] = {t: i for i, t in enumerate(specials + alphabet + merged)}
+    return HFTokenizer.from_str(json.dumps(config, ensure_ascii=False))
 
 
 def _add_template(tok: HFTokenizer) -> None:
@@ -74,6 +95,7 @@ def train_wordpiece(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
         vocab_size=config.vocab_size, special_tokens=specials, continuing_subword_prefix="##", show_progress=False
     )
     run_trainer(tok, trainer, stream, algo="wordpiece", config=config)
+    tok = canonical_ids(tok, n_specials=len(specials))
     check_vocab(tok, algo="wordpiece", config=config, why="every character, alone and as a '##' continuation")
     _add_template(tok)
     return wrap(tok, algo="wordpiece")
