@@ -7,8 +7,9 @@ Data layout (all numpy, grown between epochs by `_Arrays.reserve`):
 - the corpus is one int64 array of character codes (shape: (total chars,)) with sentence starts (n + 1,);
 - a chunk is an id with `pos` (where its text occurs in the corpus), `length`, `node` (its trie node), `life`
   (probation epochs left; 0 = not on probation) and `rank` (its index in `order`, the ranked ids);
-- the trie is a numba dict from `node * alphabet + code` to the child node, plus `node_chunk` (chunk id or -1);
-- an epoch's pending proposals are a numba dict from a 64-bit FNV hash of the text to an entry, checked
+- the trie is an open-addressing hash table (2, capacity) from `node * alphabet + code` to the child node, plus
+  `node_chunk` (chunk id or -1);
+- an epoch's pending proposals are a hash table from a 64-bit FNV hash of the text to an entry, checked
   character by character, so a hash collision cannot change the result.
 Deleted chunks keep their trie nodes (with `node_chunk = -1`); ids are never reused.
 """
@@ -17,9 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numba
 import numpy as np
-from numba import njit, types
+from numba import njit
 
 from tokensmith.learn.lib_lexicon import EpochPlan, LibParams
 
@@ -28,11 +28,43 @@ N_CHUNKS, N_ORDER, N_NODES = 0, 1, 2
 
 
 @njit(cache=True)
+def _slot(table, key):  # type: ignore[no-untyped-def]
+    """Open addressing: the slot of `key` in table (rows: keys, values; value −1 = empty), linear probing."""
+    mask = table.shape[1] - 1
+    i = ((key * np.int64(-7046029254386353131)) >> 20) & mask  # Fibonacci hashing spreads node*alphabet+code
+    while table[1, i] != -1 and table[0, i] != key:
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True)
 def _child(table, key):  # type: ignore[no-untyped-def]
-    """table[key], or −1 when absent (numba's dict.get gives an Optional that cannot index arrays)."""
-    if key in table:
-        return table[key]
-    return -1
+    """The value stored under `key`, or −1 when absent."""
+    return table[1, _slot(table, key)]
+
+
+@njit(cache=True)
+def _put(table, key, value):  # type: ignore[no-untyped-def]
+    i = _slot(table, key)
+    table[0, i], table[1, i] = key, value
+
+
+@njit(cache=True)
+def empty_table(min_items):  # type: ignore[no-untyped-def]
+    """A hash table (2, capacity) for at least `min_items` keys at load factor ≤ 1/2 (capacity a power of 2)."""
+    cap = 16
+    while cap < 2 * min_items:
+        cap *= 2
+    table = np.zeros((2, cap), np.int64)
+    table[1, :] = -1
+    return table
+
+
+@njit(cache=True)
+def _rehash(old, new):  # type: ignore[no-untyped-def]
+    for i in range(old.shape[1]):
+        if old[1, i] != -1:
+            _put(new, old[0, i], old[1, i])
 
 
 @njit(cache=True)
@@ -58,7 +90,7 @@ def _insert(codes, pos, length, life0, alpha, edges, node_chunk, lex, order, cou
         if child < 0:
             child = counts[N_NODES]
             counts[N_NODES] += 1
-            edges[key] = child
+            _put(edges, key, child)
             node_chunk[child] = -1
         node = child
     cid = counts[N_CHUNKS]
@@ -86,7 +118,7 @@ def _memorize(codes, pos, length, pend, pend_pos, n_pend, life0, alpha, edges, n
     while True:
         entry = _child(pend, h)
         if entry < 0:
-            pend[h] = n_pend
+            _put(pend, h, n_pend)
             pend_pos[0, n_pend], pend_pos[1, n_pend] = pos, length
             return n_pend + 1
         p0 = pend_pos[0, entry]
@@ -131,9 +163,9 @@ def _settle(codes, i, end, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, l
                 n_rew += 1
                 lex[3, ti[t, 0]] = 0
         else:
-            ti[j, :] = ti[t, :]
-            ta[j, :] = ta[t, :]
-            tm[j, :] = tm[t, :]
+            if j != t:  # compact the still-running tests (scalar copies: row slices are slow in numba)
+                for c in range(3):
+                    ti[j, c], ta[j, c], tm[j, c] = ti[t, c], ta[t, c], tm[t, c]
             j += 1
     return j, n_rew
 
@@ -145,7 +177,7 @@ def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex
     Returns the number of rewards written to rew (rows: chunk id, sign).
     """
     max_len, run_max, alpha = iprm[0], iprm[1], iprm[2]
-    pend = numba.typed.Dict.empty(key_type=types.int64, value_type=types.int64)
+    pend = empty_table(coins.shape[0] + 1)
     pend_pos = np.empty((2, coins.shape[0] + 1), np.int64)  # rows: pos, length
     ti, ta, tm = tests[0], tests[1], tests[2]
     n_pend, n_rew, off = 0, 0, 0
@@ -157,8 +189,9 @@ def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex
             n_t, n_rew = _settle(codes, i, b, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, lex, rew, n_rew)
             first, second = _longest_two(codes, i, b, max_len, alpha, edges, node_chunk)
             if first < 0:  # unknown character
-                tm[:n_t, 0] += 1
-                tm[:n_t, 1] += 1
+                for t in range(n_t):
+                    tm[t, 0] += 1
+                    tm[t, 1] += 1
                 if prev_known or prev_len == 0:
                     prev_start, prev_len = i, 0
                 prev_len += 1
@@ -166,8 +199,9 @@ def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex
                 i += 1
                 continue
             r, size = lex[4, first], lex[1, first]
-            tm[:n_t, 1] += 1
-            tm[:n_t, 2] += r
+            for t in range(n_t):
+                tm[t, 1] += 1
+                tm[t, 2] += r
             if coins[off + i - a] < p_mem:
                 plen = 0
                 if not prev_known:
@@ -277,7 +311,7 @@ class FastLib:
         np.cumsum([len(s) for s in sentences], out=self.starts[1:])
         longest = max(len(s) for s in sentences)
         self.tests = np.zeros((3, longest + 1, 3), np.int64)  # per-sentence forgetter tests (see _settle)
-        self.edges = numba.typed.Dict.empty(key_type=types.int64, value_type=types.int64)
+        self.edges = empty_table(1024)
         self.node_chunk = np.full(1024, -1, np.int64)
         self.lex = np.zeros((5, 1024), np.int64)  # rows: pos, length, node, life, rank
         self.order = np.zeros(1024, np.int64)
@@ -291,6 +325,10 @@ class FastLib:
             self.lex = np.concatenate([self.lex, np.zeros((5, size - self.lex.shape[1]), np.int64)], axis=1)
             self.order = np.concatenate([self.order, np.zeros(size - len(self.order), np.int64)])
         need = int(self.counts[N_NODES]) + nodes
+        if 2 * need > self.edges.shape[1]:  # keep the trie's hash table at most half full
+            grown = empty_table(need)
+            _rehash(self.edges, grown)
+            self.edges = grown
         if need > len(self.node_chunk):
             size = max(need, 2 * len(self.node_chunk))
             self.node_chunk = np.concatenate([self.node_chunk, np.full(size - len(self.node_chunk), -1, np.int64)])
