@@ -93,9 +93,10 @@ def run_engine(engine: str, corpus: Path, args: argparse.Namespace) -> dict[str,
 
 def markdown(report: dict[str, object]) -> str:
     rows = report["runs"]  # type: ignore[index]
-    lines = ["| engine | wall (s) | training (s) | peak RSS (MiB) | vocab | bytes/token (sample) |", "|---|---|---|---|---|---|"]
+    keys = ("engine", "wall_s", "train_s", "peak_rss_mib", "vocab_size", "bytes_per_token")
+    lines = ["| engine | wall (s) | training (s) | peak RSS (MiB) | vocab | bytes/token (sample) |", "|---" * 6 + "|"]
     for r in rows:  # type: ignore[union-attr]
-        lines.append(f"| {r['engine']} | {r['wall_s']} | {r['train_s']} | {r['peak_rss_mib']} | {r['vocab_size']} | {r['bytes_per_token']} |")
+        lines.append("| " + " | ".join(str(r[k]) for k in keys) + " |")
     return "\n".join(lines)
 
 
@@ -121,7 +122,9 @@ def main() -> None:
     by = {r["engine"]: r for r in runs}
     ratios = {}
     if {"hf", "sentencepiece"} <= set(by):
-        ratios = {key: round(by["sentencepiece"][key] / by["hf"][key], 2) for key in ("wall_s", "train_s", "peak_rss_mib")}  # type: ignore[operator]
+        sp, hf = by["sentencepiece"], by["hf"]
+        keys = ("wall_s", "train_s", "peak_rss_mib")
+        ratios = {key: round(sp[key] / hf[key], 2) for key in keys}  # type: ignore[operator]
     report = {
         "claim": "BPE training cost per engine (wall time, peak RSS) on the same corpus",
         "command": " ".join(["nice -n 10 .venv/bin/python benchmarks/bench_training.py", *sys.argv[1:]]),

@@ -57,7 +57,9 @@ def train_command(
     vocab_size: int = typer.Option(..., "--vocab-size", help="Number of ids, special tokens included."),
     out: Path = typer.Option(..., "-o", "--output", help="Output directory, or a .json file path."),
     normalization: str = typer.Option("none", "--normalization", help="none | nfc | nfkc | nfkc_lower"),
-    byte_fallback: bool = typer.Option(True, "--byte-fallback/--no-byte-fallback", help="<0xNN> pieces (unigram, sentencepiece)."),
+    byte_fallback: bool = typer.Option(
+        True, "--byte-fallback/--no-byte-fallback", help="<0xNN> pieces (unigram, sentencepiece)."
+    ),
     special_tokens: list[str] = typer.Option([], "--special-token", help="A special token (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for random choices."),
     epochs: int | None = typer.Option(None, "--epochs", help="Passes over the corpus (lib only)."),
@@ -71,9 +73,9 @@ def train_command(
     from tokensmith.learn import TrainConfig, get_learner, train
 
     config = TrainConfig(
-        vocab_size=vocab_size, engine=engine, normalization=normalization, byte_fallback=byte_fallback,  # type: ignore[arg-type]
-        special_tokens=tuple(special_tokens), seed=seed, epochs=epochs, space_mode=space_mode,  # type: ignore[arg-type]
-        progress=not as_json,
+        vocab_size=vocab_size, engine=engine, normalization=normalization,  # type: ignore[arg-type]
+        byte_fallback=byte_fallback, special_tokens=tuple(special_tokens), seed=seed, epochs=epochs,
+        space_mode=space_mode, progress=not as_json,  # type: ignore[arg-type]
     )  # fmt: skip
     get_learner(algo)  # an unknown name fails before any file is read
     lines = _Counted(iter_lines(inputs, field=field, column=column, errors=on_bad_utf8))  # type: ignore[arg-type]

