@@ -12,6 +12,7 @@ from tokensmith.errors import (
     TokensmithError,
     TrainingError,
 )
+from tokensmith.learn import TrainConfig, train, train_files
 from tokensmith.tokenizer import Encoding, Tokenizer, load
 
 __version__ = "0.1.0"
@@ -25,6 +26,9 @@ __all__ = [
     "Tokenizer",
     "TokenizerFileError",
     "TokensmithError",
+    "TrainConfig",
     "TrainingError",
     "load",
+    "train",
+    "train_files",
 ]
