@@ -2,8 +2,9 @@
 
 Claim (Yang 2024, "Rethinking Tokenization", Section 4): LiB needs fewer tokens *and* fewer types than BPE and
 Unigram. Per language: train on the first 800 FLORES lines, test on the other 204. LiB runs in keep mode (spaces
-are characters, so chunks may span words); its vocabulary is everything it learned (+ 256 bytes), and BPE and
-Unigram are trained with the `tokenizers` trainers to the same size (both byte-level, so all three are lossless).
+are characters, so chunks may span words). The common vocabulary size is everything LiB learned (+ 256 bytes), or
+the Unigram trainer's size when it stops short of that; LiB then keeps its best-ranked chunks. BPE and Unigram use
+the `tokenizers` trainers, both byte-level, so all three tokenizers are lossless.
 Reported: tokens per UTF-8 byte of the test text, types used on it, and morphological boundary F1 on SIGMORPHON
 2022 words (dev split, only words whose morphs concatenate to the word; up to 3,000 per language, seeded sample),
 each word encoded as " word" like in running text, scoring the boundaries strictly inside the word.
@@ -27,8 +28,8 @@ from tokenizers import decoders, models, pre_tokenizers, trainers
 
 from tokensmith import Tokenizer, atomic
 from tokensmith.backends.hf import HFBackend
-from tokensmith.learn.lib import learn_lexicon
-from tokensmith.learn.lib_export import build_hf_tokenizer, select_chunks
+from tokensmith.learn.lib import LibLexicon, learn_lexicon
+from tokensmith.learn.lib_export import build_hf_tokenizer, minimum_vocab_size, select_chunks
 from tokensmith.learn.lib_lexicon import LibParams, prepare_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,13 +67,22 @@ def train_unigram(lines: list[str], vocab_size: int) -> Tokenizer:
     return Tokenizer(HFBackend(tok), name="unigram")
 
 
-def train_lib(lines: list[str], epochs: int, seed: int) -> Tokenizer:
-    sentences = prepare_sentences(lines, space_mode="keep")
-    lex = learn_lexicon(sentences, params=LibParams(epochs=epochs), seed=seed, space_mode="keep")
-    n_chunks = sum(len(c) > 1 for c in lex.ranked)
-    floor = 256 + sum(len(ch.encode()) > 1 for ch in lex.alphabet)
-    chunks = select_chunks(lex.ranked, lex.alphabet, vocab_size=floor + n_chunks, n_special=0)
+def lib_size(lex: LibLexicon) -> int:
+    """Everything LiB learned: 256 bytes + multi-byte characters + chunks."""
+    return minimum_vocab_size(lex.alphabet, n_special=0) + sum(len(c) > 1 for c in lex.ranked)
+
+
+def lib_tokenizer(lex: LibLexicon, vocab_size: int) -> Tokenizer:
+    chunks = select_chunks(lex.ranked, lex.alphabet, vocab_size=vocab_size, n_special=0)
     return Tokenizer(HFBackend(build_hf_tokenizer(chunks, special_tokens=[])), name="lib")
+
+
+def three_tokenizers(train: list[str], lex: LibLexicon) -> list[Tokenizer]:
+    """LiB, BPE and Unigram at one size: LiB's, or less when the Unigram trainer stops short of it (it cannot
+    find enough pieces in 800 lines); LiB then keeps its best-ranked chunks."""
+    unigram = train_unigram(train, lib_size(lex))
+    size = min(lib_size(lex), unigram.vocab_size)
+    return [lib_tokenizer(lex, size), train_bpe(train, size), unigram]
 
 
 def morph_words(code: str) -> list[tuple[str, list[str]]]:
@@ -122,12 +132,13 @@ def main() -> None:
         train, test = lines[:800], lines[800:]
         words = morph_words(LANGS[lang]) if LANGS.get(lang) else None
         start = time.perf_counter()
-        lib = train_lib(train, args.epochs, args.seed)
+        lex = learn_lexicon(prepare_sentences(train, space_mode="keep"), params=LibParams(epochs=args.epochs),
+                            seed=args.seed, space_mode="keep")  # fmt: skip
         lib_s = time.perf_counter() - start
-        for tok in (lib, train_bpe(train, lib.vocab_size), train_unigram(train, lib.vocab_size)):
+        for tok in three_tokenizers(train, lex):
             row = {"lang": lang, "algo": tok.name, **evaluate(tok, test, words)}
             if tok.name == "lib":
-                row["train_seconds"] = round(lib_s, 1)
+                row |= {"train_seconds": round(lib_s, 1), "lib_learned_size": lib_size(lex)}
             rows.append(row)
             print(json.dumps(row), flush=True)
     out = {

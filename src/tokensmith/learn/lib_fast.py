@@ -171,6 +171,14 @@ def _settle(codes, i, end, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, l
 
 
 @njit(cache=True)
+def _proposal_len(prev_known, prev_len, size, run_max, max_len):  # type: ignore[no-untyped-def]
+    """Length of the memorizer's proposal, which starts where the previous piece starts (0 = no proposal)."""
+    if not prev_known:
+        return prev_len if prev_len <= run_max else 0  # the unknown run before this chunk
+    return prev_len + size if prev_len + size <= max_len else 0  # previous chunk + this chunk
+
+
+@njit(cache=True)
 def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex, order, counts, rew, tests):  # type: ignore[no-untyped-def]
     """Read one epoch (see lib_reference.read_sentence). iprm: max_len, unknown_run_max, alphabet.
 
@@ -203,11 +211,7 @@ def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex
                 tm[t, 1] += 1
                 tm[t, 2] += r
             if coins[off + i - a] < p_mem:
-                plen = 0
-                if not prev_known:
-                    plen = prev_len if prev_len <= run_max else 0
-                elif prev_len + size <= max_len:
-                    plen = prev_len + size
+                plen = _proposal_len(prev_known, prev_len, size, run_max, max_len)
                 if plen > 0:
                     n_pend = _memorize(codes, prev_start, plen, pend, pend_pos, n_pend, 0, alpha, edges,
                                        node_chunk, lex, order, counts)
