@@ -122,3 +122,16 @@ def test_generation_is_seeded_and_greedy_is_argmax(toy):
     g = generate_bytes(blm, None, b"a", max_bytes=1)
     vec = blm.next_byte(b"a").as_vector()
     assert (g == b"" and vec.argmax() == 256) or g == bytes([int(vec.argmax())])
+
+
+def test_hard_boundary_shortcut_agrees_with_the_encoder(toy):
+    canon, _ = toy
+    ordinary = [t for t in range(canon.vocab_size) if canon.ordinary[t]]
+    windows = [(a,) for a in ordinary] + [(a, b) for a in ordinary for b in ordinary]
+    checked = 0
+    for ctx in windows:
+        if canon.encode_bytes(canon.decode(ctx)) != ctx:
+            continue  # only canonical windows are ever contexts
+        checked += 1
+        assert (canon.next_mask(ctx) == canon.next_mask(ctx, shortcut=False)).all(), ctx
+    assert checked > 5

@@ -268,3 +268,21 @@ def generate_bytes(
             break
         out.append(pick)
     return bytes(out)
+
+
+def load_byte_lm(spec: str, *, mask_tol: float = 0.0, tokenizer: Tokenizer | str | None = None) -> ByteLM:
+    """Load a causal LM (packaged name, HF directory or GGUF file) as a `ByteLM`.
+
+    Args:
+        spec: see `decode.models.load_model` ('smollm2', 'gemma3', a directory, a .gguf file).
+        mask_tol: see `ByteLM`.
+        tokenizer: a tokenizer to use instead of the model's own.
+
+    Example:
+        >>> blm = load_byte_lm("smollm2")  # doctest: +SKIP
+    """
+    from tokensmith.decode.models import load_model
+    from tokensmith.decode.tokenlm import HFTokenLM
+
+    loaded = load_model(spec, tokenizer=tokenizer)
+    return ByteLM(HFTokenLM.from_loaded(loaded), loaded.tokenizer, mask_tol=mask_tol)

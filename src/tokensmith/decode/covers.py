@@ -42,6 +42,17 @@ if TYPE_CHECKING:
 _MASK_CACHE = 4096  # windows whose validity masks we keep (each is one bool per token)
 
 
+def _ends_on_char(data: bytes) -> bool:
+    """True when `data` does not end inside a UTF-8 character."""
+    for k in range(1, min(4, len(data)) + 1):
+        b = data[-k]
+        if b < 0x80:
+            return k == 1
+        if b >= 0xC0:
+            return k == (2 if b < 0xE0 else 3 if b < 0xF0 else 4)
+    return False
+
+
 class Canonicalizer:
     """Byte-level canonical encoding and vectorized cover lookups for one tokenizer.
 
@@ -75,7 +86,7 @@ class Canonicalizer:
         self._fallback = self._byte_fallback_map()
         spaces = [i for i, b in enumerate(self.table) if b == b" " and i not in tokenizer.special_ids]
         self._space_id = spaces[0] if spaces else self._fallback.get(0x20, -1)
-        self._masks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple[bytes, bool], np.ndarray] = OrderedDict()
         self._build_arrays(tokenizer.special_ids)
 
     # ---- tables ---------------------------------------------------------------------------------------------------
@@ -225,7 +236,9 @@ class Canonicalizer:
     def decode(self, ids: Sequence[int]) -> bytes:
         return b"".join(self.table[i] for i in ids)
 
-    def next_mask(self, ctx: tuple[int, ...], *, logp: np.ndarray | None = None, tol: float = 0.0) -> np.ndarray:
+    def next_mask(
+        self, ctx: tuple[int, ...], *, logp: np.ndarray | None = None, tol: float = 0.0, shortcut: bool = True
+    ) -> np.ndarray:
         """(V,) bool: which tokens t keep `ctx + (t,)` canonical, for `ctx` a canonical window.
 
         Args:
@@ -234,20 +247,29 @@ class Canonicalizer:
                 checked with the encoder, the rest are taken as valid when they are canonical on their own (the
                 error in any probability is then at most `tol`).
             tol: 0.0 checks every token (exact).
+            shortcut: decide tokens whose first byte makes a hard boundary with the window without the encoder
+                (no merge can cross it, so only the token's own canonicity matters); False checks them too.
         """
         window = self.decode(ctx)
         if not ctx:  # the context is the trunk: only a token's own canonicity matters (see module docstring)
             return self.ordinary & self.self_canonical
-        key = window if tol == 0.0 else None
+        key = (window, shortcut) if tol == 0.0 else None
         if key is not None and key in self._masks:
             self._masks.move_to_end(key)
             return self._masks[key]
         valid = self.ordinary & self.fallback_valid
-        cand = np.flatnonzero(self.ordinary)
+        risky = self.ordinary.copy()
+        if shortcut and _ends_on_char(window):  # a byte-fallback split character is decided by the encoder
+            hard = ~self.pair_inside[window[-1], self.first] & ((self.first < 0x80) | (self.first >= 0xC0))
+            if self.dummy:
+                hard &= self.first == 0x20
+            valid = np.where(hard, self.ordinary & self.self_canonical, valid)
+            risky &= ~hard
+        cand = np.flatnonzero(risky)
         if tol > 0.0 and logp is not None:
             order = cand[np.argsort(-logp[cand])]
             mass = np.cumsum(np.exp(logp[order]))
-            cand = order[: int(np.searchsorted(mass, 1.0 - tol)) + 1]
+            cand = order[: int(np.searchsorted(mass, mass[-1] - tol)) + 1] if len(order) else order
         encs = self.encode_many([window + self.table[i] for i in cand])
         for i, enc in zip(cand.tolist(), encs, strict=True):
             valid[i] = len(enc) == len(ctx) + 1 and enc[-1] == i and enc[:-1] == ctx

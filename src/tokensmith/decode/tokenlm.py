@@ -118,6 +118,12 @@ class HFTokenLM:
         logits = out.logits[0, :, : self.vocab_size].double()
         return torch.log_softmax(logits, dim=-1).numpy()
 
+    def _crop_to(self, length: int) -> None:
+        """Drop cached keys/values after the first `length` tokens (transformers 5 takes a negative count)."""
+        extra = self._cache.get_seq_length() - length
+        if extra > 0:
+            self._cache.crop(-extra)
+
     def _sync_trunk(self, target: tuple[int, ...]) -> None:
         """Make the cache hold exactly `target` (start ids included) with `_last` the log-probs after it."""
         if target == self._trunk and self._last is not None:
@@ -128,7 +134,7 @@ class HFTokenLM:
             keep += 1
         if self._cache is not None and keep > 0:
             try:
-                self._cache.crop(keep)
+                self._crop_to(keep)
             except Exception:  # a cache that cannot crop (e.g. sliding windows): start again
                 keep, self._cache = 0, None
         else:
@@ -153,5 +159,5 @@ class HFTokenLM:
                 rows[k] = self._last
                 continue
             rows[k] = self._forward(f[base:])[-1]
-            self._cache.crop(base)  # back to the trunk for the next context
+            self._crop_to(base)  # back to the trunk for the next context
         return rows

@@ -1,0 +1,187 @@
+"""`tokensmith bytes next|score|generate`: exact byte-level probabilities from tokenized LMs (Phan et al. 2024).
+
+A prompt may end anywhere, even inside a token or a UTF-8 character: the answers do not depend on token boundaries.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from tokensmith.cli.output import bytes_repr, console, emit_json
+from tokensmith.errors import TokensmithError
+
+app = typer.Typer(help="Exact next-byte probabilities, byte-level scores and byte-by-byte generation.",
+                  no_args_is_help=True)
+
+NEXT_HELP = """Show the exact distribution of the byte after a prefix.
+
+Examples:
+  tokensmith bytes next --model smollm2 --prefix "The cat sat on the m"
+  tokensmith bytes next --model gemma3 --prefix-hex 546865c3 --json
+"""
+SCORE_HELP = """Score a text in bits per byte, exactly at byte level (one model or an ensemble).
+
+Examples:
+  tokensmith bytes score --model smollm2 --text-file notes.txt --max-bytes 2000
+  tokensmith bytes score --model smollm2,gemma3 --text-file notes.txt --json
+  tokensmith bytes score --model smollm2 --text-file wiki.txt --cut random --n 500 --seed 0 --baselines
+"""
+GENERATE_HELP = """Generate byte by byte from the exact next-byte distribution.
+
+Examples:
+  tokensmith bytes generate --model smollm2 --prompt "The capital of France is" --max-bytes 20 --greedy
+  tokensmith bytes generate --model smollm2 --prompt "Once upon a ti" --max-bytes 40 --temperature 0.8 --seed 1
+"""
+TOL_HELP = "Check canonicity only for tokens in the top 1-TOL of each next-token distribution (0 = exact)."
+
+
+def _prefix(text: str | None, hexa: str | None) -> bytes:
+    if text is not None and hexa is not None:
+        raise TokensmithError("give the prefix either as --prefix TEXT or --prefix-hex HEX, not both.")
+    if hexa is not None:
+        try:
+            return bytes.fromhex(hexa)
+        except ValueError as e:
+            raise TokensmithError(f"--prefix-hex '{hexa}' is not hexadecimal bytes (e.g. 546865c3).") from e
+    return (text or "").encode("utf-8")
+
+
+def _models(spec: str, mask_tol: float):
+    from tokensmith.decode.bytelevel import load_byte_lm
+
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    if not names:
+        raise TokensmithError("--model is empty; give one model or several separated by commas, e.g. smollm2,gemma3.")
+    return names, [load_byte_lm(n, mask_tol=mask_tol) for n in names]
+
+
+def next_command(
+    model: str = typer.Option(..., "--model", help="Model: smollm2, gemma3, a directory or a .gguf file."),
+    prefix: str = typer.Option(None, "--prefix", help="Prefix text (UTF-8); empty = start of text."),
+    prefix_hex: str = typer.Option(None, "--prefix-hex", help="Prefix as hex bytes (may be invalid UTF-8)."),
+    top: int = typer.Option(10, "--top", help="How many bytes to list."),
+    mask_tol: float = typer.Option(0.0, "--mask-tol", help=TOL_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    data = _prefix(prefix, prefix_hex)
+    from tokensmith.decode.ensemble import ByteEnsemble
+
+    _, blms = _models(model, mask_tol)
+    d = ByteEnsemble(blms).next_byte(data)
+    order = np.argsort(-d.as_vector())[:top]
+    rows = [{"byte": int(b), "repr": "<end>" if b == 256 else bytes_repr(bytes([b])), "prob": float(d.as_vector()[b])}
+            for b in order]
+    if json_out:
+        emit_json({"model": model, "prefix_hex": data.hex(), "probs": d.probs.tolist(), "end": d.end, "top": rows,
+                   "forward_calls": sum(b.lm.calls for b in blms)})
+        return
+    console.print(f"after {bytes_repr(data[-40:])!r} ({model}):")
+    for r in rows:
+        console.print(f"  {r['repr']!r:>10}  {r['prob']:.6f}", highlight=False)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise TokensmithError(f"cannot read --text-file {path} ({e.strerror}); check the path.") from e
+
+
+def _score_cuts(names, blms, data: bytes, *, n: int, span: int, seed: int, baselines: bool) -> dict:
+    from tokensmith.decode.cuts import random_cuts
+    from tokensmith.decode.ensemble import ByteEnsemble
+    from tokensmith.decode.healing import healing_bits, naive_bits
+
+    cuts = random_cuts(data, n=n, span=span, seed=seed)
+    ens = ByteEnsemble(blms)
+    keys = (["ensemble"] if len(blms) > 1 else []) + [f"exact:{m}" for m in names]
+    if baselines:
+        keys += [f"{kind}:{m}" for m in names for kind in ("naive", "healing")]
+    sums = dict.fromkeys(keys, 0.0)
+    for cut in cuts:
+        bits = ens.score(cut.context, cut.continuation)
+        if len(blms) > 1:
+            sums["ensemble"] += bits[0]
+        for name, blm, b in zip(names, blms, bits[1:], strict=True):
+            sums[f"exact:{name}"] += b
+            if baselines:
+                sums[f"naive:{name}"] += naive_bits(blm.lm, blm.canon, cut.context, cut.continuation)
+                sums[f"healing:{name}"] += healing_bits(blm.lm, blm.canon, cut.context, cut.continuation)
+    total = sum(len(c.continuation) for c in cuts)
+    return {"cuts": len(cuts), "bytes": total, "bits_per_byte": {k: v / total for k, v in sums.items()}}
+
+
+def score_command(
+    model: str = typer.Option(..., "--model", help="One model or several, comma-separated (byte-level ensemble)."),
+    text_file: Path = typer.Option(..., "--text-file", help="The text to score."),
+    cut: str = typer.Option("none", "--cut", help="'none': score the text; 'random': score spans after cuts."),
+    n: int = typer.Option(500, "--n", help="Number of random cuts."),
+    span: int = typer.Option(32, "--span", help="Bytes scored after each cut."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the cut positions."),
+    max_bytes: int = typer.Option(0, "--max-bytes", help="Score only the first N bytes (0 = all; --cut none)."),
+    baselines: bool = typer.Option(False, "--baselines", help="Also score naive prompting and token healing."),
+    mask_tol: float = typer.Option(0.0, "--mask-tol", help=TOL_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    from tokensmith.decode.ensemble import ByteEnsemble
+
+    if cut not in ("none", "random"):
+        raise TokensmithError(f"--cut {cut!r} is not a choice; valid choices: none, random.")
+    data = _read_bytes(text_file)
+    names, blms = _models(model, mask_tol)
+    if cut == "random":
+        result = _score_cuts(names, blms, data, n=n, span=span, seed=seed, baselines=baselines)
+    else:
+        data = data[:max_bytes] if max_bytes > 0 else data
+        bits = ByteEnsemble(blms).score(b"", data)
+        keys = (["ensemble"] if len(blms) > 1 else []) + [f"exact:{m}" for m in names]
+        vals = bits if len(blms) > 1 else bits[1:]
+        result = {"bytes": len(data), "bits_per_byte": {k: v / max(len(data), 1) for k, v in zip(keys, vals)}}
+    result.update({"model": names, "file": str(text_file), "cut": cut, "forward_calls": sum(b.lm.calls for b in blms)})
+    if json_out:
+        emit_json(result)
+        return
+    console.print(f"{result['bytes']} bytes scored ({cut} cuts) with {', '.join(names)}:")
+    for k, v in result["bits_per_byte"].items():
+        console.print(f"  {k:<28} {v:.4f} bits/byte", highlight=False)
+
+
+def generate_command(
+    model: str = typer.Option(..., "--model", help="Model: smollm2, gemma3, a directory or a .gguf file."),
+    prompt: str = typer.Option("", "--prompt", help="Prompt text; it may end mid-word."),
+    max_bytes: int = typer.Option(64, "--max-bytes", help="The most bytes to generate."),
+    greedy: bool = typer.Option(False, "--greedy", help="Take the most likely byte (the default without --temperature)."),
+    temperature: float = typer.Option(0.0, "--temperature", help="Sample at this temperature (> 0)."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    mask_tol: float = typer.Option(0.0, "--mask-tol", help=TOL_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    from tokensmith.decode.bytelevel import generate_bytes
+
+    if greedy and temperature > 0:
+        raise TokensmithError("choose either --greedy or --temperature T, not both.")
+    if temperature < 0 or (temperature == 0 and not math.isclose(temperature, 0.0)):
+        raise TokensmithError(f"--temperature {temperature} must be > 0.")
+    _, (blm, *rest) = _models(model, mask_tol)
+    if rest:
+        raise TokensmithError("generate takes one model; use `bytes next` or `bytes score` for ensembles.")
+    sample = temperature > 0
+    out = generate_bytes(blm, None, prompt.encode("utf-8"), max_bytes=max_bytes, greedy=not sample,
+                         temperature=temperature if sample else 1.0, seed=seed)
+    if json_out:
+        emit_json({"model": model, "prompt": prompt, "generated_hex": out.hex(),
+                   "generated": out.decode("utf-8", errors="replace"), "forward_calls": blm.lm.calls})
+        return
+    console.print(prompt + out.decode("utf-8", errors="replace"), highlight=False, markup=False)
+
+
+def register(root: typer.Typer) -> None:
+    """Add `bytes next|score|generate` to the CLI."""
+    app.command("next", help=NEXT_HELP)(next_command)
+    app.command("score", help=SCORE_HELP)(score_command)
+    app.command("generate", help=GENERATE_HELP)(generate_command)
+    root.add_typer(app, name="bytes")
