@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 DEFAULT_EPOCHS = 2000
 _IMPLEMENTATIONS = ("fast", "reference")
-_PRECHECK_LIMIT = 4_000_000  # substrings counted by the "corpus too small" pre-check (chars × max_len)
+_PRECHECK_LIMIT = 1_500_000  # substrings counted by the "corpus too small" pre-check (chars × max_len)
 
 
 @dataclass(frozen=True)
