@@ -92,3 +92,17 @@ def test_saved_lib_tokenizer_loads_in_transformers(keep_tok, tmp_path):
     fast = transformers.PreTrainedTokenizerFast(tokenizer_file=str(path))
     text = HELD_OUT[0]
     assert fast(text, add_special_tokens=False)["input_ids"] == keep_tok.encode(text)
+
+
+@pytest.mark.shared
+def test_saved_lib_tokenizer_evaluates_like_any_other(keep_tok, tmp_path):
+    from tests.conftest import shared_path
+    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+
+    lines = shared_path("parallel", "flores200", "eng_Latn.txt").read_text(encoding="utf-8").splitlines()[:50]
+    path = keep_tok.save(tmp_path / "lib.json")
+    res = evaluate([str(path)], EvalInputs(parallel="flores200"), config=EvalConfig(langs=("eng_Latn",), limit=50, resamples=0))
+    assert not [r for r in res.rows if r.error]
+    (row,) = [r for r in res.rows if r.metric == "bytes_per_token"]
+    n_tokens = sum(len(keep_tok.encode(line)) for line in lines)
+    assert row.value == pytest.approx(sum(len(line.encode()) for line in lines) / n_tokens)
