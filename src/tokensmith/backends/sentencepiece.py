@@ -90,7 +90,7 @@ class SentencePieceBackend:
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
         """Byte offsets into the UTF-8 input, as sentencepiece reports them."""
-        proto = self.sp.encode(text, out_type="immutable_proto", **self._specials(add_special_tokens))
+        proto = self.sp.encode(text, return_type="proto", **self._specials(add_special_tokens))  # 0.2.x API
         return [(p.begin, p.end) for p in proto.pieces]
 
     def token_table(self) -> list[bytes]:

@@ -17,12 +17,28 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 DEFAULT_RESAMPLES = 1000
 LEVEL = 0.95
+
+
+CHUNK = 50  # resamples drawn per seeded chunk (bounds memory for large n)
+MATRIX_LIMIT = 1 << 24  # B·n above which the (B, n) multiplicity matrix is built chunk by chunk, not cached
+
+
+def index_chunks(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> Iterator[np.ndarray]:
+    """Seeded bootstrap indices in chunks of `CHUNK` resamples: each chunk is an int64 array (rows, n).
+
+    Chunk k is drawn from its own generator seeded with (seed, n, k), so the indices do not depend on how the
+    chunks are consumed.
+    """
+    for k, lo in enumerate(range(0, resamples, CHUNK)):
+        rng = np.random.default_rng([seed, n, k])
+        yield rng.integers(0, max(n, 1), size=(min(CHUNK, resamples - lo), n), dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=16)
@@ -41,8 +57,8 @@ def index_matrix(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
         >>> index_matrix(3, resamples=2, seed=0).shape
         (2, 3)
     """
-    rng = np.random.default_rng([seed, n])
-    idx = rng.integers(0, max(n, 1), size=(resamples, n), dtype=np.int64)
+    idx = np.concatenate(list(index_chunks(n, resamples=resamples, seed=seed))) if resamples else np.zeros((0, n))
+    idx = idx.astype(np.int64)
     idx.setflags(write=False)
     return idx
 
@@ -55,12 +71,35 @@ def multiplicity_matrix(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int
         >>> multiplicity_matrix(4, resamples=3, seed=1).sum(axis=1).tolist()
         [4.0, 4.0, 4.0]
     """
-    idx = index_matrix(n, resamples=resamples, seed=seed)
-    b = idx.shape[0]
-    flat = idx + (np.arange(b, dtype=np.int64) * n)[:, None]  # (B, n) positions in a flattened (B*n) matrix
-    m = np.bincount(flat.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
+    m = np.concatenate(list(multiplicity_chunks(n, resamples=resamples, seed=seed)))
     m.setflags(write=False)
     return m
+
+
+def _multiplicity(idx: np.ndarray) -> np.ndarray:
+    b, n = idx.shape
+    flat = idx + (np.arange(b, dtype=np.int64) * n)[:, None]  # (b, n) positions in a flattened (b*n) matrix
+    return np.bincount(flat.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
+
+
+def multiplicity_chunks(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> Iterator[np.ndarray]:
+    """The rows of `multiplicity_matrix`, chunk by chunk (float64 (rows, n) each)."""
+    for idx in index_chunks(n, resamples=resamples, seed=seed):
+        yield _multiplicity(idx)
+
+
+def resampled_sums(x: np.ndarray, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
+    """Sums of the rows of `x` (n, K) over each resample: (B, K), as multiplicity matrix @ x. For moderate n the
+    whole (B, n) matrix is cached; for large n it is built chunk by chunk so memory stays O(CHUNK · n).
+
+    Example:
+        >>> resampled_sums(np.ones((5, 2)), resamples=3).tolist()
+        [[5.0, 5.0], [5.0, 5.0], [5.0, 5.0]]
+    """
+    n = len(x)
+    if resamples * n <= MATRIX_LIMIT:
+        return multiplicity_matrix(n, resamples=resamples, seed=seed) @ x
+    return np.concatenate([m @ x for m in multiplicity_chunks(n, resamples=resamples, seed=seed)])
 
 
 def percentile_ci(samples: np.ndarray, *, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +150,9 @@ def ratio_of_sums(
         if resamples <= 0 or len(num2) == 0:
             nan = np.full_like(value, np.nan)
             return Estimate(value, nan, nan)
-        m = multiplicity_matrix(len(num2), resamples=resamples, seed=seed)
-        boot = scale * (m @ num2) / (m @ den2)  # (B, K)
+        k = num2.shape[1]
+        sums = resampled_sums(np.concatenate([num2, den2], axis=1), resamples=resamples, seed=seed)
+        boot = scale * sums[:, :k] / sums[:, k:]  # (B, K)
     lo, hi = percentile_ci(boot)
     return Estimate(value, lo, hi)
 

@@ -121,7 +121,9 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
     cum = np.concatenate([[0], np.cumsum(lengths)])
     totals = cum[enc.first[1:]] - cum[enc.first[:-1]]  # (S,) bytes the tokens spell per sentence
     shift = totals - index.n_bytes  # 0, or 1 for a dummy-prefix space
-    ok = (shift == 0) | ((shift == 1) & tok.dummy_prefix) if tok.lossless else np.zeros(len(shift), bool)
+    ok = (shift == 0) | ((shift == 1) & tok.dummy_prefix)
+    if not tok.lossless:  # normalizing tokenizers: trust lengths only where the bytes really spell the text
+        ok = _spells_text(tok, index, enc, ok, shift)
     sent = enc.token_sentence()
     local_end = cum[1:] - cum[enc.first[:-1]][sent] - shift[sent]
     local_start = np.maximum(local_end - lengths, 0)
@@ -130,6 +132,16 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
     for s in np.flatnonzero(~ok & (enc.n_tokens > 0)).tolist():
         _fill_from_library(tok, index, enc, s, start, end)
     return start, end
+
+
+def _spells_text(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus, ok: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Keep `ok[s]` only where sentence s's token bytes are exactly its text (after a dummy-prefix space)."""
+    table, ids, first = tok.token_table, enc.ids.tolist(), enc.first.tolist()
+    out = ok.copy()
+    for s in np.flatnonzero(ok).tolist():
+        spelled = b"".join([table[i] for i in ids[first[s] : first[s + 1]]])
+        out[s] = spelled[int(shift[s]) :] == index.texts[s].encode("utf-8")
+    return out
 
 
 def _fill_from_library(

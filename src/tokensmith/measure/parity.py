@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tokensmith.measure.bootstrap import DEFAULT_RESAMPLES, Estimate, multiplicity_matrix, percentile_ci
+from tokensmith.measure.bootstrap import DEFAULT_RESAMPLES, Estimate, percentile_ci, resampled_sums
 
 REFERENCE = "eng_Latn"
 
@@ -80,7 +80,7 @@ def parity(
     if resamples <= 0 or len(t) == 0:
         nan = [np.full_like(v, np.nan) for v in point]
         return Parity(*(Estimate(v, n, n) for v, n in zip(point, nan)))
-    boot_totals = multiplicity_matrix(len(t), resamples=resamples, seed=seed) @ t  # (B, L)
+    boot_totals = resampled_sums(t, resamples=resamples, seed=seed)  # (B, L)
     with np.errstate(all="ignore"):
         boot = boot_totals / boot_totals[:, ref : ref + 1]
     samples = (boot, boot.max(axis=1)[:, None], gini(boot)[:, None])
