@@ -1,7 +1,8 @@
 """Training cost: BPE at 32k on ~100 MB of text with the hf engine and the sentencepiece engine, side by side.
 
 Claim: wall time and peak memory of `tokensmith.learn.train_files('bpe', ...)` for each engine on the same corpus.
-Each engine runs in its own subprocess; the parent takes that child's peak RSS from `os.wait4` (ru_maxrss) and its
+A 'read' baseline streams the corpus through the same reader and training stream without a trainer, to show
+what reading costs. Each engine runs in its own subprocess; the parent takes that child's peak RSS from `os.wait4` (ru_maxrss) and its
 wall time, and the child reports the training time alone (imports excluded) and bytes per token on a sample.
 The corpus is the Wikipedia samples (../shared/data/lm/wikipedia/*.txt, ~20 MB) concatenated and repeated up to
 --mb megabytes, written to a temporary directory (never the repository). Engines run one after the other, in the
@@ -48,28 +49,49 @@ def build_corpus(directory: Path, *, mb: float) -> tuple[Path, int, int]:
     return path, written, lines
 
 
-def sample_text() -> list[str]:
-    """A fixed sample for bytes/token: the first lines of every source file."""
-    out: list[str] = []
+def sample_text() -> dict[str, list[str]]:
+    """A fixed sample for bytes/token, per language: the first lines of every source file (training text)."""
+    out: dict[str, list[str]] = {}
     for src in sorted(WIKI.glob("*.txt")):
         with src.open(encoding="utf-8") as fh:
-            out += [line.rstrip("\n") for _, line in zip(range(SAMPLE_LINES // 5), fh)]
+            out[src.stem] = [line.rstrip("\n") for _, line in zip(range(SAMPLE_LINES // 5), fh)]
     return out
+
+
+def read_only(args: argparse.Namespace) -> None:
+    """Child process for the 'read' baseline: stream the corpus exactly as training does, without a trainer."""
+    from tokensmith.corpora.readers import iter_lines
+    from tokensmith.learn import TrainConfig
+    from tokensmith.learn.stream import TrainingStream
+
+    start = time.perf_counter()
+    stream = TrainingStream(iter_lines([args.corpus]), TrainConfig(vocab_size=args.vocab_size, progress=False))
+    for _ in stream:
+        pass
+    seconds = time.perf_counter() - start
+    print(json.dumps({"train_s": seconds, "vocab_size": None, "bytes_per_token": None, "bytes_per_token_by_lang": {}}))
 
 
 def worker(args: argparse.Namespace) -> None:
     """Child process: train one engine, report training seconds and bytes/token as JSON on stdout."""
     from tokensmith.learn import TrainConfig, train_files
 
+    if args.engine == "read":
+        read_only(args)
+        return
     extra = {"num_threads": args.sp_threads} if args.engine == "sentencepiece" else {}
     config = TrainConfig(vocab_size=args.vocab_size, engine=args.engine, progress=False, extra=extra)
     start = time.perf_counter()
     tok = train_files("bpe", [args.corpus], config)
     seconds = time.perf_counter() - start
-    sample = sample_text()
-    n_bytes = sum(len(t.encode()) for t in sample)
-    n_tokens = sum(len(ids) for ids in tok.encode_batch(sample))
-    print(json.dumps({"train_s": seconds, "vocab_size": tok.vocab_size, "bytes_per_token": n_bytes / n_tokens}))
+    per_lang, total_bytes, total_tokens = {}, 0, 0
+    for lang, sample in sample_text().items():
+        n_bytes = sum(len(t.encode()) for t in sample)
+        n_tokens = sum(len(ids) for ids in tok.encode_batch(sample))
+        per_lang[lang] = round(n_bytes / n_tokens, 3)
+        total_bytes, total_tokens = total_bytes + n_bytes, total_tokens + n_tokens
+    result = {"train_s": seconds, "vocab_size": tok.vocab_size, "bytes_per_token": total_bytes / total_tokens}
+    print(json.dumps({**result, "bytes_per_token_by_lang": per_lang}))
 
 
 def run_engine(engine: str, corpus: Path, args: argparse.Namespace) -> dict[str, object]:
@@ -88,7 +110,8 @@ def run_engine(engine: str, corpus: Path, args: argparse.Namespace) -> dict[str,
     # ru_maxrss is in KiB on Linux
     return {"engine": engine, "wall_s": round(wall, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
             "train_s": round(result["train_s"], 2), "vocab_size": result["vocab_size"],
-            "bytes_per_token": round(result["bytes_per_token"], 3)}  # fmt: skip
+            "bytes_per_token": result["bytes_per_token"] and round(result["bytes_per_token"], 3),
+            "bytes_per_token_by_lang": result["bytes_per_token_by_lang"]}  # fmt: skip
 
 
 def markdown(report: dict[str, object]) -> str:
@@ -104,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=100.0, help="corpus size in MB (1e6 bytes)")
     parser.add_argument("--vocab-size", type=int, default=32000)
-    parser.add_argument("--engines", default="hf,sentencepiece")
+    parser.add_argument("--engines", default="read,hf,sentencepiece", help="'read' = stream the corpus, no training")
     parser.add_argument("--sp-threads", type=int, default=1, help="sentencepiece num_threads (tokensmith default: 1)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
