@@ -5,6 +5,8 @@ Later drafters (DySpec, RSD) add one entry to `DRAFTER_NAMES` and one branch to 
 
 from __future__ import annotations
 
+import numpy as np
+
 from tokensmith.decode.lookup import LookupRecycling, PromptLookup
 from tokensmith.decode.recycling import TokenRecycling
 from tokensmith.decode.speculative import Drafter, NullDrafter
@@ -13,7 +15,9 @@ from tokensmith.errors import GenerationError, close_matches
 DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling")
 
 
-def make_drafter(name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot: bool = True) -> Drafter:
+def make_drafter(
+    name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot: bool = True, matrix: np.ndarray | None = None
+) -> Drafter:
     """A fresh drafter by name.
 
     Args:
@@ -22,6 +26,7 @@ def make_drafter(name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot:
         tree: draft nodes per step for Token Recycling (its template size).
         k: candidates per token in the recycling matrix.
         hot: keep the recycling matrix across prompts.
+        matrix: a saved recycling matrix [vocab_size, k] to start from (see `recycling.load_matrix`).
 
     Example:
         >>> type(make_drafter("lookup", vocab_size=100)).__name__
@@ -32,7 +37,14 @@ def make_drafter(name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot:
     if name == "lookup":
         return PromptLookup()
     if name == "recycling":
-        return TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot)
+        return TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix)
     if name == "lookup+recycling":
-        return LookupRecycling(PromptLookup(), TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot))
+        return LookupRecycling(PromptLookup(), TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix))
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
+
+
+def recycler_of(drafter: Drafter) -> TokenRecycling | None:
+    """The Token Recycling part of a drafter (whose matrix can be saved), or None."""
+    if isinstance(drafter, LookupRecycling):
+        return drafter.recycling
+    return drafter if isinstance(drafter, TokenRecycling) else None

@@ -1,0 +1,91 @@
+"""Forward cost of scoring n tokens in one pass with a warm KV cache, relative to one token: t(n) / t(1).
+
+Claim: on this CPU, how many draft nodes a step can score before it costs more than it can save. A tree of n nodes
+that yields a tokens per step (accepted drafts + bonus) beats greedy only if a / (t(n+1)/t(1)) > 1, so the curve
+bounds the useful tree size. Sizes are interleaved round-robin so load from other processes hits all sizes alike.
+
+Run: nice -n 10 .venv/bin/python benchmarks/bench_decode_forward_cost.py [--model smollm2] [--reps 7] [--context 256]
+Writes benchmarks/results/decode_forward_cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import platform
+import statistics
+import time
+from pathlib import Path
+
+SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96)
+OUT = Path(__file__).parent / "results" / "decode_forward_cost.json"
+
+
+def time_forward(model: object, cache: object, *, prefix_len: int, n: int) -> float:
+    """Seconds for one tree forward of n nodes (a chain; the cost does not depend on the shape), cache restored."""
+    import torch
+
+    from tokensmith.decode.speculative import _forward
+    from tokensmith.decode.trees import DraftTree, tree_attention_mask
+
+    tree = DraftTree.chain(1, [2] * (n - 1))
+    start = time.perf_counter()
+    mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=torch.float32)
+    _forward(model, cache, torch.from_numpy(tree.tokens), torch.from_numpy(prefix_len + tree.depth), mask)
+    elapsed = time.perf_counter() - start
+    cache.crop(-n)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--context", type=int, default=256, help="tokens in the warm cache")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
+    args = parser.parse_args()
+
+    import torch
+    from transformers import DynamicCache
+
+    from tokensmith import atomic
+    from tokensmith.decode.models import load_model
+    from tokensmith.decode.speculative import _forward
+
+    torch.set_num_threads(args.threads)
+    lm = load_model(args.model)
+    cache = DynamicCache(config=lm.model.config)
+    prompt = torch.arange(100, 100 + args.context)
+    _forward(lm.model, cache, prompt, torch.arange(args.context), None)
+    for n in SIZES:  # warm-up: allocator and kernels for every shape
+        time_forward(lm.model, cache, prefix_len=args.context, n=n)
+    times: dict[int, list[float]] = {n: [] for n in SIZES}
+    for _ in range(args.reps):
+        for n in SIZES:
+            times[n].append(time_forward(lm.model, cache, prefix_len=args.context, n=n))
+    t1 = statistics.median(times[1])
+    rows = [
+        {"n": n, "median_ms": 1000 * statistics.median(v), "ratio": statistics.median(v) / t1, "samples_ms": [1000 * x for x in v]}
+        for n, v in times.items()
+    ]
+    result = {
+        "benchmark": "decode_forward_cost",
+        "model": args.model,
+        "context": args.context,
+        "reps": args.reps,
+        "torch_threads": torch.get_num_threads(),
+        "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_forward_cost.py " + " ".join(sys.argv[1:]),
+        "cpu": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_avg": os.getloadavg(),
+        "rows": rows,
+    }
+    atomic.write_text(OUT, json.dumps(result, indent=2) + "\n")
+    for row in rows:
+        print(f"n={row['n']:3d}  {row['median_ms']:8.1f} ms  t(n)/t(1)={row['ratio']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""`tokensmith generate`: greedy generation, optionally with train-free speculative decoding.
+
+Examples:
+    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 16
+    tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from tokensmith.cli.output import console, emit_json
+from tokensmith.errors import CorpusError, GenerationError
+
+
+def read_prompts(path: Path) -> list[str]:
+    """Prompts from a .jsonl file (a "prompt" field per line) or a text file (one prompt per line).
+
+    Example:
+        >>> read_prompts(Path("benchmarks/prompts/speculative.jsonl"))[:1]  # doctest: +SKIP
+        ['Write a Python function ...']
+    """
+    try:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise CorpusError(f"cannot read prompts file {path} ({e}); give a UTF-8 .jsonl or .txt file.") from e
+    if path.suffix != ".jsonl":
+        return lines
+    prompts = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            prompts.append(str(json.loads(line)["prompt"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise CorpusError(f'{path}:{number} is not a JSON object with a "prompt" field; fix that line.') from e
+    return prompts
+
+
+def _prompts(prompt: str | None, prompts_file: Path | None) -> list[str]:
+    if (prompt is None) == (prompts_file is None):
+        raise GenerationError("give exactly one of --prompt TEXT or --prompts-file FILE.")
+    return [prompt] if prompt is not None else read_prompts(prompts_file)  # type: ignore[arg-type]
+
+
+def generate(
+    model: str = typer.Option(..., "--model", "-m", help="Packaged name (smollm2, gemma3), HF directory or .gguf."),
+    prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
+    prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
+    speculate: str = typer.Option("recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."),
+    tree: int = typer.Option(16, "--tree", help="Draft nodes per step (Token Recycling template: 8, 16, 32, 80)."),
+    k: int = typer.Option(8, "--k", help="Candidates per token in the recycling matrix."),
+    cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),
+    matrix: Path | None = typer.Option(None, "--matrix", help="Recycling matrix .npy: loaded if present, saved after."),
+    max_new_tokens: int = typer.Option(128, "--max-new-tokens", "-n", help="Tokens to generate at most."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Generate greedily; --speculate drafts tokens that the model verifies (same output, fewer passes).
+
+    Examples:
+        tokensmith generate -m smollm2 -p "Once upon a time" --speculate lookup+recycling
+        tokensmith generate -m smollm2 --prompts-file p.jsonl --speculate recycling --tree 32 --json
+    """
+    from tokensmith.decode.drafters import make_drafter, recycler_of
+    from tokensmith.decode.models import load_model
+    from tokensmith.decode.recycling import load_matrix
+    from tokensmith.decode.speculative import speculative_generate
+
+    texts = _prompts(prompt, prompts_file)
+    lm = load_model(model)
+    vocab = lm.model.get_input_embeddings().weight.shape[0]
+    start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
+    drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start)
+    results = []
+    for text in texts:
+        ids = lm.tokenizer.encode(text, add_special_tokens=True, parse_special=True)
+        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=tree if speculate != "none" else 0)
+        results.append({"prompt": text, "output": lm.tokenizer.decode(out[len(ids) :]), "ids": out[len(ids) :], **stats.to_dict()})
+    recycler = recycler_of(drafter)
+    if matrix is not None and recycler is not None:
+        recycler.save(matrix)
+    if as_json:
+        emit_json({"model": model, "speculate": speculate, "tree": tree, "results": results})
+        return
+    for row in results:
+        console.print(row["output"], highlight=False, markup=False)
+        console.print(
+            f"[dim]{row['new_tokens']} tokens, {row['forward_passes']} forward passes, "
+            f"{row['mean_accepted']:.2f} tokens/step, {row['tokens_per_s']:.1f} tokens/s[/]"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `generate` command."""
+    app.command("generate")(generate)

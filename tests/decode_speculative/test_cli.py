@@ -1,0 +1,92 @@
+"""`tokensmith generate` through the real entry point, on a tiny random model saved to a directory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.decode_speculative.conftest import hf_greedy, tiny_llama
+from tokensmith.cli.main import main
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A 2-layer Llama with a byte-level tokenizer (257 ids <= 320 embeddings), saved like a hub model."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    vocab = {ch: i for i, ch in enumerate(sorted(alphabet))}
+    vocab["<eos>"] = len(vocab)
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>")
+    path = tmp_path_factory.mktemp("tiny")
+    model = tiny_llama(seed=3)
+    model.save_pretrained(path)
+    fast.save_pretrained(path)
+    return path
+
+
+def run_json(capsys, *args: str) -> dict:
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", *args, "--json"])
+    assert stop.value.code in (0, None)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_generate_json_matches_hf_greedy_for_each_method(model_dir, capsys):
+    from tokensmith.decode.models import load_model
+
+    lm = load_model(str(model_dir))
+    text = "abcabcabcabc"
+    want = hf_greedy(lm.model, lm.tokenizer.encode(text), 20)[len(text) :]
+    for method in ("none", "lookup", "recycling", "lookup+recycling"):
+        out = run_json(capsys, "--model", str(model_dir), "--prompt", text, "--speculate", method, "--tree", "8",
+                       "--max-new-tokens", "20")
+        (row,) = out["results"]
+        assert row["ids"] == want and row["new_tokens"] == 20 and row["forward_passes"] >= 1
+
+
+def test_prompts_file_and_matrix_save(model_dir, tmp_path, capsys):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "xyzxyz"}\n{"prompt": "hello hello"}\n')
+    matrix = tmp_path / "m.npy"
+    out = run_json(capsys, "-m", str(model_dir), "--prompts-file", str(prompts), "--max-new-tokens", "5",
+                   "--matrix", str(matrix))
+    assert [r["prompt"] for r in out["results"]] == ["xyzxyz", "hello hello"]
+    assert matrix.is_file()
+
+
+def test_human_output_shows_text_and_stats(model_dir, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(model_dir), "-p", "abc", "-n", "4"])
+    assert stop.value.code in (0, None)
+    assert "forward passes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-n", "0"], "max_new_tokens must be at least 1"),
+        (["--speculate", "magic"], "valid choices|did you mean"),
+        (["--tree", "200"], "tree size must be between 1 and 80"),
+    ],
+)
+def test_bad_input_exits_2_with_the_fix(model_dir, capsys, args, message):
+    import re
+
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(model_dir), "-p", "abc", *args])
+    assert stop.value.code == 2
+    assert re.search(message, capsys.readouterr().err.replace("\n", " "))
+
+
+def test_prompt_and_prompts_file_are_exclusive(model_dir, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(model_dir)])
+    assert stop.value.code == 2 and "exactly one of --prompt" in capsys.readouterr().err
