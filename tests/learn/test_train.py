@@ -111,6 +111,8 @@ def test_invalid_combinations_list_the_valid_ones(lines: list[str]) -> None:
         train("bpe", lines, _config(epochs=3))
     with pytest.raises(TrainingError, match="unknown normalization 'nfx'"):
         _config(normalization="nfx")
+    with pytest.raises(TrainingError, match="does not take the option.* min_freq: it takes min_frequency"):
+        train("bpe", lines, _config(extra={"min_freq": 2}))
 
 
 def test_unknown_algorithm_lists_the_learners() -> None:

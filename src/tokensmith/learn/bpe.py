@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from tokensmith.learn.hf_engine import check_vocab, hf_normalizer, run_trainer, too_small, wrap
+from tokensmith.learn.hf_engine import check_extra, check_vocab, hf_normalizer, run_trainer, too_small, wrap
 from tokensmith.learn.registry import TrainConfig, check_engine, register_learner, reject_epochs
 from tokensmith.learn.sentencepiece_engine import train_sentencepiece
 from tokensmith.learn.stream import TrainingStream
@@ -29,6 +29,7 @@ def _train_hf(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
     from tokenizers import Tokenizer as HFTokenizer
     from tokenizers import decoders, models, pre_tokenizers, processors, trainers
 
+    check_extra("bpe", config, ("min_frequency",))
     specials = list(config.special_tokens or DEFAULT_SPECIALS)
     minimum = N_BYTES + len(specials)
     if config.vocab_size < minimum:  # known before reading the corpus: the byte alphabet is fixed

@@ -32,6 +32,16 @@ def hf_normalizer(normalization: str) -> Any:
     return table[normalization]
 
 
+def check_extra(algo: str, config: TrainConfig, allowed: tuple[str, ...]) -> None:
+    """Refuse learner options the hf engine would silently ignore, listing the ones it takes."""
+    unknown = sorted(set(config.extra) - set(allowed))
+    if unknown:
+        raise TrainingError(
+            f"'{algo}' on the hf engine does not take the option(s) {', '.join(unknown)}: it takes "
+            f"{', '.join(allowed) or 'none'}."
+        )
+
+
 def too_small(algo: str, config: TrainConfig, minimum: int, why: str) -> TrainingError:
     """The vocab-size error: the requested size, the minimum, and why that is the minimum."""
     return TrainingError(

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from tokensmith.learn.hf_engine import check_vocab, hf_normalizer, run_trainer, too_small, wrap
+from tokensmith.learn.hf_engine import check_extra, check_vocab, hf_normalizer, run_trainer, too_small, wrap
 from tokensmith.learn.registry import TrainConfig, check_engine, register_learner, reject_epochs
 from tokensmith.learn.sentencepiece_engine import train_sentencepiece
 from tokensmith.learn.stream import TrainingStream
@@ -83,6 +83,7 @@ def _pipeline(config: TrainConfig) -> HFTokenizer:
 def _train_hf(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
     from tokenizers import trainers
 
+    check_extra("unigram", config, ("max_piece_length",))
     specials = list(config.special_tokens or DEFAULT_SPECIALS)
     specials = specials if UNK in specials else [UNK, *specials]
     reserved = len(BYTE_PIECES) if config.byte_fallback else 0

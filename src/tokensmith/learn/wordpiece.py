@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from tokensmith.learn.hf_engine import check_vocab, hf_normalizer, run_trainer, wrap
+from tokensmith.learn.hf_engine import check_extra, check_vocab, hf_normalizer, run_trainer, wrap
 from tokensmith.learn.registry import TrainConfig, check_engine, register_learner, reject_epochs
 from tokensmith.learn.stream import TrainingStream
 
@@ -87,6 +87,7 @@ def train_wordpiece(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
 
     check_engine("wordpiece", config, ("hf",))
     reject_epochs("wordpiece", config)
+    check_extra("wordpiece", config, ())
     specials = list(config.special_tokens or DEFAULT_SPECIALS)
     specials = specials if UNK in specials else [UNK, *specials]
     stream = TrainingStream(lines, config)
