@@ -79,7 +79,7 @@ def train_sentencepiece(
 
     Example:
         >>> from tokensmith.learn.stream import TrainingStream
-        >>> cfg = TrainConfig(vocab_size=300, engine="sentencepiece", progress=False)
+        >>> cfg = TrainConfig(vocab_size=280, engine="sentencepiece", progress=False)
         >>> tok = train_sentencepiece(TrainingStream(["hello world"] * 20, cfg), cfg, model_type="bpe")
         >>> tok.backend.kind
         'sentencepiece'
