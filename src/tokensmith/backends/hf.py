@@ -23,6 +23,9 @@ from tokensmith.errors import TokenizerFileError
 
 Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
 
+# Bytes that can occur in UTF-8 text (C0, C1 and F5..FF never do).
+_UTF8_BYTES = [b for b in range(0xF5) if b not in (0xC0, 0xC1)]
+
 # Normalizers that never change the text except for the '▁' spelling of spaces.
 _SPACE_ONLY_NORMALIZERS = {"Prepend", "Replace"}
 
@@ -105,7 +108,9 @@ class HFBackend:
             return False
         model = self.config.get("model", {})
         if self.spelling == "byte_level":
-            return True
+            # A byte-level vocabulary may lack some single bytes (SmolLM2 lacks 21); BPE then drops them silently.
+            singles = {t for t in self.token_table() if len(t) == 1}
+            return all(bytes([b]) in singles for b in _UTF8_BYTES)
         if self.spelling == "metaspace":
             return bool(model.get("byte_fallback"))
         return False
