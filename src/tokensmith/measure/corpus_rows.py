@@ -51,8 +51,8 @@ def corpus_rows(
     started = time.perf_counter()
     ok = [lang for lang in index.langs if lang not in enc.failed]
     ratios = _ratios(tok, index, enc, settings)
-    est = _per_language(ratios, index, ok, settings)
-    rows = [_row(name, corpus, lang, metric, e, i, index) for metric, (e, langs) in est.items() for i, lang in
+    est = per_language(ratios, index, ok, resamples=settings.resamples, seed=settings.seed)
+    rows = [lang_row(name, corpus, lang, metric, e, i, index) for metric, (e, langs) in est.items() for i, lang in
             enumerate(langs) if not (metric == "continued_words" and lang in settings.spaceless)]  # fmt: skip
     rows += _parity_rows(name, corpus, index, enc, ok, settings)
     rows += _distribution_rows(tok, name, corpus, index, enc, ok, settings)
@@ -82,10 +82,14 @@ def _ratios(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus, settings: Corp
     }  # fmt: skip
 
 
-def _per_language(
-    ratios: dict[str, SumRatio], index: TextIndex, langs: Sequence[str], settings: CorpusSettings
+def per_language(
+    ratios: dict[str, SumRatio], index: TextIndex, langs: Sequence[str], *, resamples: int, seed: int
 ) -> dict[str, tuple[Estimate, list[str]]]:
-    """Every ratio metric for every language: languages with equal sentence counts share one bootstrap call."""
+    """Every ratio metric for every language: languages with equal sentence counts share one bootstrap call.
+
+    Returns:
+        metric → (estimates over the languages, the languages in that order).
+    """
     groups: dict[int, list[str]] = {}
     for lang in langs:
         sl = index.lang_slice(lang)
@@ -96,7 +100,7 @@ def _per_language(
         # columns: metric-major, language-minor → (n, K*L); the scale is folded into the numerator
         num = np.stack([r.scale * r.num[sl] for r in ratios.values() for sl in slices], axis=1)
         den = np.stack([r.den[sl] for r in ratios.values() for sl in slices], axis=1)
-        est = ratio_of_sums(num, den, resamples=settings.resamples, seed=settings.seed)
+        est = ratio_of_sums(num, den, resamples=resamples, seed=seed)
         for k, metric in enumerate(ratios):
             cols = slice(k * len(group), (k + 1) * len(group))
             parts[metric].append((Estimate(est.value[cols], est.low[cols], est.high[cols]), group))
@@ -111,7 +115,7 @@ def _concat(parts: list[tuple[Estimate, list[str]]]) -> tuple[Estimate, list[str
     return Estimate(*fields), [lang for _, group in parts for lang in group]
 
 
-def _row(
+def lang_row(
     name: str, corpus: str, lang: str, metric: str, e: Estimate, i: int, index: TextIndex,
     *, param: float | None = None, n: int | None = None,
 ) -> Row:  # fmt: skip
@@ -137,10 +141,10 @@ def _parity_rows(
         return []
     tokens = np.stack([enc.n_tokens[index.lang_slice(lang)] for lang in langs], axis=1)  # (n, L)
     p = parity.parity(tokens, ref=langs.index(settings.reference), resamples=settings.resamples, seed=settings.seed)
-    rows = [_row(name, corpus, lang, "parity_premium", p.premium, i, index) for i, lang in enumerate(langs)]
+    rows = [lang_row(name, corpus, lang, "parity_premium", p.premium, i, index) for i, lang in enumerate(langs)]
     n = sizes.pop()
-    rows.append(_row(name, corpus, "*", "parity_max_premium", p.max_premium, 0, index, n=n))
-    rows.append(_row(name, corpus, "*", "parity_gini", p.gini, 0, index, n=n))
+    rows.append(lang_row(name, corpus, "*", "parity_max_premium", p.max_premium, 0, index, n=n))
+    rows.append(lang_row(name, corpus, "*", "parity_gini", p.gini, 0, index, n=n))
     return rows
 
 
@@ -163,7 +167,7 @@ def _distribution_rows(
         metrics += [("renyi_efficiency", a, _renyi_fn(a, j, v)) for j, a in enumerate(settings.alphas)]
         for metric, param, fn in metrics:
             e = _estimate(fn, point, boot)
-            rows.append(_row(name, corpus, lang, metric, e, 0, index, param=param))
+            rows.append(lang_row(name, corpus, lang, metric, e, 0, index, param=param))
     return rows
 
 

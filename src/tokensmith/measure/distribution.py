@@ -38,7 +38,7 @@ def moments(ids: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
 def _kernel():  # -> numba dispatcher; numba is imported only when a bootstrap needs it
     import numba
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
+    @numba.njit(parallel=True, nogil=True)  # no on-disk cache: closures cache badly
     def boot_moments(local, first, mult, ln_table, pow_tables, n_ids):  # pragma: no cover - compiled
         # mult (B, n): multiplicity of each sentence per resample; ln_table[x] = ln x; pow_tables[a, x] = x^α_a
         n_boot, n_alpha = mult.shape[0], pow_tables.shape[0]
