@@ -77,8 +77,9 @@ def test_report_has_every_plot_and_both_tables_and_is_offline(tmp_path):
     assert set(PLOT_IDS) <= page.ids
     assert {"summary-table", "full-table", "error-table"} <= page.ids
     assert page.external == []
-    # One header row plus one row per results row; the summary has one row per tokenizer.
-    assert page.table_rows["full-table"] == 1 + len(doc["rows"])
+    # The full table: a header row plus one row per tokenizer × corpus × language; the summary: one per tokenizer.
+    keys = {(r["tokenizer"], r["corpus"], r["lang"]) for r in doc["rows"]}
+    assert page.table_rows["full-table"] == 1 + len(keys)
     assert page.table_rows["summary-table"] == 1 + len(doc["tokenizers"])
     assert page.missing == []
 
@@ -138,3 +139,15 @@ def test_bad_results_files_are_user_errors(tmp_path, content, needle):
         path.write_text(content, encoding="utf-8")
     with pytest.raises(TokensmithError, match=needle):
         read_report_data([path])
+
+
+def test_full_table_puts_each_value_under_its_metric_column(tmp_path):
+    rows = [Row("t", "c", "eng", "fertility", None, 1.25, 1.0, 1.5, 7),
+            Row("t", "c", "eng", "renyi_efficiency", 2.5, 0.5), Row("t", "c", "*", "parity_gini", None, 0.125)]
+    page = render_report(ReportData(tokenizers={}, langs={}, rows=rows))
+    table = page.split('id="full-table"')[1].split("</table>")[0]
+    head = table.split("</thead>")[0]
+    assert head.index("fertility") < head.index("parity_gini") < head.index("renyi_efficiency α=2.5")
+    assert 'title="95% CI 1 – 1.5, n=7">1.25</td>' in table
+    # '*' rows (aggregates) come before the languages of the same tokenizer and corpus.
+    assert table.index("<td class=\"txt\">*</td>") < table.index("<td class=\"txt\">eng</td>")

@@ -49,22 +49,34 @@ class ReportData:
         """Names of the metrics that have at least one row without an error."""
         return {r.metric for r in self.rows if r.error is None and _finite(r.value)}
 
-    def select(self, metric: str, *, param: float | None = None, any_param: bool = False) -> list[Row]:
-        """Rows of `metric` with a finite value (and the given `param`, unless `any_param`)."""
+    def select(
+        self, metric: str, *, param: float | None = None, any_param: bool = False, corpus: str | None = None
+    ) -> list[Row]:
+        """Rows of `metric` with a finite value (and the given `param` unless `any_param`, and `corpus` if given)."""
         return [
             r for r in self.rows
             if r.metric == metric and r.error is None and _finite(r.value)
-            and (any_param or _same_param(r.param, param))
+            and (any_param or _same_param(r.param, param)) and (corpus is None or r.corpus == corpus)
         ]
+
+    def main_corpus(self, metric: str) -> str | None:
+        """The corpus with the most languages measured for `metric` (ties: by name), so a plot shows one corpus."""
+        langs: dict[str, set[str]] = {}
+        for r in self.select(metric, any_param=True):
+            langs.setdefault(r.corpus, set()).add(r.lang)
+        return min(langs, key=lambda c: (-len(langs[c]), c)) if langs else None
 
     def errors(self) -> list[Row]:
         """Rows that carry an error message instead of a value."""
         return [r for r in self.rows if r.error is not None]
 
-    def aggregate(self, metric: str, tokenizer: str, *, param: float | None = None) -> float | None:
-        """The cross-language figure of `metric` for `tokenizer`: its '*' row when there is one, else the mean of
-        the per-language values (None when there is no row)."""
-        rows = [r for r in self.select(metric, param=param) if r.tokenizer == tokenizer]
+    def aggregate(
+        self, metric: str, tokenizer: str, *, param: float | None = None, corpus: str | None = None
+    ) -> float | None:
+        """The cross-language figure of `metric` for `tokenizer` on `corpus` (default: `main_corpus(metric)`): its
+        '*' row when there is one, else the mean of the per-language values (None when there is no row)."""
+        corpus = corpus or self.main_corpus(metric)
+        rows = [r for r in self.select(metric, param=param, corpus=corpus) if r.tokenizer == tokenizer]
         star = [r.value for r in rows if r.lang == "*"]
         if star:
             return float(star[0])

@@ -14,22 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from tokensmith import atomic
-from tokensmith.measure.results import Row
 from tokensmith.report.data import ReportData, read_report_data
 from tokensmith.report.plots import PLOTS, PlotSpec
-
-# (metric, param, header, format) columns of the summary table; cross-language figures.
-SUMMARY = (
-    ("bytes_per_token", None, "bytes/token", "{:.2f}"),
-    ("fertility", None, "fertility", "{:.2f}"),
-    ("continued_words", None, "continued words", "{:.1%}"),
-    ("parity_max_premium", None, "max premium", "{:.2f}"),
-    ("parity_gini", None, "parity Gini", "{:.3f}"),
-    ("renyi_efficiency", 2.5, "Rényi eff. α=2.5", "{:.3f}"),
-    ("vocab_utilization", None, "vocab used", "{:.1%}"),
-    ("morph_f1", None, "morph F1", "{:.3f}"),
-    ("compound_boundary_rate", None, "compound hit", "{:.1%}"),
-)
+from tokensmith.report.tables import summary_section, tables_sections
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -75,61 +62,6 @@ def _plot_section(spec: PlotSpec, results: ReportData) -> str:
     return f'<section id="{spec.key}"><h2>{_esc(spec.title)}</h2>{body}</section>'
 
 
-def _fmt(value: Any, pattern: str = "{:.4g}") -> str:
-    if value is None:
-        return "–"
-    return _esc(pattern.format(value)) if isinstance(value, (int, float)) else _esc(value)
-
-
-def _summary_section(results: ReportData) -> str:
-    head = "".join(f"<th onclick=tsSort(this)>{_esc(h)}</th>" for h in
-                   ("tokenizer", "kind", "backend", "vocab") + tuple(c[2] for c in SUMMARY))
-    body = []
-    for tok in results.tokenizer_names():
-        meta = results.tokenizers.get(tok, {})
-        cells = [f'<td class="txt">{_esc(tok)}</td>', f'<td class="txt">{_esc(meta.get("kind", "?"))}</td>',
-                 f'<td class="txt">{_esc(meta.get("backend", "?"))}</td>',
-                 f'<td data-v="{_esc(meta.get("vocab_size", ""))}">{_fmt(meta.get("vocab_size"), "{:,}")}</td>']
-        for metric, param, _, pattern in SUMMARY:
-            value = results.aggregate(metric, tok, param=param)
-            cells.append(f'<td data-v="{"" if value is None else value}">{_fmt(value, pattern)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<section id="summary"><h2>Summary per tokenizer</h2><p>Cross-language figures: the aggregate row '
-            "when the results have one, else the mean over languages. Click a header to sort.</p>"
-            f'<div class="tablewrap"><table id="summary-table"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div></section>')
-
-
-def _row_html(r: Row) -> str:
-    ci = "–" if r.ci_low is None else f"{_fmt(r.ci_low)} – {_fmt(r.ci_high)}"
-    err = f'<td class="txt err">{_esc(r.error)}</td>' if r.error else '<td class="txt"></td>'
-    value = "" if r.value is None else r.value
-    return (f'<tr><td>{_esc(r.tokenizer)}</td><td class="txt">{_esc(r.corpus)}</td>'
-            f'<td class="txt">{_esc(r.lang)}</td><td class="txt">{_esc(r.metric)}</td>'
-            f'<td>{_fmt(r.param)}</td><td data-v="{_esc(value)}">{_fmt(r.value)}</td><td>{ci}</td>'
-            f'<td>{_fmt(r.n)}</td>{err}</tr>')
-
-
-def _rows_table(rows: list[Row], *, table_id: str) -> str:
-    head = "".join(f"<th onclick=tsSort(this)>{h}</th>" for h in
-                   ("tokenizer", "corpus", "lang", "metric", "param", "value", "95% CI", "n", "error"))
-    return (f'<input class="filter" placeholder="filter rows…" oninput="tsFilter(this,\'{table_id}\')">'
-            f'<div class="tablewrap"><table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(_row_html(r) for r in rows) + "</tbody></table></div>")
-
-
-def _tables_sections(results: ReportData) -> str:
-    errors = results.errors()
-    err = (f'<section id="errors"><h2>Errors ({len(errors)})</h2><p>Tokenizer × language pairs that failed; the '
-           f"run went on without them.</p>{_rows_table(errors, table_id='error-table')}</section>" if errors else "")
-    order = {name: i for i, name in enumerate(results.tokenizer_names())}
-    rows = sorted(results.rows, key=lambda r: (order.get(r.tokenizer, 0), r.metric, str(r.corpus),
-                                               str(r.lang), r.param or 0.0))
-    full = (f'<section id="table"><h2>Full table ({len(rows):,} rows)</h2>'
-            f"{_rows_table(rows, table_id='full-table')}</section>")
-    return err + full
-
-
 def _header(results: ReportData, title: str) -> str:
     langs = {r.lang for r in results.rows if r.lang != "*"}
     corpora = sorted({str(r.corpus) for r in results.rows})
@@ -163,7 +95,7 @@ def render_report(results: ReportData, *, title: str = "tokensmith report") -> s
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style>'
             f"<script>{get_plotlyjs()}</script><script>{_JS}</script></head><body>{_header(results, title)}"
-            f"{_nav()}<main>{sections}{_summary_section(results)}{_tables_sections(results)}</main></body></html>\n")
+            f"{_nav()}<main>{sections}{summary_section(results)}{tables_sections(results)}</main></body></html>\n")
 
 
 def write_report(

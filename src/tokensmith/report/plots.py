@@ -35,37 +35,68 @@ def _layout(fig: go.Figure, *, title: str, xaxis: str, yaxis: str, height: int =
     fig.update_layout(
         title={"text": _esc(title), "font": {"size": 13}, "x": 0, "xref": "paper", "y": 0.995, "yanchor": "top"},
         height=height, margin=_MARGIN, template="plotly_white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right", "font": {"size": 11}},
+        legend={"font": {"size": 11}, "tracegroupgap": 2},
         xaxis_title=xaxis, yaxis_title=yaxis, hovermode="closest",
     )
     return fig
 
 
-def parity_premium(results: ReportData) -> go.Figure | None:
-    """Parity premium per language (token count relative to English), one line per tokenizer, languages sorted by
-    the median premium over tokenizers; log y axis so 2× and 0.5× look alike."""
-    import plotly.graph_objects as go
-
+def _parity_values(results: ReportData) -> tuple[str | None, dict[str, dict[str, float]]]:
+    corpus = results.main_corpus("parity_premium")
     per_tok: dict[str, dict[str, float]] = defaultdict(dict)
-    for r in results.select("parity_premium"):
+    for r in results.select("parity_premium", corpus=corpus):
         if r.lang != "*":
             per_tok[r.tokenizer][r.lang] = float(r.value)
+    return corpus, per_tok
+
+
+def _parity_buttons(n_traces: int, n_langs: int) -> list[dict[str, Any]]:
+    """Two views of the same premiums: each tokenizer's own sorted curve (first half of the traces), or all
+    tokenizers over languages sorted by their median premium (second half)."""
+    half = n_traces // 2
+    ranked = {"xaxis.type": "linear", "xaxis.title.text": "languages, each tokenizer sorted by its own premium",
+              "xaxis.showticklabels": True}
+    by_lang = {"xaxis.type": "category", "xaxis.title.text": "language (sorted by the median premium)",
+               "xaxis.showticklabels": n_langs <= 120}
+    return [
+        {"label": "sorted per tokenizer", "method": "update",
+         "args": [{"visible": [True] * half + [False] * half}, ranked]},
+        {"label": "by language", "method": "update", "args": [{"visible": [False] * half + [True] * half}, by_lang]},
+    ]
+
+
+def parity_premium(results: ReportData) -> go.Figure | None:
+    """Parity premium per language (token count relative to English; Petrov et al. 2023), one line per tokenizer
+    over every language, sorted. Two views (buttons): each tokenizer's premiums sorted (a clean distribution
+    curve; hover names the language) and all tokenizers over the languages sorted by median premium. Log y axis,
+    so 2× and 0.5× look alike."""
+    import plotly.graph_objects as go
+
+    corpus, per_tok = _parity_values(results)
     if not per_tok:
         return None
     langs = sorted({lang for v in per_tok.values() for lang in v},
                    key=lambda lang: statistics.median(v[lang] for v in per_tok.values() if lang in v))
+    toks = [t for t in results.tokenizer_names() if per_tok.get(t)]
     fig = go.Figure()
-    for tok in results.tokenizer_names():
-        values = per_tok.get(tok)
-        if values:
+    for view in ("ranked", "by_lang"):
+        for tok in toks:
+            values = per_tok[tok]
+            pairs = sorted(values.items(), key=lambda kv: kv[1]) if view == "ranked" else [
+                (lang, values.get(lang)) for lang in langs]
+            style = _line_style(results, tok)
             fig.add_trace(go.Scatter(
-                x=[_esc(lang) for lang in langs], y=[values.get(lang) for lang in langs], name=_esc(tok),
-                mode="lines+markers", marker={"size": 4}, line={"width": 1.5},
-                hovertemplate="%{x}: %{y:.2f}× English<extra>" + _esc(tok) + "</extra>",
+                x=list(range(1, len(pairs) + 1)) if view == "ranked" else [_esc(lang) for lang, _ in pairs],
+                y=[v for _, v in pairs], text=[_esc(lang) for lang, _ in pairs], name=_esc(tok),
+                legendgroup=_esc(tok), showlegend=view == "ranked", visible=view == "ranked",
+                mode="lines+markers", marker={"size": 3, "color": style["color"]}, line=style,
+                hovertemplate="%{text}: %{y:.2f}× English<extra>" + _esc(tok) + "</extra>",
             ))
     fig.add_hline(y=1.0, line_dash="dot", line_color="grey")
-    _layout(fig, title=f"Parity premium per language ({len(langs)} languages, sorted)",
-            xaxis="language", yaxis="tokens relative to English")
+    _layout(fig, title=f"Parity premium on {corpus}: {len(langs)} languages, sorted",
+            xaxis="languages, each tokenizer sorted by its own premium", yaxis="tokens relative to English")
+    fig.update_layout(updatemenus=[{"type": "buttons", "direction": "right", "x": 0.6, "xanchor": "center", "y": 1.13,
+                                    "buttons": _parity_buttons(2 * len(toks), len(langs)), "font": {"size": 11}}])
     fig.update_yaxes(type="log", tickvals=_RATIO_TICKS)
     fig.update_xaxes(tickangle=-90, tickfont={"size": 8})
     return fig
@@ -90,7 +121,7 @@ def compression_vs_vocab(results: ReportData) -> go.Figure | None:
             mode="markers+text", textposition="top center", marker={"size": 10},
             hovertemplate="%{text}<br>vocab %{x:,}<br>%{y:.2f} bytes/token<extra></extra>",
         ))
-    _layout(fig, title="Compression against vocabulary size", xaxis="vocabulary size (log)",
+    _layout(fig, title=f"Compression against vocabulary size on {results.main_corpus('bytes_per_token')}", xaxis="vocabulary size (log)",
             yaxis="bytes per token (higher is better)")
     fig.update_xaxes(type="log")
     return fig
@@ -101,8 +132,9 @@ def fertility_by_script(results: ReportData) -> go.Figure | None:
     marked '*' because their figure is per character."""
     import plotly.graph_objects as go
 
+    corpus = results.main_corpus("fertility")
     cells: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for r in results.select("fertility"):
+    for r in results.select("fertility", corpus=corpus):
         meta = results.langs.get(r.lang)
         if r.lang != "*" and meta:
             cells[(r.tokenizer, str(meta.get("script", "?")))].append(float(r.value))
@@ -122,8 +154,9 @@ def fertility_by_script(results: ReportData) -> go.Figure | None:
         colorbar={"title": {"text": "tokens/word"}},
     ))
     height = max(260, 90 + 28 * len(toks))
-    _layout(fig, title="Fertility by script (* = written without spaces: tokens per character)",
+    _layout(fig, title=f"Fertility by script on {corpus} (* = written without spaces: tokens per character)",
             xaxis="script (most languages first)", yaxis="", height=height)
+    fig.update_yaxes(autorange="reversed")
     return fig
 
 
@@ -174,26 +207,28 @@ def robustness(results: ReportData) -> go.Figure | None:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("edit distance of ids", "sequence growth"))
     for col, metric in enumerate(panels, start=1):
         rates = sorted({float(r.param) for r in results.select(metric, any_param=True) if r.param is not None})
-        for i, tok in enumerate(results.tokenizer_names()):
+        for tok in results.tokenizer_names():
             ys = [results.aggregate(metric, tok, param=rate) for rate in rates]
             if any(y is not None for y in ys):
                 fig.add_trace(go.Scatter(
                     x=rates, y=ys, name=_esc(tok), legendgroup=_esc(tok), showlegend=col == 1, mode="lines+markers",
-                    marker={"color": _palette(i)}, line={"color": _palette(i)},
+                    marker={"color": _line_style(results, tok)["color"]}, line=_line_style(results, tok),
                     hovertemplate="rate %{x}: %{y:.3f}<extra>" + _esc(tok) + "</extra>",
                 ), row=1, col=col)
     _layout(fig, title="Robustness to character noise", xaxis="noise rate", yaxis="normalized edit distance")
-    fig.update_layout(margin={**_MARGIN, "t": 90}, legend={"y": 1.12})
     fig.update_xaxes(title_text="noise rate", row=1, col=2)
     fig.update_yaxes(title_text="relative growth", row=1, col=2)
     return fig
 
 
-def _palette(i: int) -> str:
+def _line_style(results: ReportData, tok: str) -> dict[str, Any]:
+    """A colour per tokenizer (24 distinct before repeating) and a dash per kind: trained solid, others dotted."""
     import plotly.express as px
 
-    colors = px.colors.qualitative.Plotly
-    return colors[i % len(colors)]
+    colors = px.colors.qualitative.Dark24
+    i = results.tokenizer_names().index(tok)
+    kind = results.tokenizers.get(tok, {}).get("kind")
+    return {"color": colors[i % len(colors)], "width": 1.5, "dash": "solid" if kind == "trained" else "dot"}
 
 
 @dataclass(frozen=True)

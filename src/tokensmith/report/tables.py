@@ -1,0 +1,132 @@
+"""The report's tables: a summary per tokenizer, the error rows, and the full table of results.
+
+The full table is wide: one row per tokenizer × corpus × language, one column per metric (and parameter), the 95%
+interval and n in each cell's tooltip. A long table (one row per result) would hold 13× more rows and, at 80,000
+rows for the demo, make the page slow to open. Every string from the results goes through `html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from tokensmith.measure.results import Row
+from tokensmith.report.data import ReportData
+
+# (metric, param, header, format) columns of the summary table; cross-language figures.
+SUMMARY = (
+    ("bytes_per_token", None, "bytes/token", "{:.2f}"),
+    ("fertility", None, "fertility", "{:.2f}"),
+    ("continued_words", None, "continued words", "{:.1%}"),
+    ("parity_max_premium", None, "max premium", "{:.2f}"),
+    ("parity_gini", None, "parity Gini", "{:.3f}"),
+    ("renyi_efficiency", 2.5, "Rényi eff. α=2.5", "{:.3f}"),
+    ("vocab_utilization", None, "vocab used", "{:.1%}"),
+    ("morph_f1", None, "morph F1", "{:.3f}"),
+    ("compound_boundary_rate", None, "compound hit", "{:.1%}"),
+)
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _fmt(value: Any, pattern: str = "{:.4g}") -> str:
+    if value is None:
+        return "–"
+    return _esc(pattern.format(value)) if isinstance(value, (int, float)) else _esc(value)
+
+
+def summary_section(results: ReportData) -> str:
+    """One row per tokenizer with its cross-language figures (columns without any data are left out)."""
+    present = results.metrics()
+    columns = [c for c in SUMMARY if c[0] in present]  # columns with no data at all are left out
+    head = "".join(f"<th onclick=tsSort(this)>{_esc(h)}</th>" for h in
+                   ("tokenizer", "kind", "backend", "vocab") + tuple(c[2] for c in columns))
+    body = []
+    for tok in results.tokenizer_names():
+        meta = results.tokenizers.get(tok, {})
+        cells = [f'<td class="txt">{_esc(tok)}</td>', f'<td class="txt">{_esc(meta.get("kind", "?"))}</td>',
+                 f'<td class="txt">{_esc(meta.get("backend", "?"))}</td>',
+                 f'<td data-v="{_esc(meta.get("vocab_size", ""))}">{_fmt(meta.get("vocab_size"), "{:,}")}</td>']
+        for metric, param, _, pattern in columns:
+            value = results.aggregate(metric, tok, param=param)
+            cells.append(f'<td data-v="{"" if value is None else value}">{_fmt(value, pattern)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    corpora = ", ".join(sorted({str(results.main_corpus(c[0])) for c in columns}))
+    return ('<section id="summary"><h2>Summary per tokenizer</h2><p>Cross-language figures: the aggregate row '
+            "when the results have one, else the mean over languages, on the corpus with the most languages for "
+            f"that metric ({_esc(corpora)}). Click a header to sort.</p>"
+            f'<div class="tablewrap"><table id="summary-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></section>')
+
+
+def _row_html(r: Row) -> str:
+    ci = "–" if r.ci_low is None else f"{_fmt(r.ci_low)} – {_fmt(r.ci_high)}"
+    err = f'<td class="txt err">{_esc(r.error)}</td>' if r.error else '<td class="txt"></td>'
+    value = "" if r.value is None else r.value
+    return (f'<tr><td>{_esc(r.tokenizer)}</td><td class="txt">{_esc(r.corpus)}</td>'
+            f'<td class="txt">{_esc(r.lang)}</td><td class="txt">{_esc(r.metric)}</td>'
+            f'<td>{_fmt(r.param)}</td><td data-v="{_esc(value)}">{_fmt(r.value)}</td><td>{ci}</td>'
+            f'<td>{_fmt(r.n)}</td>{err}</tr>')
+
+
+def _rows_table(rows: list[Row], *, table_id: str) -> str:
+    head = "".join(f"<th onclick=tsSort(this)>{h}</th>" for h in
+                   ("tokenizer", "corpus", "lang", "metric", "param", "value", "95% CI", "n", "error"))
+    return (f'<input class="filter" placeholder="filter rows…" oninput="tsFilter(this,\'{table_id}\')">'
+            f'<div class="tablewrap"><table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(_row_html(r) for r in rows) + "</tbody></table></div>")
+
+
+def _column_label(metric: str, param: float | None) -> str:
+    if param is None:
+        return metric
+    return f"{metric} α={param:g}" if metric == "renyi_efficiency" else f"{metric} @{param:g}"
+
+
+def _wide_cell(r: Row | None) -> str:
+    if r is None:
+        return "<td></td>"
+    if r.error is not None:
+        return f'<td class="err" title="{_esc(r.error)}">error</td>'
+    ci = "" if r.ci_low is None else f"95% CI {_fmt(r.ci_low)} – {_fmt(r.ci_high)}, "
+    return f'<td data-v="{_esc(r.value)}" title="{ci}n={_esc(r.n)}">{_fmt(r.value)}</td>'
+
+
+def wide_table(results: ReportData, *, table_id: str = "full-table") -> tuple[str, int]:
+    """The full results as a wide table (see module docstring); returns (html, number of body rows).
+
+    Example:
+        >>> page, n = wide_table(ReportData(tokenizers={}, langs={}, rows=[]))
+        >>> n
+        0
+    """
+    order = {name: i for i, name in enumerate(results.tokenizer_names())}
+    columns = sorted({(r.metric, r.param) for r in results.rows}, key=lambda c: (c[0], c[1] or 0.0))
+    cells: dict[tuple[str, str, str], dict[tuple[str, float | None], Row]] = {}
+    for r in results.rows:
+        cells.setdefault((r.tokenizer, str(r.corpus), str(r.lang)), {})[(r.metric, r.param)] = r
+    keys = sorted(cells, key=lambda k: (order.get(k[0], len(order)), k[0], k[1], k[2] != "*", k[2]))
+    head = "".join(f"<th onclick=tsSort(this)>{_esc(h)}</th>" for h in
+                   ("tokenizer", "corpus", "lang", *(_column_label(m, p) for m, p in columns)))
+    body = "".join(
+        f'<tr><td>{_esc(k[0])}</td><td class="txt">{_esc(k[1])}</td><td class="txt">{_esc(k[2])}</td>'
+        + "".join(_wide_cell(cells[k].get(c)) for c in columns) + "</tr>"
+        for k in keys
+    )
+    return (f'<input class="filter" placeholder="filter rows…" oninput="tsFilter(this,\'{table_id}\')">'
+            f'<div class="tablewrap"><table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}'
+            "</tbody></table></div>", len(keys))
+
+
+def tables_sections(results: ReportData) -> str:
+    """The error rows (when there are any) and the full wide table."""
+    errors = results.errors()
+    err = (f'<section id="errors"><h2>Errors ({len(errors)})</h2><p>Tokenizer × language pairs that failed; the '
+           f"run went on without them.</p>{_rows_table(errors, table_id='error-table')}</section>" if errors else "")
+    table, n = wide_table(results)
+    full = (f'<section id="table"><h2>Full table</h2><p>{len(results.rows):,} results as {n:,} rows, one per '
+            "tokenizer × corpus × language ('*' = across languages). Hover a value for its 95% interval and n; "
+            f"click a header to sort.</p>{table}</section>")
+    return err + full
