@@ -3,10 +3,11 @@
 Paper: Yang, Cai & Frank (2019), "Less is Better", Section 2; see `lib_reference` for the algorithm in plain Python.
 This module must give the *same* ranked lexicon as `ReferenceLib` for the same `EpochPlan`s (tests check this).
 
-Data layout (all numpy, grown between epochs by `_Arrays.reserve`):
+Data layout (all numpy, grown between epochs by `FastLib._reserve`):
 - the corpus is one int64 array of character codes (shape: (total chars,)) with sentence starts (n + 1,);
-- a chunk is an id with `pos` (where its text occurs in the corpus), `length`, `node` (its trie node), `life`
-  (probation epochs left; 0 = not on probation) and `rank` (its index in `order`, the ranked ids);
+- a chunk is an id, a column of `lex` (shape: (5, capacity)) whose rows are `pos` (where its text occurs in the
+  corpus), `length`, `node` (its trie node), `life` (probation epochs left; 0 = not on probation) and `rank` (its
+  index in `order`, the ranked ids; -1 once deleted);
 - the trie is an open-addressing hash table (2, capacity) from `node * alphabet + code` to the child node, plus
   `node_chunk` (chunk id or -1);
 - an epoch's pending proposals are a hash table from a 64-bit FNV hash of the text to an entry, checked
