@@ -56,3 +56,22 @@ def test_cli_vocab_below_alphabet_exits_2_with_the_fix(corpus, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "smaller than the alphabet" in err and "--vocab-size 256" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_same_seed_same_file_across_processes_with_different_string_hashing(corpus, tmp_path):
+    # The reference notebook's result depends on str hashing; ours must not.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("tokensmith")
+    files = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"h{hash_seed}"
+        argv = [str(exe), "train", "--algo", "lib", "--vocab-size", "290", "--epochs", "20", "--seed", "4",
+                "-o", str(out), str(corpus), "--json"]  # fmt: skip
+        subprocess.run(argv, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        files.append((out / "tokenizer.json").read_bytes())
+    assert files[0] == files[1]
