@@ -153,11 +153,18 @@ def supported_vocab_bound(sentences: Sequence[str], *, max_len: int, floor: int)
     return floor + sum(1 for c in counts.values() if c >= 2)
 
 
-def _too_small(vocab_size: int, largest: int, why: str) -> TrainingError:
+def _too_small(vocab_size: int, largest: int, why: str, *, more: str = "give more text") -> TrainingError:
     return TrainingError(
         f"the corpus is too small for a vocabulary of {vocab_size}: {why}, so the largest vocabulary it supports "
-        f"is {largest}. Use --vocab-size {largest} (or less), or give more text."
+        f"is {largest}. Use --vocab-size {largest} (or less), or {more}."
     )
+
+
+def _check_config(config: TrainConfig) -> None:
+    if config.engine != "hf":
+        raise TrainingError("LiB writes Hugging Face tokenizer.json files only: use --engine hf (the default).")
+    if not config.byte_fallback:
+        raise TrainingError("LiB tokenizers are always byte-level (lossless); drop --no-byte-fallback.")
 
 
 def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
@@ -176,10 +183,7 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
     from tokensmith.learn.hf_engine import hf_normalizer
     from tokensmith.tokenizer import Tokenizer
 
-    if config.engine != "hf":
-        raise TrainingError("LiB writes Hugging Face tokenizer.json files only: use --engine hf (the default).")
-    if not config.byte_fallback:
-        raise TrainingError("LiB tokenizers are always byte-level (lossless); drop --no-byte-fallback.")
+    _check_config(config)
     params, implementation = lib_params(config)
     normalizer = hf_normalizer(config.normalization)
     normalize = None if normalizer is None else normalizer.normalize_str
@@ -196,7 +200,8 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
                         implementation=implementation, progress=config.progress)
     learned = floor + sum(len(c) > 1 for c in lex.ranked)
     if learned < config.vocab_size:
-        raise _too_small(config.vocab_size, learned, f"LiB learned {learned - floor} chunks in {params.epochs} epochs")
+        why = f"LiB learned {learned - floor} chunks in {params.epochs} epochs"
+        raise _too_small(config.vocab_size, learned, why, more="give more text or raise --epochs")
     chunks = select_chunks(lex.ranked, alphabet, vocab_size=config.vocab_size, n_special=len(specials))
     hf = build_hf_tokenizer(chunks, special_tokens=specials)
     if normalizer is not None:
