@@ -106,3 +106,15 @@ def test_saved_lib_tokenizer_evaluates_like_any_other(keep_tok, tmp_path):
     (row,) = [r for r in res.rows if r.metric == "bytes_per_token"]
     n_tokens = sum(len(keep_tok.encode(line)) for line in lines)
     assert row.value == pytest.approx(sum(len(line.encode()) for line in lines) / n_tokens)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("lang", "vocab_size"), [("eng_Latn", 1200), ("zho_Hans", 2000), ("hin_Deva", 1200)])
+def test_export_reads_like_lib_on_held_out_flores(lang, vocab_size):
+    from tests.conftest import shared_path
+
+    lines = shared_path("parallel", "flores200", f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+    tok = train_lib(lines[:200], TrainConfig(vocab_size=vocab_size, epochs=60, seed=0, progress=False))
+    lexicon = reader_lexicon(tok)
+    for text in lines[800:900]:
+        assert [tok.token_bytes(i) for i in tok.encode(text)] == lib_pieces(text, lexicon), text
