@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from tokensmith.measure import compression, distribution, fertility, parity, renyi, vocab
-from tokensmith.measure.bootstrap import Estimate, SumRatio, multiplicity_chunks, percentile_ci, ratio_of_sums
+from tokensmith.measure.bootstrap import (
+    MATRIX_LIMIT,
+    Estimate,
+    SumRatio,
+    multiplicity_chunks,
+    multiplicity_matrix,
+    percentile_ci,
+    ratio_of_sums,
+)
 from tokensmith.measure.encoded import EncodedCorpus, Timer, encode_corpus, token_spans
 from tokensmith.measure.results import Row
 from tokensmith.measure.textindex import TextIndex
@@ -180,8 +188,11 @@ def _boot(ids: np.ndarray, first: np.ndarray, settings: CorpusSettings) -> np.nd
     resamples = min(settings.resamples, settings.dist_resamples)
     if resamples <= 0 or n == 0 or len(ids) == 0:
         return None
+    if resamples * n <= MATRIX_LIMIT:  # the cached matrix, shared by all languages and tokenizers
+        mults = multiplicity_matrix(n, resamples=resamples, seed=settings.seed)
+        return distribution.boot_moments(ids, first, mults, settings.alphas)
     chunks = multiplicity_chunks(n, resamples=resamples, seed=settings.seed)
-    return np.concatenate([distribution.boot_moments(ids, first, m, settings.alphas) for m in chunks])
+    return distribution.boot_moments(ids, first, chunks, settings.alphas)
 
 
 def _estimate(fn, point: np.ndarray, boot: np.ndarray | None) -> Estimate:  # fn: moments → metric values

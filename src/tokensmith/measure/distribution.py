@@ -2,7 +2,7 @@
 
 Rényi/Shannon efficiency (renyi.py) and vocabulary utilization (vocab.py) are functions of the token count vector
 c (V,) of a corpus, not of per-sentence sums, so the bootstrap must rebuild c for each resample. The numba kernel
-does that in one pass per resample (threads across resamples) and keeps only the moments those metrics need:
+does that in one pass per resample and keeps only the moments those metrics need:
 
     N = Σ_v c_v,  used = #{v : c_v > 0},  S1 = Σ_v c_v ln c_v,  S_α = Σ_v c_v^α  (for each α)
 
@@ -13,7 +13,7 @@ single matrix product. Ids are first renumbered to 0..U-1 so the per-resample co
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -38,12 +38,13 @@ def moments(ids: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
 def _kernel():  # -> numba dispatcher; numba is imported only when a bootstrap needs it
     import numba
 
-    @numba.njit(parallel=True, nogil=True)  # no on-disk cache: closures cache badly
+    # serial: on a shared 2-core machine, threads here only contend with the backends' own threads
+    @numba.njit(nogil=True)  # no on-disk cache: closures cache badly
     def boot_moments(local, first, mult, ln_table, pow_tables, n_ids):  # pragma: no cover - compiled
         # mult (B, n): multiplicity of each sentence per resample; ln_table[x] = ln x; pow_tables[a, x] = x^α_a
         n_boot, n_alpha = mult.shape[0], pow_tables.shape[0]
         out = np.zeros((n_boot, 3 + n_alpha))
-        for b in numba.prange(n_boot):
+        for b in range(n_boot):
             counts = np.zeros(n_ids, np.int64)
             for i in range(mult.shape[1]):
                 w = mult[b, i]
@@ -63,26 +64,38 @@ def _kernel():  # -> numba dispatcher; numba is imported only when a bootstrap n
     return boot_moments
 
 
-def boot_moments(ids: np.ndarray, first: np.ndarray, mult: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
+def boot_moments(
+    ids: np.ndarray, first: np.ndarray, mults: np.ndarray | Iterable[np.ndarray], alphas: Sequence[float]
+) -> np.ndarray:
     """Moments (B, 3 + A) of each bootstrap resample of sentences.
 
     Args:
         ids: (T,) token ids of the sentences, flat.
         first: (n+1,) where each sentence's tokens start in `ids`.
-        mult: (B, n) multiplicity of each sentence in each resample (`bootstrap.multiplicity_matrix`).
+        mults: (B, n) multiplicity of each sentence in each resample (`bootstrap.multiplicity_matrix`), or an
+            iterable of row chunks of it (`bootstrap.multiplicity_chunks`).
         alphas: the α values of the S_α moments.
     """
-    uniq, local = np.unique(ids, return_inverse=True)
+    uniq, local = np.unique(ids, return_inverse=True)  # renumber once: counts stay (U,) per resample
+    local = local.astype(np.int64)
+    first = np.ascontiguousarray(first, dtype=np.int64)
+    lengths = np.diff(first)
+    chunks = [mults] if isinstance(mults, np.ndarray) else mults
+    out = [_chunk_moments(local, first, lengths, m, alphas, len(uniq)) for m in chunks]
+    return np.concatenate(out) if out else np.zeros((0, 3 + len(alphas)))
+
+
+def _chunk_moments(
+    local: np.ndarray, first: np.ndarray, lengths: np.ndarray, mult: np.ndarray, alphas: Sequence[float], n_ids: int
+) -> np.ndarray:
     mult_i = np.ascontiguousarray(mult, dtype=np.int64)
     # no id can be counted more often than the largest resample has tokens: tables of ln x and x^α up to that
-    top = int((mult_i @ np.diff(first)).max(initial=0)) + 1
+    top = int((mult @ lengths).max(initial=0)) + 1
     x = np.arange(top, dtype=np.float64)
     with np.errstate(divide="ignore"):
         ln_table = np.log(x)
     pow_tables = np.stack([x**a for a in alphas]) if len(alphas) else np.zeros((0, top))
-    return _kernel()(
-        local.astype(np.int64), np.ascontiguousarray(first, dtype=np.int64), mult_i, ln_table, pow_tables, len(uniq)
-    )
+    return _kernel()(local, first, mult_i, ln_table, pow_tables, n_ids)
 
 
 def boot_moments_naive(ids: np.ndarray, first: np.ndarray, mult: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
