@@ -159,5 +159,9 @@ class HFTokenLM:
                 rows[k] = self._last
                 continue
             rows[k] = self._forward(f[base:])[-1]
-            self._crop_to(base)  # back to the trunk for the next context
+            try:
+                self._crop_to(base)  # back to the trunk for the next context
+            except Exception:  # a cache that cannot crop: rebuild the trunk
+                self._cache, self._trunk, self._last = None, (), None
+                self._sync_trunk(shared)
         return rows

@@ -1,0 +1,86 @@
+"""Cost of exact byte-level scoring: LM forward calls per scored byte and time against plain token scoring.
+
+Claim: scoring a text exactly at byte level costs about one (small, KV-cached) forward call per byte, against one
+call per token for incremental token scoring (or one call in all for a single full-sequence pass). The three ways
+score the same text in the same run; CPU seconds (one torch thread) are reported beside wall seconds because the
+machine is shared.
+
+Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_bytes_cost.py --bytes 2000
+Writes benchmarks/results/bytes_cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = ROOT.parent / "shared" / "data" / "lm" / "wikitext-2" / "test.txt"
+OUT = Path(__file__).parent / "results" / "bytes_cost.json"
+
+
+def timed(fn):
+    w, c = time.perf_counter(), time.process_time()
+    value = fn()
+    return value, time.perf_counter() - w, time.process_time() - c
+
+
+def plain_full(blm, ids: tuple[int, ...]) -> float:
+    """Bits of the canonical tokens from one forward pass over start + ids (no renormalization)."""
+    import torch
+
+    lm = blm.lm
+    full = list(lm.start_ids) + list(ids)
+    with torch.no_grad():
+        logits = lm.model(input_ids=torch.tensor([full])).logits[0, len(lm.start_ids) - 1 : -1, : blm.canon.vocab_size]
+    lp = torch.log_softmax(logits.double(), dim=-1)
+    return -float(lp[torch.arange(len(ids)), torch.tensor(ids)].sum()) / math.log(2)
+
+
+def plain_incremental(blm, ids: tuple[int, ...]) -> float:
+    """Bits of the canonical tokens, one cached forward call per token (what generation-style scoring costs)."""
+    lm = blm.lm
+    return -sum(float(lm.logprobs([ids[:j]])[0, t]) for j, t in enumerate(ids)) / math.log(2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--bytes", type=int, default=2000)
+    parser.add_argument("--mask-tol", type=float, default=0.0)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    import torch
+
+    from tokensmith import atomic
+    from tokensmith.decode.bytelevel import load_byte_lm, score_bytes
+
+    torch.set_num_threads(args.threads)
+    blm = load_byte_lm(args.model, mask_tol=args.mask_tol)
+    data = TEXT.read_bytes()[: args.bytes]
+    ids = blm.canon.encode_bytes(data)
+    rows = {}
+    for name, fn in (("token_full_pass", lambda: plain_full(blm, ids)),
+                     ("token_incremental", lambda: plain_incremental(blm, ids)),
+                     ("exact_bytes", lambda: score_bytes(blm, None, b"", data))):
+        c0 = blm.lm.calls
+        bits, wall, cpu = timed(fn)
+        calls = 1 if name == "token_full_pass" else blm.lm.calls - c0
+        rows[name] = {"bits_per_byte": bits / len(data), "forward_calls": calls,
+                      "calls_per_byte": calls / len(data), "wall_s": wall, "cpu_s": cpu}
+        print(name, rows[name], file=sys.stderr, flush=True)
+    for name in rows:
+        rows[name]["cpu_ratio_vs_token_incremental"] = rows[name]["cpu_s"] / rows["token_incremental"]["cpu_s"]
+        rows[name]["wall_ratio_vs_token_incremental"] = rows[name]["wall_s"] / rows["token_incremental"]["wall_s"]
+    meta = {"model": args.model, "bytes": len(data), "tokens": len(ids), "mask_tol": args.mask_tol,
+            "threads": args.threads,
+            "command": "nice -n 10 .venv/bin/python benchmarks/bench_bytes_cost.py " + " ".join(sys.argv[1:])}
+    atomic.write_text(OUT, json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

