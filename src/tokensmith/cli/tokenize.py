@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from tokensmith.cli.output import bytes_repr, console, emit_json
-from tokensmith.errors import CorpusError, TokensmithError
+from tokensmith.errors import TokensmithError
 
 ENCODE_HELP = """Encode text into token ids and show the exact bytes of each token.
 
@@ -38,14 +38,9 @@ def read_text(text: str | None, file: Path | None) -> str:
         return text
     if file is None:
         return sys.stdin.read()
-    try:
-        return file.read_bytes().decode("utf-8")
-    except FileNotFoundError as e:
-        raise CorpusError(f"input file '{file}' does not exist. Check the path.") from e
-    except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"'{file}' is not valid UTF-8 at byte offset {e.start}. Convert it to UTF-8 (e.g. iconv) first."
-        ) from e
+    from tokensmith.formats.verify import read_utf8
+
+    return read_utf8(file, what="input file")
 
 
 def parse_ids(args: list[str] | None, stdin_text: str | None = None) -> list[int]:

@@ -7,7 +7,10 @@ What converts, and how:
 - SentencePiece BPE/Unigram → tokenizer.json: transformers' `SpmConverter.build_tokenizer_from_spm_proto`, which
   follows the model's own normalizer spec. Control pieces become special added tokens, BOS is added by a post-
   processor. HF's Unigram would match control and unknown pieces *inside text* (SentencePiece never does), so
-  their scores are pushed below every real piece.
+  their scores are pushed below every real piece. Known limits, caught by verification (conversion refused):
+  a control piece's literal text whose characters the model does not know still matches the control piece in
+  HF (its unknown-token penalty is always worse), and tokenizers' `Precompiled` normalizer reads '\r\n' as one
+  grapheme (nmt_nfkc models: one space where SentencePiece gives two).
 - byte-level BPE tokenizer.json → .tiktoken: refused when the tokenizer normalizes, prepends a space, splits with
   something a single regex cannot express, has non-special added tokens, or has ids that are not rank-ordered merges.
 - GGUF → tokenizer.json: the vocabulary that transformers rebuilds from the GGUF metadata (`formats/gguf.py`).

@@ -133,23 +133,28 @@ def verify_lines(
     return Verification(corpus=corpus, n_lines=len(lines), n_identical=same, first_mismatch=first)
 
 
+def read_utf8(path: str | Path, *, what: str = "input file") -> str:
+    """The whole UTF-8 text of a file.
+
+    Raises:
+        CorpusError: missing file, or invalid UTF-8 (naming the byte offset).
+    """
+    path = Path(path)
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError as e:
+        raise CorpusError(f"{what} '{path}' does not exist. Check the path.") from e
+    except UnicodeDecodeError as e:
+        raise CorpusError(f"{what} '{path}' is not valid UTF-8 at byte offset {e.start}. Convert it to UTF-8 first.") from e
+
+
 def read_lines(path: str | Path, *, max_lines: int | None = None) -> list[str]:
     """The lines of a UTF-8 text file (without their '\\n'), at most `max_lines` of them.
 
     Raises:
         CorpusError: missing file, invalid UTF-8 (with the byte offset) or no lines.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
-    except FileNotFoundError as e:
-        raise CorpusError(f"verification corpus '{path}' does not exist. Check the path.") from e
-    except UnicodeDecodeError as e:
-        raise CorpusError(
-            f"verification corpus '{path}' is not valid UTF-8 at byte offset {e.start}. Convert it to UTF-8 first."
-        ) from e
-    lines = text.split("\n")
+    lines = read_utf8(path, what="verification corpus").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
