@@ -23,20 +23,23 @@ SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96)
 OUT = Path(__file__).parent / "results" / "decode_forward_cost.json"
 
 
-def time_forward(model: object, cache: object, *, prefix_len: int, n: int) -> float:
-    """Seconds for one tree forward of n nodes (a chain; the cost does not depend on the shape), cache restored."""
+def time_forward(model: object, cache: object, *, prefix_len: int, n: int) -> tuple[float, float]:
+    """(wall, CPU) seconds for one tree forward of n nodes (a chain: the shape does not change the cost).
+
+    The cache is cropped back afterwards. With one torch thread the CPU time is the work done, which time spent
+    descheduled on a loaded machine does not inflate."""
     import torch
 
     from tokensmith.decode.speculative import _forward
     from tokensmith.decode.trees import DraftTree, tree_attention_mask
 
     tree = DraftTree.chain(1, [2] * (n - 1))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=torch.float32)
     _forward(model, cache, torch.from_numpy(tree.tokens), torch.from_numpy(prefix_len + tree.depth), mask)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     cache.crop(-n)
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -61,15 +64,17 @@ def main() -> None:
     _forward(lm.model, cache, prompt, torch.arange(args.context), None)
     for n in SIZES:  # warm-up: allocator and kernels for every shape
         time_forward(lm.model, cache, prefix_len=args.context, n=n)
-    times: dict[int, list[float]] = {n: [] for n in SIZES}
+    times: dict[int, list[tuple[float, float]]] = {n: [] for n in SIZES}
     for _ in range(args.reps):
         for n in SIZES:
             times[n].append(time_forward(lm.model, cache, prefix_len=args.context, n=n))
-    t1 = statistics.median(times[1])
-    rows = [
-        {"n": n, "median_ms": 1000 * statistics.median(v), "ratio": statistics.median(v) / t1, "samples_ms": [1000 * x for x in v]}
-        for n, v in times.items()
-    ]
+    wall1 = statistics.median(w for w, _ in times[1])
+    cpu1 = statistics.median(c for _, c in times[1])
+    rows = []
+    for n, samples in times.items():
+        wall, cpu = statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+        rows.append({"n": n, "median_ms": 1000 * wall, "ratio": wall / wall1, "cpu_median_ms": 1000 * cpu,
+                     "cpu_ratio": cpu / cpu1, "samples_ms": [round(1000 * w, 2) for w, _ in samples]})
     result = {
         "benchmark": "decode_forward_cost",
         "model": args.model,
@@ -84,7 +89,8 @@ def main() -> None:
     }
     atomic.write_text(OUT, json.dumps(result, indent=2) + "\n")
     for row in rows:
-        print(f"n={row['n']:3d}  {row['median_ms']:8.1f} ms  t(n)/t(1)={row['ratio']:.2f}")
+        print(f"n={row['n']:3d}  {row['median_ms']:8.1f} ms  t(n)/t(1)={row['ratio']:.2f}  "
+              f"cpu {row['cpu_median_ms']:8.1f} ms  ratio {row['cpu_ratio']:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ greedy through the same loop). Not handled: sampling, batch size > 1, encoder-de
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -127,6 +128,12 @@ def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget
             f"prompt id {int(prompt.max())} is outside the model's {rows} embeddings: the tokenizer does not belong "
             "to this model. Use the model's own tokenizer."
         )
+    attention = getattr(model.config, "_attn_implementation", "eager")
+    if attention not in ("eager", "sdpa"):
+        raise ModelError(
+            f"attention implementation '{attention}' ignores custom 4D tree masks; load the model with "
+            "attn_implementation='sdpa' (or 'eager') to use speculative decoding."
+        )
     context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
     if len(prompt) + max_new_tokens > context:
         raise GenerationError(
@@ -148,8 +155,17 @@ def _forward(model: Any, cache: Any, tokens: Any, positions: Any, mask: Any) -> 
     import torch
 
     with torch.inference_mode():
-        out = model(input_ids=tokens[None], position_ids=positions[None], attention_mask=mask, cache=cache, use_cache=True)
+        kwargs = {_cache_kwarg(type(model)): cache}
+        out = model(input_ids=tokens[None], position_ids=positions[None], attention_mask=mask, use_cache=True, **kwargs)
     return out.logits[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _cache_kwarg(model_class: type) -> str:
+    """transformers 5 calls the cache argument `cache`; earlier versions `past_key_values`."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
 
 
 class _Run:
