@@ -42,6 +42,16 @@ if TYPE_CHECKING:
 _MASK_CACHE = 4096  # windows whose validity masks we keep (each is one bool per token)
 
 
+def _exact_bytes(tok: Tokenizer) -> bool:
+    """Token bytes are exact: lossless, or byte-level / Metaspace with space-only normalizers (a vocabulary may
+    still miss some bytes, e.g. SmolLM2 lacks 21: texts with them get probability 0)."""
+    if tok.lossless:
+        return True
+    spelling = getattr(tok.backend, "spelling", None)
+    norms = getattr(tok.backend, "_normalizers", [])
+    return spelling in ("byte_level", "metaspace") and all(n.get("type") in ("Prepend", "Replace") for n in norms)
+
+
 def _ends_on_char(data: bytes) -> bool:
     """True when `data` does not end inside a UTF-8 character."""
     for k in range(1, min(4, len(data)) + 1):
@@ -67,7 +77,7 @@ class Canonicalizer:
     """
 
     def __init__(self, tokenizer: Tokenizer) -> None:
-        if not tokenizer.lossless:
+        if not _exact_bytes(tokenizer):
             raise ModelError(
                 f"tokenizer {tokenizer.name} has tokens without exact bytes (lossy normalizer, WordPiece or no byte "
                 "fallback), so byte-level probabilities are undefined. Use a byte-level BPE, tiktoken, or a "
