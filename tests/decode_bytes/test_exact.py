@@ -135,3 +135,13 @@ def test_hard_boundary_shortcut_agrees_with_the_encoder(toy):
         checked += 1
         assert (canon.next_mask(ctx) == canon.next_mask(ctx, shortcut=False)).all(), ctx
     assert checked > 5
+
+
+def test_bytes_no_token_spells_give_a_probability_0_error():
+    from tokensmith.errors import TokensmithError
+
+    canon = Canonicalizer(byte_level_toy())  # the toy vocabulary has no token for 'c'
+    blm = ByteLM(TableLM(vocab_size=canon.vocab_size, eos_id=0, max_len=4, seed=3), canon)
+    assert blm.next_byte(b"ab").probs[ord("c")] == 0.0
+    with pytest.raises(TokensmithError, match="probability is 0"):
+        blm.next_byte(b"abc")
