@@ -4,7 +4,7 @@ Backends: tiktoken (o200k_base), HF byte-level BPE (smollm2 tokenizer.json) and 
 (mistral-v1, whose dummy prefix adds one leading space to the bytes). 1,000 examples per property by default;
 set TOKENSMITH_PROPERTY_EXAMPLES to change it. The slow variants run 100,000.
 
-SmolLM2's byte-level vocabulary lacks 9 bytes that UTF-8 text can contain (e.g. 0xF1, so U+40000 and beyond), so its
+SmolLM2's byte-level vocabulary lacks 8 bytes that UTF-8 text can contain (e.g. 0xF1, the lead byte of U+40000–U+7FFFF), so its
 `lossless` is False and the properties are checked on texts whose bytes all have a token; a worked example below
 shows the loss. Also excluded on purpose: U+2581 ('▁') for SentencePiece, which spells a space with that very character and so cannot
 tell the two apart; and, for SentencePiece decode only, texts that start with a space (decode strips one leading
