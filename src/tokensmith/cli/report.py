@@ -126,6 +126,11 @@ def demo(
     summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), quiet=as_json)
     if as_json:
         emit_json(summary)
+        return
+    n = len(summary["trained"]) + len(summary["zoo"])
+    console.print(f"{n} tokenizers, {summary['rows']:,} results in {summary['seconds']['total']:.0f} s. "
+                  f"Open [bold]{summary['files']['report']}[/] in a browser (works offline); the rows are in "
+                  f"{summary['files']['results']}.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ This module does not compute metrics: see `tokensmith.measure`.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -45,26 +46,41 @@ class ReportData:
     rows: list[Row]
     sources: tuple[str, ...] = field(default=())
 
+    @functools.cached_property
+    def _valid(self) -> dict[str, list[Row]]:
+        # metric → its rows with a finite value and no error: every query below starts from one metric
+        by_metric: dict[str, list[Row]] = {}
+        for r in self.rows:
+            if r.error is None and _finite(r.value):
+                by_metric.setdefault(r.metric, []).append(r)
+        return by_metric
+
     def metrics(self) -> set[str]:
         """Names of the metrics that have at least one row without an error."""
-        return {r.metric for r in self.rows if r.error is None and _finite(r.value)}
+        return set(self._valid)
 
     def select(
         self, metric: str, *, param: float | None = None, any_param: bool = False, corpus: str | None = None
     ) -> list[Row]:
         """Rows of `metric` with a finite value (and the given `param` unless `any_param`, and `corpus` if given)."""
         return [
-            r for r in self.rows
-            if r.metric == metric and r.error is None and _finite(r.value)
-            and (any_param or _same_param(r.param, param)) and (corpus is None or r.corpus == corpus)
+            r for r in self._valid.get(metric, [])
+            if (any_param or _same_param(r.param, param)) and (corpus is None or r.corpus == corpus)
         ]
+
+    @functools.cached_property
+    def _main_corpora(self) -> dict[str, str]:
+        out = {}
+        for metric, rows in self._valid.items():
+            langs: dict[str, set[str]] = {}
+            for r in rows:
+                langs.setdefault(r.corpus, set()).add(r.lang)
+            out[metric] = min(langs, key=lambda c: (-len(langs[c]), c))
+        return out
 
     def main_corpus(self, metric: str) -> str | None:
         """The corpus with the most languages measured for `metric` (ties: by name), so a plot shows one corpus."""
-        langs: dict[str, set[str]] = {}
-        for r in self.select(metric, any_param=True):
-            langs.setdefault(r.corpus, set()).add(r.lang)
-        return min(langs, key=lambda c: (-len(langs[c]), c)) if langs else None
+        return self._main_corpora.get(metric)
 
     def errors(self) -> list[Row]:
         """Rows that carry an error message instead of a value."""
@@ -85,9 +101,13 @@ class ReportData:
 
     def tokenizer_names(self) -> list[str]:
         """Tokenizers in the order the files list them, then any that only appear in rows."""
+        return list(self._names)
+
+    @functools.cached_property
+    def _names(self) -> tuple[str, ...]:
         names = list(self.tokenizers)
         names += sorted({r.tokenizer for r in self.rows} - set(names))
-        return names
+        return tuple(names)
 
 
 def _finite(value: Any) -> bool:
