@@ -9,7 +9,7 @@ Languages the tokenizer failed on become error rows. This file does not read fil
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,9 @@ from tokensmith.measure.encoded import EncodedCorpus, Timer, encode_corpus, toke
 from tokensmith.measure.results import Row
 from tokensmith.measure.textindex import TextIndex
 from tokensmith.tokenizer import Tokenizer
+
+
+MomentsFn = Callable[[np.ndarray], np.ndarray]  # count-vector moments (..., 3 + A) → metric values (...)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def _distribution_rows(
     return rows
 
 
-def _renyi_fn(alpha: float, column: int, vocab_size: int):  # -> Callable[[np.ndarray], np.ndarray]
+def _renyi_fn(alpha: float, column: int, vocab_size: int) -> MomentsFn:
     return lambda m: renyi.renyi_from_moments(m, alpha=alpha, column=column, vocab_size=vocab_size)
 
 
@@ -195,7 +198,7 @@ def _boot(ids: np.ndarray, first: np.ndarray, settings: CorpusSettings) -> np.nd
     return distribution.boot_moments(ids, first, chunks, settings.alphas)
 
 
-def _estimate(fn, point: np.ndarray, boot: np.ndarray | None) -> Estimate:  # fn: moments → metric values
+def _estimate(fn: MomentsFn, point: np.ndarray, boot: np.ndarray | None) -> Estimate:
     value = fn(point)
     if boot is None:
         nan = np.full(1, np.nan)

@@ -136,9 +136,9 @@ def evaluate(
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     toks = load_tokenizers(specs, kinds=inputs.kinds)
-    corpus, index, noisy = _parallel_inputs(inputs, config, timer)
     morph_gold, compound_list = _word_inputs(inputs)
     timer.add("load", started)
+    corpus, index, noisy = _parallel_inputs(inputs, config, timer)  # adds 'load' (reading) and 'index' seconds
     rows: list[Row] = []
     for t in toks:
         if index is not None:
@@ -167,10 +167,12 @@ def _parallel_inputs(
     if inputs.parallel is None:
         return "", None, {}
     pc = inputs.parallel
+    started = time.perf_counter()
     if isinstance(pc, (str, Path)):
         from tokensmith.corpora.parallel import load_parallel
 
         pc = load_parallel(str(pc), langs=list(config.langs) if config.langs else None, limit=config.limit)
+    timer.add("load", started)
     started = time.perf_counter()
     index = build_text_index({lang: pc.texts[lang] for lang in pc.langs})
     noisy = {}

@@ -71,10 +71,18 @@ def utf8_lengths(codepoints: np.ndarray) -> np.ndarray:
 
 
 def word_char_mask(codepoints: np.ndarray) -> np.ndarray:
-    """True where a code point matches `\\w`; decided once per distinct code point."""
-    uniq, inverse = np.unique(codepoints, return_inverse=True)
-    is_word = np.fromiter((_WORD.match(chr(c)) is not None for c in uniq.tolist()), dtype=bool, count=len(uniq))
-    return is_word[inverse]
+    """True where a code point matches `\\w`; decided once per distinct code point (a lookup table, no sort).
+
+    Example:
+        >>> word_char_mask(np.array([ord(c) for c in "a b_9!"], dtype=np.uint32)).tolist()
+        [True, False, True, True, True, False]
+    """
+    if len(codepoints) == 0:
+        return np.zeros(0, dtype=bool)
+    present = np.flatnonzero(np.bincount(codepoints))  # distinct code points, sorted, without sorting the text
+    table = np.zeros(int(present[-1]) + 1, dtype=bool)
+    table[present] = [_WORD.match(chr(c)) is not None for c in present.tolist()]
+    return table[codepoints]
 
 
 def build_text_index(texts: Mapping[str, Sequence[str]]) -> TextIndex:
@@ -96,7 +104,7 @@ def build_text_index(texts: Mapping[str, Sequence[str]]) -> TextIndex:
     cp = np.frombuffer(("\n".join(flat) + "\n").encode("utf-32-le"), dtype=np.uint32) if flat else np.zeros(0, np.uint32)
     char2byte = np.concatenate([[0], np.cumsum(utf8_lengths(cp))]).astype(np.int64)
     n_bytes = char2byte[char_base[1:] - 1] - char2byte[char_base[:-1]]
-    is_word = word_char_mask(cp) if len(cp) else np.zeros(0, dtype=bool)
+    is_word = word_char_mask(cp)
     edges = np.diff(np.concatenate([[0], is_word.astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # char offsets of word runs
     word_sent = np.searchsorted(char_base, starts, side="right") - 1
