@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="first N prompts of each kind, kinds interleaved (0 = all)")
     parser.add_argument("--trees", default="8,16,32,80")
     parser.add_argument("--extra", default="recycling:3,lookup+recycling:3,lookup+recycling:16")
+    parser.add_argument("--out", type=Path, default=OUT, help="results JSON")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
     args = parser.parse_args()
 
@@ -165,7 +166,7 @@ def main() -> None:
             "by_kind": {k: summarize([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})},
             "rows": rows,
         }
-        atomic.write_text(OUT, json.dumps(result, indent=1) + "\n")
+        atomic.write_text(args.out, json.dumps(result, indent=1) + "\n")
         print(f"prompt {i + 1}/{len(prompts)} done", flush=True)
     for name, row in result["summary"].items():
         print(f"{name:26s} {row['tokens_per_s']:6.2f} tok/s  MAT {row['mean_accepted']:.2f}  "

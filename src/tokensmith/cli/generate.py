@@ -1,7 +1,7 @@
 """`tokensmith generate`: greedy generation, optionally with train-free speculative decoding.
 
 Examples:
-    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 16
+    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 2
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
 """
 
@@ -48,8 +48,8 @@ def generate(
     model: str = typer.Option(..., "--model", "-m", help="Packaged name (smollm2, gemma3), HF directory or .gguf."),
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
     prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
-    speculate: str = typer.Option("recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."),
-    tree: int = typer.Option(16, "--tree", help="Draft nodes per step (Token Recycling template: 8, 16, 32, 80)."),
+    speculate: str = typer.Option("lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."),
+    tree: int = typer.Option(2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."),
     k: int = typer.Option(8, "--k", help="Candidates per token in the recycling matrix."),
     cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),
     matrix: Path | None = typer.Option(None, "--matrix", help="Recycling matrix .npy: loaded if present, saved after."),
@@ -75,7 +75,8 @@ def generate(
     results = []
     for text in texts:
         ids = lm.tokenizer.encode(text, add_special_tokens=True, parse_special=True)
-        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=tree if speculate != "none" else 0)
+        budget = 0 if speculate == "none" else (tree if speculate != "lookup" else max(tree, 10))
+        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget)
         results.append({"prompt": text, "output": lm.tokenizer.decode(out[len(ids) :]), "ids": out[len(ids) :], **stats.to_dict()})
     recycler = recycler_of(drafter)
     if matrix is not None and recycler is not None:

@@ -9,14 +9,14 @@ import numpy as np
 
 from tokensmith.decode.lookup import LookupRecycling, PromptLookup
 from tokensmith.decode.recycling import TokenRecycling
-from tokensmith.decode.speculative import Drafter, NullDrafter
+from tokensmith.decode.speculative import DEFAULT_BUDGET, Drafter, NullDrafter
 from tokensmith.errors import GenerationError, close_matches
 
 DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling")
 
 
 def make_drafter(
-    name: str, *, vocab_size: int, tree: int = 16, k: int = 8, hot: bool = True, matrix: np.ndarray | None = None
+    name: str, *, vocab_size: int, tree: int = DEFAULT_BUDGET, k: int = 8, hot: bool = True, matrix: np.ndarray | None = None
 ) -> Drafter:
     """A fresh drafter by name.
 

@@ -22,7 +22,13 @@ import numpy as np
 from tokensmith.errors import GenerationError, ModelError
 from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
 
-__all__ = ["Drafter", "check_request", "NullDrafter", "SpeculativeStats", "speculative_generate", "verify_greedy"]
+# Draft nodes per step by default. On the 2-core CPU this was measured on, a forward pass over 3 tokens costs 1.21x
+# one token but 4 tokens cost 1.63x and 17 tokens 2.3x (docs/benchmarks/decode-speculative.md), while SmolLM2-135M
+# accepts only 1.1-1.9 tokens per step from Token Recycling trees: 2 draft nodes (3 tokens per pass) is the only
+# size that pays for itself there. On a GPU, where t(n)/t(1) stays near 1 up to ~64 tokens, use 32-80.
+DEFAULT_BUDGET = 2
+
+__all__ = ["DEFAULT_BUDGET", "Drafter", "check_request", "NullDrafter", "SpeculativeStats", "speculative_generate", "verify_greedy"]
 
 
 @runtime_checkable
@@ -221,7 +227,7 @@ def speculative_generate(
     drafter: Drafter,
     max_new_tokens: int,
     *,
-    budget: int = 16,
+    budget: int = DEFAULT_BUDGET,
     eos_token_id: int | list[int] | None = None,
 ) -> tuple[list[int], SpeculativeStats]:
     """Greedy generation with draft trees; the tokens equal `model.generate(do_sample=False)`.
