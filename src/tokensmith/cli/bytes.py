@@ -5,7 +5,6 @@ A prompt may end anywhere, even inside a token or a UTF-8 character: the answers
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -164,8 +163,8 @@ def generate_command(
 
     if greedy and temperature > 0:
         raise TokensmithError("choose either --greedy or --temperature T, not both.")
-    if temperature < 0 or (temperature == 0 and not math.isclose(temperature, 0.0)):
-        raise TokensmithError(f"--temperature {temperature} must be > 0.")
+    if temperature < 0:
+        raise TokensmithError(f"--temperature {temperature} must be > 0 (or use --greedy).")
     _, (blm, *rest) = _models(model, mask_tol)
     if rest:
         raise TokensmithError("generate takes one model; use `bytes next` or `bytes score` for ensembles.")

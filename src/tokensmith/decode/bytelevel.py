@@ -188,7 +188,9 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def next_byte_distribution(model: TokenLM, tokenizer: Tokenizer, prefix: bytes | str, *, mask_tol: float = 0.0):
+def next_byte_distribution(
+    model: TokenLM, tokenizer: Tokenizer, prefix: bytes | str, *, mask_tol: float = 0.0
+) -> NextByte:
     """P(next byte | prefix) from a tokenized LM: (256,) probabilities and the end-of-text mass (a `NextByte`).
 
     Args:
