@@ -36,7 +36,8 @@ def test_recycling_accepts_drafts_on_repetitive_text_and_stays_exact(model, tree
     prompt = PROMPTS["repetitive"]
     want = hf_greedy(model, prompt, 64)
     for hot in (False, True):
-        got, stats = speculative_generate(model, prompt, make_drafter("recycling", vocab_size=VOCAB, tree=tree, hot=hot), 64, budget=tree)
+        drafter = make_drafter("recycling", vocab_size=VOCAB, tree=tree, hot=hot)
+        got, stats = speculative_generate(model, prompt, drafter, 64, budget=tree)
         assert got == want
         assert stats.mean_accepted > 1.5 and stats.steps < 40
 

@@ -48,8 +48,12 @@ def generate(
     model: str = typer.Option(..., "--model", "-m", help="Packaged name (smollm2, gemma3), HF directory or .gguf."),
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
     prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
-    speculate: str = typer.Option("lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."),
-    tree: int = typer.Option(2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."),
+    speculate: str = typer.Option(
+        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."
+    ),
+    tree: int = typer.Option(
+        2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
+    ),
     k: int = typer.Option(8, "--k", help="Candidates per token in the recycling matrix."),
     cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),
     matrix: Path | None = typer.Option(None, "--matrix", help="Recycling matrix .npy: loaded if present, saved after."),
@@ -77,7 +81,8 @@ def generate(
         ids = lm.tokenizer.encode(text, add_special_tokens=True, parse_special=True)
         budget = 0 if speculate == "none" else (tree if speculate != "lookup" else max(tree, 10))
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget)
-        results.append({"prompt": text, "output": lm.tokenizer.decode(out[len(ids) :]), "ids": out[len(ids) :], **stats.to_dict()})
+        new = out[len(ids) :]
+        results.append({"prompt": text, "output": lm.tokenizer.decode(new), "ids": new, **stats.to_dict()})
     recycler = recycler_of(drafter)
     if matrix is not None and recycler is not None:
         recycler.save(matrix)

@@ -16,7 +16,13 @@ DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling")
 
 
 def make_drafter(
-    name: str, *, vocab_size: int, tree: int = DEFAULT_BUDGET, k: int = 8, hot: bool = True, matrix: np.ndarray | None = None
+    name: str,
+    *,
+    vocab_size: int,
+    tree: int = DEFAULT_BUDGET,
+    k: int = 8,
+    hot: bool = True,
+    matrix: np.ndarray | None = None,
 ) -> Drafter:
     """A fresh drafter by name.
 
@@ -39,7 +45,8 @@ def make_drafter(
     if name == "recycling":
         return TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix)
     if name == "lookup+recycling":
-        return LookupRecycling(PromptLookup(), TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix))
+        recycling = TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix)
+        return LookupRecycling(PromptLookup(), recycling)
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
 
 

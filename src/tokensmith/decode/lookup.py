@@ -83,7 +83,8 @@ class PromptLookup:
 
     def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
         """The chain that followed the last match (the root alone when nothing matches)."""
-        found = find_continuation(ids, max_ngram=self.max_ngram, min_ngram=self.min_ngram, num_tokens=min(budget, self.num_tokens))
+        length = min(budget, self.num_tokens)
+        found = find_continuation(ids, max_ngram=self.max_ngram, min_ngram=self.min_ngram, num_tokens=length)
         return DraftTree.chain(int(ids[-1]), found.tolist())
 
     def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:

@@ -131,7 +131,9 @@ class TokenRecycling:
         [3, 1, 2]
     """
 
-    def __init__(self, *, vocab_size: int, k: int = 8, tree: int = 16, hot: bool = True, matrix: np.ndarray | None = None) -> None:
+    def __init__(
+        self, *, vocab_size: int, k: int = 8, tree: int = 16, hot: bool = True, matrix: np.ndarray | None = None
+    ) -> None:
         self.k, self.hot = k, hot
         self.parents, self.ranks = template_arrays(template_paths(tree, k=k))
         self.matrix = np.full((vocab_size, k), -1, dtype=np.int64) if matrix is None else matrix.astype(np.int64)
@@ -141,7 +143,9 @@ class TokenRecycling:
                 "another model or k. Delete it or pass the matching --k."
             )
         if self.matrix.size and (self.matrix.min() < -1 or self.matrix.max() >= vocab_size):
-            raise GenerationError(f"adjacency matrix holds ids outside [-1, {vocab_size}): it belongs to another model.")
+            raise GenerationError(
+                f"adjacency matrix holds ids outside [-1, {vocab_size}): it belongs to another model; delete it."
+            )
 
     def begin(self, ids: np.ndarray) -> None:
         """Cold start empties the matrix; hot start keeps it."""

@@ -28,7 +28,15 @@ from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_ca
 # size that pays for itself there. On a GPU, where t(n)/t(1) stays near 1 up to ~64 tokens, use 32-80.
 DEFAULT_BUDGET = 2
 
-__all__ = ["DEFAULT_BUDGET", "Drafter", "check_request", "NullDrafter", "SpeculativeStats", "speculative_generate", "verify_greedy"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "Drafter",
+    "NullDrafter",
+    "SpeculativeStats",
+    "check_request",
+    "speculative_generate",
+    "verify_greedy",
+]
 
 
 @runtime_checkable
