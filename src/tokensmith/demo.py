@@ -241,22 +241,33 @@ def _size_label(size: int) -> str:
     return f"{size // 1000}k" if size % 1000 == 0 else str(size)
 
 
-def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, say: Say) -> list[Tokenizer]:
+def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, say: Say) -> tuple[list[Tokenizer], list[str]]:
     """BPE (hf engine) and Unigram (sentencepiece engine, the faster Unigram trainer) at each vocabulary size.
 
+    A size the corpus cannot fill (e.g. only wordfreq lines are here) is skipped with a note, not an error.
+
+    Returns:
+        (the tokenizers, named like 'bpe-4k'; notes on skipped sizes).
+
     Example:
-        >>> toks = train_tokenizers(["a b c"] * 50, DemoPlan(vocab_sizes=(300,)), seed=0, say=print)  # doctest: +SKIP
+        >>> toks, notes = train_tokenizers(["a b c"] * 50, DemoPlan(vocab_sizes=(300,)), seed=0, say=print)  # doctest: +SKIP
     """
+    from tokensmith.errors import TrainingError
     from tokensmith.learn import TrainConfig, train
 
-    out = []
+    out, notes = [], []
     for algo, engine in (("bpe", "hf"), ("unigram", "sentencepiece")):
         for size in plan.vocab_sizes:
-            say(f"training {algo} with {size:,} ids on {len(lines):,} lines")
-            tok = train(algo, lines, TrainConfig(vocab_size=size, engine=engine, seed=seed, progress=False))
-            tok.name = f"{algo}-{_size_label(size)}"
+            name = f"{algo}-{_size_label(size)}"
+            say(f"training {name} on {len(lines):,} lines")
+            try:
+                tok = train(algo, lines, TrainConfig(vocab_size=size, engine=engine, seed=seed, progress=False))
+            except TrainingError as e:
+                notes.append(f"{name} skipped: {e}")
+                continue
+            tok.name = name
             out.append(tok)
-    return out
+    return out, notes
 
 
 def zoo_tokenizers(*, gguf: bool, say: Say) -> list[Tokenizer]:
@@ -353,7 +364,10 @@ def run_demo(config: DemoConfig = DemoConfig(), *, quiet: bool = False) -> dict[
         for line in data.missing:
             say.warn(f"missing: {line}; running on what is here.")
         say.advance("data ready")
-        trained = _step(steps, "train", lambda: train_tokenizers(data.train, plan, seed=config.seed, say=say.note))
+        trained, notes = _step(steps, "train",
+                               lambda: train_tokenizers(data.train, plan, seed=config.seed, say=say.note))
+        for line in notes:
+            say.warn(line)
         say.advance(f"trained {len(trained)} tokenizers")
         zoo = _step(steps, "zoo", lambda: zoo_tokenizers(gguf=plan.gguf, say=say.note)) if config.zoo else []
         say.advance(f"{len(zoo)} zoo tokenizers")
@@ -369,6 +383,7 @@ def run_demo(config: DemoConfig = DemoConfig(), *, quiet: bool = False) -> dict[
         say.advance(f"wrote {report_path}")
     return {"files": {"results": str(results_path), "report": str(report_path)}, "tokenizers": saved,
             "trained": [t.name for t in trained], "zoo": [t.name for t in zoo], "missing": data.missing,
+            "notes": notes,
             "rows": len(results.rows), "seconds": {**steps, "total": round(time.perf_counter() - started, 2),
                                                   "total_cpu": round(time.process_time(), 2)}}
 

@@ -151,3 +151,14 @@ def test_full_table_puts_each_value_under_its_metric_column(tmp_path):
     assert 'title="95% CI 1 – 1.5, n=7">1.25</td>' in table
     # '*' rows (aggregates) come before the languages of the same tokenizer and corpus.
     assert table.index("<td class=\"txt\">*</td>") < table.index("<td class=\"txt\">eng</td>")
+
+
+def test_a_parquet_results_file_gives_the_same_report_data(tmp_path):
+    pytest.importorskip("pyarrow")
+    from tokensmith.measure.results import read_json, write_parquet
+
+    doc = synthetic_results()
+    js = _write(tmp_path, doc)
+    pq = write_parquet(read_json(js), tmp_path / "results.parquet")
+    a, b = read_report_data([js]), read_report_data([pq])
+    assert a.tokenizers == b.tokenizers and sorted(map(repr, a.rows)) == sorted(map(repr, b.rows))
