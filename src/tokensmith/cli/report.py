@@ -82,8 +82,8 @@ def diff(
 ) -> None:
     """Show how tokenizers segment the same text, aligned on byte offsets.
 
-    Bars mark each tokenizer's token boundaries; bold green bars are shared by all. Characters split inside a
-    token show as byte escapes.
+    Bars mark each tokenizer's token boundaries; bold green bars are shared by all.
+    Characters split inside a token show as byte escapes.
 
     Examples:
         tokensmith diff gpt2 o200k_base llama3 --text "Donaudampfschifffahrt"
