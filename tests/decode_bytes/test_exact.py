@@ -145,3 +145,19 @@ def test_bytes_no_token_spells_give_a_probability_0_error():
     assert blm.next_byte(b"ab").probs[ord("c")] == 0.0
     with pytest.raises(TokensmithError, match="probability is 0"):
         blm.next_byte(b"abc")
+
+
+def test_tiktoken_gpt2_chain_rule_and_regex_windows():
+    """A real regex-pretokenized vocabulary (tiktoken gpt2, 50,257 ids) under a random toy model."""
+    from tests.conftest import shared_path
+    from tokensmith import load
+
+    canon = Canonicalizer(load(shared_path("tokenizers", "tiktoken", "gpt2.tiktoken")))
+    assert canon.encode_bytes(b"Hello wor") == (15496, 476)
+    assert canon.window_start(b"Hello wor") == 5  # the space before 'wor': no gpt2 token has 'o' then ' ' inside
+    lm = TableLM(vocab_size=canon.vocab_size, eos_id=50256, max_len=64, seed=0)
+    blm = ByteLM(lm, canon)
+    text = b"Hi, w\xc3"
+    chained = -score_bytes(blm, None, b"", text) * math.log(2)
+    direct = blm.log_cover_sum(text) - blm.log_cover_sum(b"")
+    assert math.isclose(chained, direct, rel_tol=1e-9, abs_tol=1e-9)
