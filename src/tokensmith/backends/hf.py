@@ -11,6 +11,7 @@ Added tokens (special or not) stand for their literal UTF-8 content.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,7 +103,7 @@ class HFBackend:
                 return True
         return False
 
-    @property
+    @functools.cached_property  # it scans the token table; the config never changes after __init__
     def lossless(self) -> bool:
         if any(c.get("type") not in _SPACE_ONLY_NORMALIZERS for c in self._normalizers):
             return False
