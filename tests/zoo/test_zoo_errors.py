@@ -117,3 +117,13 @@ def test_cli_corrupt_tokenizer_file_exits_2(tmp_path, capsys):
     assert run_cli(["encode", str(bad), "hi"]) == 2
     err = capsys.readouterr().err
     assert "tokenizer.json" in err and "Traceback" not in err
+
+
+def test_zoo_convert_and_cli_modules_import_neither_torch_nor_transformers():
+    import subprocess
+    import sys
+
+    code = ("import sys, tokensmith.zoo, tokensmith.formats.convert, tokensmith.cli.main; "
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
