@@ -8,7 +8,9 @@ are imported lazily: this is a model-side feature (extra `[models]`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,10 +42,32 @@ def hf_tokenizer_from_gguf(path: str | Path):  # -> tokenizers.Tokenizer
     return fast.backend_tokenizer
 
 
-def tokenizer_from_gguf(path: str | Path, *, name: str | None = None) -> Tokenizer:
-    """A `Tokenizer` over the vocabulary stored in a GGUF model file."""
+def _cache_file(path: Path) -> Path:
+    """Where the converted tokenizer.json of a GGUF file is cached, keyed by its resolved path, size and mtime."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+    root = Path(os.environ.get("TOKENSMITH_CACHE", Path.home() / ".cache" / "tokensmith"))
+    return root / "gguf" / f"{path.stem}-{key}.json"
+
+
+def tokenizer_from_gguf(path: str | Path, *, name: str | None = None, cache: bool = True) -> Tokenizer:
+    """A `Tokenizer` over the vocabulary stored in a GGUF model file.
+
+    Converting a GGUF vocabulary through transformers takes seconds, so the resulting tokenizer.json is cached
+    (atomically written, under $TOKENSMITH_CACHE or ~/.cache/tokensmith/gguf) and reused while the GGUF file's
+    size and mtime are unchanged. Pass `cache=False` to always convert.
+    """
+    from tokensmith import atomic
     from tokensmith.backends.hf import HFBackend
     from tokensmith.tokenizer import Tokenizer
 
-    backend = HFBackend(hf_tokenizer_from_gguf(path))
-    return Tokenizer(backend, name=name or Path(path).stem, source=str(path))
+    path = Path(path)
+    cached = _cache_file(path) if cache and path.is_file() else None
+    if cached is not None and cached.is_file():
+        backend = HFBackend.from_file(cached)
+    else:
+        backend = HFBackend(hf_tokenizer_from_gguf(path))
+        if cached is not None:
+            with contextlib.suppress(OSError), atomic.atomic_path(cached) as tmp:
+                backend.save_json(tmp)
+    return Tokenizer(backend, name=name or path.stem, source=str(path))
