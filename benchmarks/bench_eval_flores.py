@@ -18,6 +18,12 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tokensmith.corpora.parallel import ParallelCorpus
+    from tokensmith.measure.encoded import Timer
+    from tokensmith.measure.results import Results
 
 OUT = Path(__file__).parent / "results" / "measure_eval_flores.json"
 SHARED = Path(os.environ.get("TOKENSMITH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -65,7 +71,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import tokensmith
-    from tokensmith import atomic
     from tokensmith.corpora.parallel import ParallelCorpus, load_parallel
     from tokensmith.measure.encoded import Timer
     from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
@@ -87,7 +92,11 @@ def main() -> None:
     report(args, corpus, results, timer, wall=wall, train_s=train_s, compile_s=compile_s)
 
 
-def report(args, corpus, results, timer, *, wall: float, train_s: float, compile_s: float) -> None:
+def report(
+    args: argparse.Namespace, corpus: ParallelCorpus, results: Results, timer: Timer, *, wall: float, train_s: float,
+    compile_s: float,
+) -> None:  # fmt: skip
+    """Write the results JSON and print it."""
     from tokensmith import atomic
 
     phases = {k: round(v, 3) for k, v in timer.seconds.items()}

@@ -82,7 +82,9 @@ class EvalInputs:
     kinds: Mapping[str, TokenizerKind] = field(default_factory=dict)  # name → kind override ('trained')
 
 
-def load_tokenizers(specs: Sequence[str | Tokenizer], *, kinds: Mapping[str, TokenizerKind] = {}) -> list[LoadedTokenizer]:  # noqa: B006
+def load_tokenizers(
+    specs: Sequence[str | Tokenizer], *, kinds: Mapping[str, TokenizerKind] | None = None
+) -> list[LoadedTokenizer]:
     """Load specs (zoo names or paths) or take ready `Tokenizer`s; names are made unique ('x', 'x#2').
 
     Args:
@@ -99,7 +101,7 @@ def load_tokenizers(specs: Sequence[str | Tokenizer], *, kinds: Mapping[str, Tok
             tok = tokensmith.load(spec)
             kind, source = ("file" if Path(spec).expanduser().exists() else "zoo"), str(spec)
         name = _unique(tok.name, {t.name for t in out})
-        out.append(LoadedTokenizer(name, tok, kinds.get(name, kind), source))  # type: ignore[arg-type]
+        out.append(LoadedTokenizer(name, tok, (kinds or {}).get(name, kind), source))  # type: ignore[arg-type]
     return out
 
 
