@@ -1,8 +1,8 @@
 """Byte-level ensemble of two models with different tokenizers: SmolLM2 alone, Gemma-3 alone, and their mixture.
 
 Claim: exact next-byte distributions put models with different vocabularies (49,152 byte-level BPE tokens vs
-262,144 SentencePiece-style tokens) in one output space, and the equal-weight mixture scores at least as well as
-the better member. All three numbers come from the same pass over the text (first N bytes of wikitext-2 test).
+262,144 SentencePiece-style tokens) in one output space; we report how the equal-weight mixture compares with each
+member. All three numbers come from the same pass over the text (first N bytes of wikitext-2 test).
 
 Run (full size, as the issue asks): nice -n 10 .venv/bin/python benchmarks/bench_bytes_ensemble.py --bytes 20000
 Writes benchmarks/results/bytes_ensemble.json.
