@@ -54,6 +54,19 @@ def test_score_of_an_ensemble_of_one_model_twice_equals_the_model(tiny_model_dir
     assert math.isclose(bpb["ensemble"], bpb[f"exact:{tiny_model_dir}"], rel_tol=1e-9)
 
 
+def test_score_of_one_model_uses_cover_sums_and_equals_the_ensemble_chain(tiny_model_dir, tmp_path, capsys):
+    """One model is scored by the cover-sum ratio (HFTokenLM.logprobs_all, one pass); an ensemble member by the
+    per-byte chain. The tiny model runs in float32, batched vs incremental: equal to 1e-5 bits per byte."""
+    text = tmp_path / "t.txt"
+    text.write_bytes(b"ab ba a\xc3\xa9 b")
+    one = run_json(capsys, ["bytes", "score", "--model", str(tiny_model_dir), "--text-file", str(text)])
+    two = run_json(capsys, ["bytes", "score", "--model", f"{tiny_model_dir},{tiny_model_dir}", "--text-file",
+                            str(text)])
+    key = f"exact:{tiny_model_dir}"
+    assert math.isclose(one["bits_per_byte"][key], two["bits_per_byte"][key], abs_tol=1e-5)
+    assert one["forward_calls"] < two["forward_calls"] / 2  # the chain makes about one call per byte per model
+
+
 def test_random_cuts_with_baselines(tiny_model_dir, tmp_path, capsys):
     text = tmp_path / "t.txt"
     text.write_bytes(b"ab ba ab ab ba a b ab\nba ab a ab ba ab b a\n")

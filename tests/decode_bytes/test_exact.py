@@ -47,7 +47,7 @@ def test_distribution_sums_to_one_with_end_mass(toy, prefix):
 def test_chain_rule_equals_direct_cover_sum(toy, text):
     canon, lm = toy
     blm = ByteLM(lm, canon)
-    chained = -score_bytes(blm, None, b"", text) * math.log(2)  # sum of log next-byte probabilities
+    chained = -score_bytes(blm, None, b"", text, method="chain") * math.log(2)  # sum of log next-byte probs
     direct = blm.log_cover_sum(text) - blm.log_cover_sum(b"")
     assert math.isclose(chained, direct, rel_tol=1e-9, abs_tol=1e-9)
 
@@ -158,6 +158,9 @@ def test_tiktoken_gpt2_chain_rule_and_regex_windows():
     lm = TableLM(vocab_size=canon.vocab_size, eos_id=50256, max_len=64, seed=0)
     blm = ByteLM(lm, canon)
     text = b"Hi, w\xc3"
-    chained = -score_bytes(blm, None, b"", text) * math.log(2)
+    chained = -score_bytes(blm, None, b"", text, method="chain") * math.log(2)
     direct = blm.log_cover_sum(text) - blm.log_cover_sum(b"")
     assert math.isclose(chained, direct, rel_tol=1e-9, abs_tol=1e-9)
+    for k in (0, 3, 5):  # the cover-sum ratio, cut after 'Hi,', inside ' w', and inside the 2-byte character
+        covered = -score_bytes(blm, None, text[:k], text[k:]) * math.log(2)
+        assert math.isclose(covered, direct - (blm.log_cover_sum(text[:k]) - blm.log_cover_sum(b"")), abs_tol=1e-9)

@@ -1,7 +1,8 @@
 """Byte-level probabilities on the real SmolLM2-135M (slow: loads the model, a few seconds of model time).
 
 What is compared, exactly: for the text T = "The cat sat." (12 bytes),
-- byte level: log P~(T*) = the sum of log next-byte probabilities (`score_bytes`, incremental, KV cache, windows);
+- byte level: log P~(T*) = the sum of log next-byte probabilities (`score_bytes(method="chain")`, incremental, KV
+  cache, windows), and the cover-sum ratio (`method="cover"`: one pass over the trunk plus the window heads);
 - token level: log( P~(E) + sum over the other covers c of T of P~(c) ), where E = encode(T) is scored by one plain
   forward pass over start + E (no cache), each step renormalized over canonical continuations, and each other
   cover c = encode(T[:i]) + [t] (t a token that starts with T[i:] and is longer) by its own plain forward pass.
@@ -58,7 +59,8 @@ def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm
     from tokensmith.decode.bytelevel import score_bytes
 
     canon = smollm2.canon
-    byte_level = -score_bytes(smollm2, None, b"", TEXT) * math.log(2)
+    byte_level = -score_bytes(smollm2, None, b"", TEXT, method="chain") * math.log(2)
+    covered = -score_bytes(smollm2, None, b"", TEXT, method="cover") * math.log(2)
     canonical = canon.encode_bytes(TEXT)
     terms = [_log_cover(smollm2, canonical)]
     for i in range(len(TEXT)):
@@ -70,6 +72,7 @@ def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm
             terms.append(_log_cover(smollm2, head) + float(np.logaddexp.reduce(rows[len(head), longer])))
     direct = float(np.logaddexp.reduce(np.array(terms)))
     assert math.isclose(byte_level, direct, abs_tol=1e-4)
+    assert math.isclose(covered, direct, abs_tol=1e-4)
     assert direct - terms[0] > 1e-6  # the other covers carry real mass: canonical scoring alone is too low
 
 
@@ -84,3 +87,12 @@ def test_next_byte_after_a_cut_word_prefers_the_word(smollm2):
     d = smollm2.next_byte(b"The capital of France is Par")
     assert chr(int(d.probs.argmax())) == "i"
     assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-9)
+
+
+def test_cover_method_equals_the_chain_after_a_mid_token_cut(smollm2):
+    from tokensmith.decode.bytelevel import score_bytes
+
+    for k in (6, 9):  # "The ca|t sat." and "The cat s|at."
+        chain = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="chain")
+        cover = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="cover")
+        assert math.isclose(cover, chain, abs_tol=1e-4 / math.log(2))

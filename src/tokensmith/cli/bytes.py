@@ -90,19 +90,29 @@ def _read_bytes(path: Path) -> bytes:
         raise TokensmithError(f"cannot read --text-file {path} ({e.strerror}); check the path.") from e
 
 
+def _bits(blms, context: bytes, continuation: bytes) -> list[float]:
+    """[mixture, member 1, ...] bits. One model: the cover-sum ratio (one trunk pass plus a few head calls); an
+    ensemble mixes every next-byte distribution, so it needs the per-byte chain."""
+    from tokensmith.decode.bytelevel import score_bytes
+    from tokensmith.decode.ensemble import ByteEnsemble
+
+    if len(blms) == 1:
+        bits = score_bytes(blms[0], None, context, continuation)
+        return [bits, bits]
+    return ByteEnsemble(blms).score(context, continuation)
+
+
 def _score_cuts(names, blms, data: bytes, *, n: int, span: int, seed: int, baselines: bool) -> dict:
     from tokensmith.decode.cuts import random_cuts
-    from tokensmith.decode.ensemble import ByteEnsemble
     from tokensmith.decode.healing import healing_bits, naive_bits
 
     cuts = random_cuts(data, n=n, span=span, seed=seed)
-    ens = ByteEnsemble(blms)
     keys = (["ensemble"] if len(blms) > 1 else []) + [f"exact:{m}" for m in names]
     if baselines:
         keys += [f"{kind}:{m}" for m in names for kind in ("naive", "healing")]
     sums = dict.fromkeys(keys, 0.0)
     for cut in cuts:
-        bits = ens.score(cut.context, cut.continuation)
+        bits = _bits(blms, cut.context, cut.continuation)
         if len(blms) > 1:
             sums["ensemble"] += bits[0]
         for name, blm, b in zip(names, blms, bits[1:], strict=True):
@@ -126,8 +136,6 @@ def score_command(
     mask_tol: float = typer.Option(0.0, "--mask-tol", help=TOL_HELP),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    from tokensmith.decode.ensemble import ByteEnsemble
-
     if cut not in ("none", "random"):
         raise TokensmithError(f"--cut {cut!r} is not a choice; valid choices: none, random.")
     data = _read_bytes(text_file)
@@ -136,7 +144,7 @@ def score_command(
         result = _score_cuts(names, blms, data, n=n, span=span, seed=seed, baselines=baselines)
     else:
         data = data[:max_bytes] if max_bytes > 0 else data
-        bits = ByteEnsemble(blms).score(b"", data)
+        bits = _bits(blms, b"", data)
         keys = (["ensemble"] if len(blms) > 1 else []) + [f"exact:{m}" for m in names]
         vals = bits if len(blms) > 1 else bits[1:]
         result = {"bytes": len(data), "bits_per_byte": {k: v / max(len(data), 1) for k, v in zip(keys, vals)}}

@@ -16,6 +16,13 @@ cover. Window W = X[B:], m = len(W). The covers are
 - the canonical encoding H_m of W itself, followed by any next token (the covers of X + b for every byte b).
 Each head needs the renormalized next-token row after trunk + head: one forward pass per new head, cached while
 the trunk is unchanged, with the KV cache on the trunk (`HFTokenLM`).
+
+Scoring without the per-byte chain. By the chain rule, log P(y | x) = log C(x + y) - log C(x) where C(x) = P~(x*) is
+the cover sum. C(x) = P~(trunk) * (window sum over heads), and P~(trunk) needs the renormalized rows after every
+trunk prefix: all of them come from ONE forward pass over the trunk (`TokenLM.logprobs_all`), each masked with
+the canonicity mask of its own window (the trunk prefix after its last hard boundary; tokenizer calls only). The
+context's trunk is a prefix of the full text's trunk (its hard boundaries stay hard), so one pass serves both
+cover sums; only the few heads in the two final windows need extra calls (`score_bytes(method="cover")`).
 """
 
 from __future__ import annotations
@@ -103,12 +110,17 @@ class ByteLM:
         if not missing:
             return
         table = self.lm.logprobs([self._trunk_ids + c for c in missing])  # (k, V)
-        eos = self.lm.eos_id
         for ctx, lp in zip(missing, table, strict=True):
-            valid = self.canon.next_mask(ctx, logp=lp, tol=self.mask_tol)
-            masked = np.where(valid, lp, -np.inf)
-            log_z = np.logaddexp(np.logaddexp.reduce(masked), lp[eos])
-            self._rows[ctx] = _Row(logp=masked - log_z, eos=float(lp[eos] - log_z))
+            self._rows[ctx] = self._make_row(ctx, lp)
+
+    def _make_row(self, window: tuple[int, ...], lp: np.ndarray) -> _Row:
+        """Renormalize a (V,) log-prob row over the canonical next tokens after `window` (starts at a hard
+        boundary) and the end-of-text id."""
+        eos = self.lm.eos_id
+        valid = self.canon.next_mask(window, logp=lp, tol=self.mask_tol)
+        masked = np.where(valid, lp, -np.inf)
+        log_z = np.logaddexp(np.logaddexp.reduce(masked), lp[eos])
+        return _Row(logp=masked - log_z, eos=float(lp[eos] - log_z))
 
     def _log_prefix(self, head: tuple[int, ...]) -> float:
         """log P~(head | trunk): the renormalized chain over the head's tokens."""
@@ -177,11 +189,81 @@ class ByteLM:
         if not data:  # the empty stream: every text starts with it
             return 0.0
         self._trunk_bytes = None
-        terms, exact, _ = self._terms(data, window=False)
+        total = self._window_log_sum(data, window=False)
+        self._trunk_bytes = None
+        return total
+
+    def _window_log_sum(self, data: bytes, *, window: bool) -> float:
+        """log of the sum of P~(cover | trunk) over the covers of `data` (the trunk is set by `_terms`)."""
+        terms, exact, _ = self._terms(data, window=window)
         n_longer = len(terms) - (1 if math.isfinite(exact) else 0)  # the last term is the exact cover's expansion
         logs = [exact] + [float(np.logaddexp.reduce(w)) for w, _ in terms[:n_longer] if len(w)]
-        self._trunk_bytes = None
         return float(np.logaddexp.reduce(np.array(logs)))
+
+    # ---- cover sums from one pass over the trunk --------------------------------------------------------------------
+    def _trunk_chain(
+        self, ids: tuple[int, ...], table: np.ndarray, keep: set[int]
+    ) -> tuple[np.ndarray, dict[int, _Row]]:
+        """(len(ids) + 1,) log P~(ids[:j]) for every j, and the renormalized rows after ids[:j] for j in `keep`.
+
+        `table` (len(ids) + 1, V) is `lm.logprobs_all(ids)`. Row j is masked with the window of ids[:j]: the
+        tokens after its last hard boundary p (0 < p < bytes of ids[:j]); only token starts can be hard
+        boundaries. (The windowed `next_byte` masks the row after its trunk by the tokens' own canonicity only;
+        that rescales every cover alike and cancels there, but a cover sum needs the exact normalizer.)
+        """
+        data = self.canon.decode(ids)
+        offs = np.concatenate([[0], np.cumsum([len(self.canon.table[t]) for t in ids])]).astype(int)
+        logs, rows, k = np.zeros(len(ids) + 1), {}, 0
+        for j in range(len(ids) + 1):
+            if j >= 2 and self.canon.is_hard(data, int(offs[j - 1])):
+                k = j - 1
+            row = self._make_row(ids[k:j], table[j])
+            if j < len(ids):
+                logs[j + 1] = logs[j] + row.logp[ids[j]]
+            if j in keep:
+                rows[j] = row
+        return logs, rows
+
+    def _window_after(self, data: bytes, ids: tuple[int, ...], row: _Row) -> float:
+        """log P~(covers of `data` | trunk `ids`), with the exactly normalized row after the trunk."""
+        self._trunk_bytes, self._trunk_ids = data[: self.canon.window_start(data)], ids
+        self._rows = {(): row}
+        return self._window_log_sum(data, window=True)
+
+    def log_cover_ratio(self, context: bytes, continuation: bytes) -> float:
+        """log C(context + continuation) - log C(context) (natural log): log P(continuation | context).
+
+        One `logprobs_all` pass over the full text's trunk gives the chain of both cover sums; the heads of the
+        two final windows cost a few more calls. Equal to the per-byte chain of `next_byte` up to rounding.
+        """
+        canon = self.canon
+        x0, x = self.internal(context), self.internal(context + continuation)
+        ids0 = canon.encode_bytes(x0[: canon.window_start(x0)]) if x0 else ()
+        ids = canon.encode_bytes(x[: canon.window_start(x)])
+        if ids[: len(ids0)] != ids0:  # not expected (hard boundaries stay hard): two independent passes
+            return self._log_cover(x) - self._log_cover(x0)
+        table = self.lm.logprobs_all(ids)  # (len(ids) + 1, V)
+        n, n0 = len(ids), len(ids0)
+        chain, rows = self._trunk_chain(ids, table, {n, n0})
+        full = chain[n] + self._window_after(x, ids, rows[n])
+        base = chain[n0] + self._window_after(x0, ids0, rows[n0]) if x0 else 0.0
+        self._trunk_bytes = None
+        if not math.isfinite(base):
+            raise TokensmithError(
+                f"no token sequence of this tokenizer spells the context {context[-20:]!r}: its probability is 0. "
+                "Check that the text is in a script the tokenizer covers."
+            )
+        return float(full - base)
+
+    def _log_cover(self, x: bytes) -> float:
+        """log C(x) for an internal stream x, from its own one-pass trunk chain."""
+        if not x:
+            return 0.0
+        ids = self.canon.encode_bytes(x[: self.canon.window_start(x)])
+        chain, rows = self._trunk_chain(ids, self.lm.logprobs_all(ids), {len(ids)})
+        total = chain[-1] + self._window_after(x, ids, rows[len(ids)])
+        self._trunk_bytes = None
+        return float(total)
 
 
 def _as_bytes(data: bytes | str) -> bytes:
@@ -207,9 +289,12 @@ def next_byte_distribution(
     return ByteLM(model, tokenizer, mask_tol=mask_tol).next_byte(_as_bytes(prefix))
 
 
+SCORE_METHODS = ("cover", "chain")
+
+
 def score_bytes(
     model: TokenLM | ByteLM, tokenizer: Tokenizer | None, context: bytes | str, continuation: bytes | str,
-    *, mask_tol: float = 0.0,
+    *, mask_tol: float = 0.0, method: str = "cover",
 ) -> float:
     """-log2 P(continuation | context) at byte level, in bits; independent of where token boundaries fall.
 
@@ -219,13 +304,24 @@ def score_bytes(
         context: the bytes before (may end inside a token or a character).
         continuation: the bytes to score.
         mask_tol: see `ByteLM`.
+        method: "cover" (default): log C(context + continuation) - log C(context) from one forward pass over the
+            trunk plus a few head calls; "chain": the product of every next-byte distribution (about one call per
+            byte; the slow reference).
 
     Example:
         >>> score_bytes(lm, tok, b"The cat sat on the m", b"at.")  # doctest: +SKIP
         1.93
     """
+    if method not in SCORE_METHODS:
+        raise TokensmithError(f"method={method!r} is not a choice; valid choices: {', '.join(SCORE_METHODS)}.")
     blm = model if isinstance(model, ByteLM) else ByteLM(model, tokenizer, mask_tol=mask_tol)  # type: ignore[arg-type]
     ctx, cont = _as_bytes(context), _as_bytes(continuation)
+    # A tokenizer that adds the dummy space only before a non-space maps "" and " " to the same stream: the
+    # chain's first step is then the reference definition, so keep it.
+    consistent = blm.internal(ctx + cont) == blm.internal(ctx) + cont
+    if method == "cover" and cont and consistent:
+        log_p = blm.log_cover_ratio(ctx, cont)
+        return math.inf if log_p == -math.inf else -log_p / math.log(2)
     bits = 0.0
     for k in range(len(cont)):
         p = float(blm.next_byte(ctx + cont[:k]).probs[cont[k]])

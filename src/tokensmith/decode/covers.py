@@ -236,12 +236,16 @@ class Canonicalizer:
     def window_start(self, data: bytes) -> int:
         """The last hard boundary p (0 < p < len(data)), or 0: every cover's last token starts at or after it."""
         for p in range(len(data) - 1, 0, -1):
-            b = data[p]
-            if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20):
-                continue
-            if not self.pair_inside[data[p - 1], b]:
+            if self.is_hard(data, p):
                 return p
         return 0
+
+    def is_hard(self, data: bytes, p: int) -> bool:
+        """True when position p (0 < p < len(data)) of `data` is a hard boundary (see the module docstring)."""
+        b = data[p]
+        if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20):
+            return False
+        return not self.pair_inside[data[p - 1], b]
 
     def decode(self, ids: Sequence[int]) -> bytes:
         return b"".join(self.table[i] for i in ids)

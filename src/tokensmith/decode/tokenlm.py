@@ -18,7 +18,8 @@ class TokenLM(Protocol):
 
     `logprobs(contexts)` returns a (len(contexts), vocab_size) float64 array: row k holds log p(t | start + ctx_k)
     for every id t, where `start` (`start_ids`) is the model's own start-of-text prefix. `eos_id` is the id whose
-    probability is the end-of-text mass. `calls` counts model forward passes.
+    probability is the end-of-text mass. `calls` counts model forward passes. `logprobs_all(ids)` returns the
+    (len(ids) + 1, vocab_size) rows log p(t | start + ids[:j]) for j = 0..len(ids) from one forward call.
     """
 
     vocab_size: int
@@ -26,6 +27,8 @@ class TokenLM(Protocol):
     calls: int
 
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray: ...
+
+    def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray: ...
 
 
 class TableLM:
@@ -64,6 +67,11 @@ class TableLM:
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
         self.calls += 1
         return np.stack([self._row(tuple(c)) for c in contexts])
+
+    def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray:
+        """(len(ids) + 1, V) rows after every prefix of `ids`, counted as one call (a model's single pass)."""
+        self.calls += 1
+        return np.stack([self._row(tuple(ids[:j])) for j in range(len(ids) + 1)])
 
 
 class HFTokenLM:
@@ -141,6 +149,18 @@ class HFTokenLM:
             keep, self._cache = 0, None
         self._last = self._forward(target[keep:])[-1]
         self._trunk = target
+
+    def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray:
+        """(len(ids) + 1, V) log-probs after start + ids[:j] for every j, from ONE forward call.
+
+        The cache is rebuilt on start + ids, so the next `logprobs` call on contexts extending a prefix of `ids`
+        only runs the new tokens.
+        """
+        full = self.start_ids + tuple(ids)
+        self._cache, self._trunk, self._last = None, (), None
+        rows = self._forward(full)  # (len(full), V); row i is the distribution after full[: i + 1]
+        self._trunk, self._last = full, rows[-1]
+        return rows[len(self.start_ids) - 1 :]
 
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
         full = [self.start_ids + tuple(c) for c in contexts]
