@@ -63,6 +63,7 @@ def run_dataset(blm, data: bytes, *, n: int, span: int, context: int, seed: int,
             calls[name] += blm.lm.calls - c0
     total = sum(len(c.continuation) for c in cuts)
     return {
+        "cover_fallbacks": blm.cover_fallbacks,
         "cuts": len(cuts), "bytes": total,
         "mid_token_share": sum(mid_token(blm.canon, c) for c in cuts) / len(cuts),
         "bits_per_byte": {k: v / total for k, v in sums.items()},

@@ -96,3 +96,20 @@ def test_cover_method_equals_the_chain_after_a_mid_token_cut(smollm2):
         chain = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="chain")
         cover = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="cover")
         assert math.isclose(cover, chain, abs_tol=1e-4 / math.log(2))
+
+
+def test_cover_gap_falls_back_to_the_chain(smollm2):
+    """Known gap, found on a FLORES rus_Cyrl cut (seed 0): the cover sum finds no spelling of this 256-byte context,
+    which starts inside a character. `score_bytes` must still return the chain's exact value, and count it."""
+    from tokensmith.decode.bytelevel import score_bytes
+
+    context = b"\xa0" + (
+        "езультате чего он становился первым игроком забившим 60 или больше голов в сезоне с 1995-96 гг., "
+        "когда Джаромир Джагр  и Марио Лемьо оба добились"
+    ).encode()
+    continuation = " этого".encode()
+    before = smollm2.cover_fallbacks
+    cover = score_bytes(smollm2, None, context, continuation, method="cover")
+    assert smollm2.cover_fallbacks == before + 1
+    chain = score_bytes(smollm2, None, context, continuation, method="chain")
+    assert math.isfinite(chain) and math.isclose(cover, chain, abs_tol=1e-9)
