@@ -24,3 +24,14 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def shared():
     return shared_path
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run the real `tokensmith` entry point in-process and return its exit code."""
+    from tokensmith.cli.main import main
+
+    try:
+        main(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0

@@ -8,7 +8,7 @@ import pytest
 
 import tokensmith
 from tests.learn_lib.corpus import sentences
-from tokensmith.cli.main import main
+from tests.conftest import run_cli
 
 
 @pytest.fixture
@@ -18,19 +18,12 @@ def corpus(tmp_path):
     return path
 
 
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
-
 
 def test_cli_trains_lib_and_the_file_loads(corpus, tmp_path, capsys):
     out = tmp_path / "lib"
     argv = ["train", "--algo", "lib", "--vocab-size", "300", "--epochs", "30", "--space-mode", "remove",
             "--seed", "3", "-o", str(out), str(corpus), "--json"]  # fmt: skip
-    assert run(argv) == 0
+    assert run_cli(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["algo"] == "lib" and summary["vocab_size"] == 300
     tok = tokensmith.load(str(out / "tokenizer.json"))
@@ -44,7 +37,7 @@ def test_cli_same_seed_writes_the_same_file(corpus, tmp_path, capsys):
     for name in ("a", "b"):
         argv = ["train", "--algo", "lib", "--vocab-size", "290", "--epochs", "20", "--seed", "9",
                 "-o", str(tmp_path / name), str(corpus), "--json"]  # fmt: skip
-        assert run(argv) == 0
+        assert run_cli(argv) == 0
         files.append((tmp_path / name / "tokenizer.json").read_bytes())
     capsys.readouterr()
     assert files[0] == files[1]
@@ -52,7 +45,7 @@ def test_cli_same_seed_writes_the_same_file(corpus, tmp_path, capsys):
 
 def test_cli_vocab_below_alphabet_exits_2_with_the_fix(corpus, tmp_path, capsys):
     argv = ["train", "--algo", "lib", "--vocab-size", "100", "-o", str(tmp_path / "x"), str(corpus)]
-    assert run(argv) == 2
+    assert run_cli(argv) == 2
     err = capsys.readouterr().err
     assert "smaller than the alphabet" in err and "--vocab-size 256" in err
     assert "Traceback" not in err

@@ -8,22 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.report.make_results import synthetic_results
-from tokensmith.cli.main import main
+from tests.conftest import run_cli
 
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 def test_report_writes_the_page_and_a_json_summary(tmp_path, capsys):
     results = tmp_path / "results.json"
     results.write_text(json.dumps(synthetic_results()), encoding="utf-8")
     out = tmp_path / "r.html"
-    assert _run(["report", str(results), "-o", str(out), "--json"]) == 0
+    assert run_cli(["report", str(results), "-o", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["report"] == str(out) and out.stat().st_size == info["bytes"]
     assert info["tokenizers"] == list(synthetic_results()["tokenizers"])
@@ -34,7 +27,7 @@ def test_report_on_a_missing_or_invalid_file_exits_2_without_traceback(tmp_path,
     path = tmp_path / "results.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    assert _run(["report", str(path), "-o", str(tmp_path / "r.html")]) == 2
+    assert run_cli(["report", str(path), "-o", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err and "tokensmith eval" in err
     assert not (tmp_path / "r.html").exists()
@@ -42,7 +35,7 @@ def test_report_on_a_missing_or_invalid_file_exits_2_without_traceback(tmp_path,
 
 def test_diff_json_gives_each_tokenizers_spans(pair, tmp_path, capsys):
     specs = [str(tmp_path / "a.json"), str(tmp_path / "b.json")]
-    assert _run(["diff", *specs, "--text", "hello", "--json"]) == 0
+    assert run_cli(["diff", *specs, "--text", "hello", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in doc["tokenizers"]] == ["a.json", "b.json"]
     assert [(t["start"], t["end"]) for t in doc["tokenizers"][0]["tokens"]] == [(0, 4), (4, 5)]
@@ -53,7 +46,7 @@ def test_diff_reads_a_file_and_writes_html(pair, tmp_path, capsys):
     text = tmp_path / "t.txt"
     text.write_text("hello\nhello", encoding="utf-8")
     page = tmp_path / "d.html"
-    assert _run(["diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--file", str(text),
+    assert run_cli(["diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--file", str(text),
                  "--html", str(page)]) == 0
     out = capsys.readouterr().out
     assert "a.json" in out and "boundaries shared by all" in out
@@ -62,11 +55,11 @@ def test_diff_reads_a_file_and_writes_html(pair, tmp_path, capsys):
 
 @pytest.mark.parametrize("args", [[], ["--text", "x", "--file", "y"], ["--file", "nope.txt"]])
 def test_diff_needs_exactly_one_readable_text_source(pair, tmp_path, capsys, args):
-    assert _run(["diff", str(tmp_path / "a.json"), *args]) == 2
+    assert run_cli(["diff", str(tmp_path / "a.json"), *args]) == 2
     err = capsys.readouterr().err
     assert "--text" in err or "does not exist" in err
 
 
 def test_diff_on_an_unknown_tokenizer_exits_2(capsys):
-    assert _run(["diff", "no-such-tokenizer-zz", "--text", "x"]) == 2
+    assert run_cli(["diff", "no-such-tokenizer-zz", "--text", "x"]) == 2
     assert "Traceback" not in capsys.readouterr().err

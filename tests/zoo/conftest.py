@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import shared_path
-from tokensmith.cli.main import main
+from tests.conftest import run_cli, shared_path  # noqa: F401  (run_cli re-exported)
 
 
 @pytest.fixture
@@ -16,11 +15,3 @@ def zoo_dir(monkeypatch):
     monkeypatch.setenv("TOKENSMITH_OFFLINE", "1")
     return path
 
-
-def run_cli(argv: list[str]) -> int:
-    """Run the real entry point; return its exit code."""
-    try:
-        main(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
