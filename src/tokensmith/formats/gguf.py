@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tokensmith.cache import cache_dir
 from tokensmith.errors import ConversionError, TokenizerFileError, require
 
 if TYPE_CHECKING:
@@ -46,8 +46,7 @@ def _cache_file(path: Path) -> Path:
     """Where the converted tokenizer.json of a GGUF file is cached, keyed by its resolved path, size and mtime."""
     stat = path.stat()
     key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
-    root = Path(os.environ.get("TOKENSMITH_CACHE", Path.home() / ".cache" / "tokensmith"))
-    return root / "gguf" / f"{path.stem}-{key}.json"
+    return cache_dir("gguf") / f"{path.stem}-{key}.json"
 
 
 def tokenizer_from_gguf(path: str | Path, *, name: str | None = None, cache: bool = True) -> Tokenizer:
