@@ -63,8 +63,12 @@ def test_no_source_says_what_was_tried_and_how_to_fix(monkeypatch):
         load_zoo("cl100k_base")
 
 
-def test_loads_are_cached_per_process(zoo_dir):
-    assert load_zoo("o200k_base") is load_zoo("o200k_base")
+def test_loads_share_the_backend_but_hand_out_separate_read_only_tokenizers(zoo_dir):
+    a, b = load_zoo("o200k_base"), load_zoo("o200k_base")
+    assert a.backend is b.backend and a is not b
+    with pytest.raises(AttributeError, match="read-only"):
+        a.name = "x"  # type: ignore[misc]
+    assert a.with_name("x").name == "x" and load_zoo("o200k_base").name == "o200k_base"
 
 
 def test_status_covers_every_name_and_all_are_available_with_the_shared_folder(zoo_dir):

@@ -70,6 +70,7 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     from tokensmith.corpora.readers import iter_lines
+    from tokensmith.formats.save import save
     from tokensmith.learn import TrainConfig, get_learner, train
 
     config = TrainConfig(
@@ -82,8 +83,8 @@ def train_command(
     start = time.perf_counter()
     tok = train(algo, lines, config)
     seconds = time.perf_counter() - start
-    paths = output_paths(out, sentencepiece=tok.backend.kind == "sentencepiece")
-    written = {fmt: str(tok.save(path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
+    paths = output_paths(out, sentencepiece=tok.native_format == "sentencepiece")
+    written = {fmt: str(save(tok, path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
     summary = {
         "algo": algo, "engine": engine, "vocab_size": tok.vocab_size, "lines": lines.lines, "chars": lines.chars,
         "seconds": round(seconds, 3), "files": written,

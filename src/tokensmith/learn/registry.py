@@ -42,7 +42,7 @@ class TrainConfig:
         seed: seed for any random choice (SentencePiece sampling); same inputs + seed = same tokenizer.
         epochs: passes over the corpus, for learners that iterate (lib); others reject it.
         space_mode: 'keep' trains on the text as is; 'remove' deletes all whitespace from each line first.
-        progress: show a progress bar of lines read (on stderr).
+        progress: show a progress bar of lines read (on stderr); off by default in library calls.
         extra: learner-specific options (e.g. {'min_frequency': 2}).
 
     Example:
@@ -58,7 +58,7 @@ class TrainConfig:
     seed: int = 0
     epochs: int | None = None
     space_mode: SpaceMode = "keep"
-    progress: bool = True
+    progress: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
