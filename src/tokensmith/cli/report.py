@@ -2,7 +2,7 @@
 
 Examples:
     tokensmith report results.json -o report.html
-    tokensmith diff gpt2 o200k_base --text "Tokenization is fun" --ids
+    tokensmith diff gpt2 o200k_base --text "Tokenization is fun"
     tokensmith demo -o demo-out
 """
 
@@ -104,7 +104,7 @@ def diff(
         return
     separator = "" if console.color_system else "│"
     console.print(render_rich(alignment, width=width or console.width, ids=ids, separator=separator),
-                  highlight=False, crop=False)
+                  highlight=False, soft_wrap=True)
     if html_out is not None:
         console.print(f"wrote {html_out}", highlight=False)
 

@@ -12,6 +12,7 @@ import functools
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich import box
@@ -19,7 +20,9 @@ from rich.cells import cell_len
 from rich.table import Table
 
 from tokensmith.cli.output import console, emit_json
-from tokensmith.zoo import ZooStatus
+
+if TYPE_CHECKING:  # the zoo module loads the backends: import it only when the command runs
+    from tokensmith.zoo import ZooStatus
 
 HELP = """List reference tokenizers and where each one comes from on this machine.
 
