@@ -333,3 +333,29 @@ def zoo_status(*, zoo_dir: str | os.PathLike[str] | None = None) -> list[ZooStat
         ['gpt2', 'r50k_base', 'cl100k_base', ...]
     """
     return [entry_status(name, zoo_dir=zoo_dir) for name in zoo_names()]
+
+
+def distinct_available(*, gguf: bool = True, zoo_dir: str | os.PathLike[str] | None = None) -> list[ZooStatus]:
+    """The zoo entries that load offline, one per file, in listing order: what a comparison across the zoo should
+    evaluate. An alias of a file already listed (r50k_base reads gpt2's file) is left out, and so are entries read
+    from a GGUF model when `gguf` is False (their first load goes through transformers and takes a while).
+
+    Args:
+        gguf: keep the GGUF-backed entries.
+        zoo_dir: a folder of tokenizer files searched first (see `zoo_dir_from`).
+
+    Example:
+        >>> chosen = distinct_available(gguf=False)
+        >>> len({s.path for s in chosen}) == len(chosen), any(str(s.path).endswith(".gguf") for s in chosen)
+        (True, False)
+    """
+    chosen: list[ZooStatus] = []
+    seen: set[str | None] = set()
+    for status in zoo_status(zoo_dir=zoo_dir):
+        if not status.available or status.path in seen:
+            continue
+        if not gguf and str(status.path).endswith(".gguf"):
+            continue
+        seen.add(status.path)
+        chosen.append(status)
+    return chosen

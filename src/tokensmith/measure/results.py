@@ -177,3 +177,37 @@ def read_parquet(path: str | os.PathLike[str]) -> Results:
 def read_results(path: str | os.PathLike[str]) -> Results:
     """Read a results file, JSON or parquet by its suffix."""
     return read_parquet(path) if str(path).endswith(".parquet") else read_json(path)
+
+
+def merge_results(parts: list[Results] | tuple[Results, ...]) -> Results:
+    """One `Results` from several evaluations of one run (e.g. one per corpus): tokenizer and language metadata
+    united, rows concatenated in order; other fields (the creation time) come from the first part.
+
+    Args:
+        parts: the evaluations, at least one.
+
+    Raises:
+        CorpusError: no parts, or a tokenizer or language whose metadata differs between two parts (they are not
+            from one run; rename one of them or report them separately).
+
+    Example:
+        >>> meta = {"t": {"kind": "zoo"}}
+        >>> a = Results(tokenizers=meta, langs={}, rows=(Row("t", "a", "*", "parity_gini", None, 0.1),))
+        >>> b = Results(tokenizers=meta, langs={}, rows=(Row("t", "b", "*", "parity_gini", None, 0.2),))
+        >>> merged = merge_results([a, b])
+        >>> [r.corpus for r in merged.rows], list(merged.tokenizers)
+        (['a', 'b'], ['t'])
+    """
+    if not parts:
+        raise CorpusError("merge_results needs at least one Results to merge; got none.")
+    tables: dict[str, dict[str, dict[str, Any]]] = {"tokenizers": {}, "langs": {}}
+    for part in parts:
+        for table, merged in tables.items():
+            for key, meta in getattr(part, table).items():
+                if merged.setdefault(key, meta) != meta:
+                    raise CorpusError(
+                        f"cannot merge results: {table[:-1]} '{key}' has metadata {merged[key]} in one part and "
+                        f"{meta} in another. Merge only evaluations of one run, or rename one of them."
+                    )
+    rows = tuple(row for part in parts for row in part.rows)
+    return dataclasses.replace(parts[0], tokenizers=tables["tokenizers"], langs=tables["langs"], rows=rows)
