@@ -297,7 +297,7 @@ def _evaluate_all(
     trained: list[Tokenizer], zoo: list[Tokenizer], data: DemoData, plan: DemoPlan, *, seed: int, say: Say
 ) -> Any:
     """All metrics on UDHR held-out units, noise on a language subset, fertility/compression on wordfreq."""
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+    from tokensmith.measure import EvalConfig, EvalInputs, evaluate
     from tokensmith.measure.results import Results
 
     toks = trained + zoo

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tokensmith.errors import CorpusError
-from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 from tokensmith.measure.results import SCHEMA, Results, Row, read_json, read_results, write_json, write_parquet
 from tokensmith.tokenizer import Tokenizer
 

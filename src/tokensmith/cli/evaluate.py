@@ -1,6 +1,6 @@
 """`tokensmith eval`: evaluate tokenizers on parallel text, morphology gold and compounds; print a table, write JSON.
 
-The command only parses options and prints: the work is `tokensmith.measure.evaluate.evaluate`.
+The command only parses options and prints: the work is `tokensmith.measure.evaluation.evaluate`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def eval_command(
     dist_resamples: int = typer.Option(200, "--dist-resamples", help="Resample cap for Rényi/Shannon/utilization."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and the noise."),
 ) -> None:
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+    from tokensmith.measure import EvalConfig, EvalInputs, evaluate
     from tokensmith.measure.results import write_json, write_parquet
 
     if parallel is None and morph is None and compounds is None:
