@@ -19,7 +19,7 @@ from typing import Any
 from tokensmith.errors import TokensmithError
 from tokensmith.measure.results import Row, read_results as _read_file
 
-_HOW_TO_MAKE = "produce one with `tokensmith eval SPEC... --json results.json` or `tokensmith demo -o DIR`"
+_HOW_TO_MAKE = "produce one with `tokensmith eval SPEC... -o results.json` or `tokensmith demo -o DIR`"
 
 
 class ResultsFileError(TokensmithError):

@@ -244,13 +244,13 @@ class PlotSpec:
 
 PLOTS: tuple[PlotSpec, ...] = (
     PlotSpec("parity", "Cross-lingual parity", parity_premium, ("parity_premium",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("compression", "Compression", compression_vs_vocab, ("bytes_per_token",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("fertility", "Fertility by script", fertility_by_script, ("fertility",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("boundaries", "Boundary F1", boundary_f1, ("morph_f1", "compound_boundary_rate"),
-             "tokensmith eval SPEC... --morph DIR --compounds FILE --json results.json"),
+             "tokensmith eval SPEC... --morph DIR --compounds FILE -o results.json"),
     PlotSpec("robustness", "Robustness to noise", robustness, ("noise_edit_distance", "noise_length_growth"),
-             "tokensmith eval SPEC... --noise 0.01,0.05,0.1 --json results.json"),
+             "tokensmith eval SPEC... --noise 0.01,0.05,0.1 -o results.json"),
 )
