@@ -100,8 +100,9 @@ def eval_command(
 def _outputs(out: Path | None, *, legacy_json: Path | None, parquet: Path | None) -> list[Path]:
     """The files to write, checked before any work; the deprecated forms say what to use instead."""
     if legacy_json is not None:
-        err_console.print("[yellow]deprecated:[/] `--json PATH` will be removed in the next release: use `--json` "
-                          "(JSON on stdout) or `-o/--out PATH` (a .json or .parquet file).", highlight=False)  # fmt: skip
+        err_console.print("[yellow]deprecated:[/] `--json PATH` will be removed in the next release: use "
+                          "`--json` (JSON on stdout) or `-o/--out PATH` (a .json or .parquet file).",
+                          highlight=False)  # fmt: skip
     if parquet is not None:
         err_console.print("[yellow]deprecated:[/] `--parquet PATH` will be removed in the next release: use "
                           "`-o/--out PATH.parquet`.", highlight=False)  # fmt: skip

@@ -100,7 +100,8 @@ def lossless_by_language(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -
         {'eng_Latn': True}
     """
     table = _ByteTable(tok)
-    return {lang: None if lang in enc.failed else _language_spelled(tok, table, index, enc, lang) for lang in index.langs}
+    return {lang: None if lang in enc.failed else _language_spelled(tok, table, index, enc, lang)
+            for lang in index.langs}
 
 
 def lossless_on(tok: Tokenizer, texts: Mapping[str, Sequence[str]]) -> dict[str, bool | None]:

@@ -2,8 +2,8 @@
 
 Each builder returns a plotly Figure, or None when the results hold none of the metrics it needs (the page then
 says which command produces them). A tokenizer that was not lossless on some text is named "NAME (lossy)" in every
-legend, label and hover text (`ReportData.label`); html.py adds the note that says why. Every string that comes from the results is HTML-escaped before it reaches
-plotly, whose labels accept a few HTML tags. plotly is imported lazily: `import tokensmith` stays light.
+legend, label and hover text (`ReportData.label`); html.py adds the note that says why. Every string that comes
+from the results is HTML-escaped before it reaches plotly, whose labels accept a few HTML tags. plotly is imported lazily: `import tokensmith` stays light.
 """
 
 from __future__ import annotations

@@ -134,7 +134,8 @@ def wide_table(results: ReportData, *, table_id: str = "full-table") -> tuple[st
                    ("tokenizer", "corpus", "lang", "lossless", *(_column_label(m, p) for m, p in columns)))
     body = "".join(
         f'<tr><td>{_esc(results.label(k[0]))}</td><td class="txt">{_esc(k[1])}</td><td class="txt">{_esc(k[2])}</td>'
-        + _lossless_cell([r.lossless for r in cells[k].values()]) + "".join(_wide_cell(cells[k].get(c)) for c in columns) + "</tr>"
+        + _lossless_cell([r.lossless for r in cells[k].values()])
+        + "".join(_wide_cell(cells[k].get(c)) for c in columns) + "</tr>"
         for k in keys
     )
     return (f'<input class="filter" placeholder="filter rows…" oninput="tsFilter(this,\'{table_id}\')">'
