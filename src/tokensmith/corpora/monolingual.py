@@ -1,8 +1,8 @@
 """Monolingual corpora: the user's own text files, for `tokensmith eval --corpus FILE|DIR|GLOB [--lang CODE]`.
 
 Files are read with the readers `train` uses (readers.py: txt, gz, xz, bz2, zst, jsonl, parquet; directories
-recursively; globs), streamed line by line; `limit` stops reading after that many lines per corpus, so a sample of a
-large file costs only the lines it keeps. Each file is named by its stem without the reader suffixes
+recursively; globs), streamed line by line; the lines kept are held in memory (the evaluation resamples them), and
+`limit` stops reading after that many lines per corpus, so a sample of a large file costs only the lines it keeps. Each file is named by its stem without the reader suffixes
 (`news.fr.txt.gz` → `news.fr`), and files with the same name and language are one corpus (shards of a glob). The
 language of a file is `lang` when given, else its name when that is a language code (language, optional script,
 optional region: `fra-CA.txt` → fra_Latn-CA, `deu_Latn.txt`, `bn.txt`), else `und` (BCP 47 "undetermined").
