@@ -156,7 +156,7 @@ def zoo_tokenizers(*, gguf: bool, note: Note) -> list[Tokenizer]:
 def evaluate_all(trained: list[Tokenizer], zoo: list[Tokenizer], data: BuiltinData, plan: DemoPlan, *, seed: int,
                  note: Note) -> Results:  # fmt: skip
     """All metrics on the UDHR held-out units, noise on a few of its languages, no parity on the word lines."""
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+    from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 
     kinds = {**{t.name: "trained" for t in trained}, **{t.name: "zoo" for t in zoo}}
 

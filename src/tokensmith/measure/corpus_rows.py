@@ -43,6 +43,7 @@ class CorpusSettings:
     seed: int
     reference: str
     spaceless: frozenset[str]
+    parity: bool = True  # False on monolingual corpora: their sentences are not aligned across languages
 
 
 def corpus_rows(
@@ -65,10 +66,11 @@ def corpus_rows(
     est = per_language(ratios, index, ok, resamples=settings.resamples, seed=settings.seed)
     rows = [lang_row(name, corpus, lang, metric, e, i, index) for metric, (e, langs) in est.items() for i, lang in
             enumerate(langs) if not (metric == "continued_words" and lang in settings.spaceless)]  # fmt: skip
-    rows += _parity_rows(name, corpus, index, enc, ok, settings)
+    rows += _parity_rows(name, corpus, index, enc, ok, settings) if settings.parity else []
     rows += _distribution_rows(tok, name, corpus, index, enc, ok, settings)
+    metrics = _LANG_METRICS if settings.parity else tuple(m for m in _LANG_METRICS if not m.startswith("parity_"))
     for lang, err in enc.failed.items():
-        rows += [Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=m, error=err) for m in _LANG_METRICS]
+        rows += [Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=m, error=err) for m in metrics]
     timer.add("metrics", started)
     return rows, enc
 

@@ -1,17 +1,23 @@
-"""The results schema `tokensmith.results/1`: frozen dataclasses `Row` and `Results`, and their JSON/parquet files.
+"""The results schema `tokensmith.results/2`: frozen dataclasses `Row` and `Results`, and their JSON/parquet files.
 
 The report, diff and demo read results *files* (JSON or parquet), never in-memory objects, so this file is the
 contract between `measure` and `report`. The layout (also in docs/measure.md):
 
-    {"schema": "tokensmith.results/1", "created": "2026-01-01T00:00:00+00:00",
+    {"schema": "tokensmith.results/2", "created": "2026-01-01T00:00:00+00:00",
      "tokenizers": {name: {"vocab_size": int, "backend": str, "kind": "zoo"|"trained"|"file", "source": str}},
      "langs": {code: {"script": "Latn", "spaceless": bool}},
+     "notes": [str],
      "rows": [{"tokenizer": str, "corpus": str, "lang": str ("*" = across languages), "metric": str,
                "param": float|null, "value": float|null, "ci_low": float|null, "ci_high": float|null,
-               "n": int, "error": str|null}]}
+               "n": int, "error": str|null, "lossless": bool|null}]}
 
-An error row has `error` set and `value`/`ci_*` null. Parquet holds only the rows (one column per Row field) plus the
-header (schema, created, tokenizers, langs) as JSON in the file's key-value metadata under b"tokensmith".
+An error row has `error` set and `value`/`ci_*` null. `lossless` says whether the tokenizer was lossless on the text
+behind the row (measure/lossless.py: every sentence's token bytes spell it and no token is unknown); null when not
+known. `notes` says what was not measured and why (e.g. parity on a monolingual corpus). Parquet holds only the rows
+(one column per Row field) plus the header (schema, created, tokenizers, langs, notes) as JSON in the file's
+key-value metadata under b"tokensmith".
+
+Version 1 (`tokensmith.results/1`) files still load: they have no `lossless` field (read as None) and no notes.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from typing import Any, Literal
 from tokensmith import atomic
 from tokensmith.errors import CorpusError
 
-SCHEMA = "tokensmith.results/1"
+SCHEMA = "tokensmith.results/2"
+READABLE_SCHEMAS = ("tokensmith.results/1", SCHEMA)  # /1: rows without `lossless`
 TokenizerKind = Literal["zoo", "trained", "file"]
 
 METRICS = (
@@ -55,6 +62,7 @@ class Row:
         ci_high: upper end.
         n: the number of units behind the value (sentences, words or compounds).
         error: why the value is missing, None when it is present.
+        lossless: whether the tokenizer spelled every sentence behind the row exactly (None: unknown, error rows).
 
     Example:
         >>> Row("gpt2", "flores200", "eng_Latn", "bytes_per_token", None, 4.2, 4.1, 4.3, 1004).value
@@ -71,6 +79,7 @@ class Row:
     ci_high: float | None = None
     n: int = 0
     error: str | None = None
+    lossless: bool | None = None
 
     @classmethod
     def failed(cls, *, tokenizer: str, corpus: str, lang: str, metric: str, error: str, param: float | None = None) -> Row:
@@ -87,6 +96,7 @@ class Results:
         langs: code → {"script", "spaceless"}.
         rows: the measurements.
         created: ISO 8601 time of the run (UTC).
+        notes: what was not measured and why (one sentence each).
 
     Example:
         >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "parity_gini", None, 0.1),))
@@ -98,33 +108,47 @@ class Results:
     langs: dict[str, dict[str, Any]]
     rows: tuple[Row, ...]
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    notes: tuple[str, ...] = ()
 
     def select(self, **where: Any) -> list[Row]:
         """Rows whose fields equal every `field=value` given."""
         return [r for r in self.rows if all(getattr(r, k) == v for k, v in where.items())]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of schema `tokensmith.results/1` (NaN and inf become null)."""
+        """The JSON object of schema `tokensmith.results/2` (NaN and inf become null)."""
         return {
             "schema": SCHEMA,
             "created": self.created,
             "tokenizers": self.tokenizers,
             "langs": self.langs,
+            "notes": list(self.notes),
             "rows": [{k: _clean(v) for k, v in dataclasses.asdict(r).items()} for r in self.rows],
         }
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any], *, where: str = "results") -> Results:
-        """Parse a results object, checking the schema tag."""
-        if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
+        """Parse a results object of schema /2 or /1, checking the schema tag.
+
+        Args:
+            obj: the parsed JSON object.
+            where: how to name the source in error messages.
+
+        Example:
+            >>> old = {"schema": "tokensmith.results/1", "created": "2026-01-01", "rows": [{"tokenizer": "t",
+            ...        "corpus": "c", "lang": "*", "metric": "parity_gini", "param": None, "value": 0.1}]}
+            >>> Results.from_dict(old).rows[0].lossless is None
+            True
+        """
+        if not isinstance(obj, dict) or obj.get("schema") not in READABLE_SCHEMAS:
             got = obj.get("schema") if isinstance(obj, dict) else type(obj).__name__
             raise CorpusError(
-                f"{where} is not a tokensmith results file (schema {got!r}, expected {SCHEMA!r}). "
-                "Produce one with `tokensmith eval SPEC... --json OUT`."
+                f"{where} is not a tokensmith results file (schema {got!r}, expected {SCHEMA!r} or "
+                f"{READABLE_SCHEMAS[0]!r}). Produce one with `tokensmith eval SPEC... -o results.json`."
             )
         names = [f.name for f in dataclasses.fields(Row)]
         rows = tuple(Row(**{k: r.get(k) for k in names}) for r in obj.get("rows", []))
-        return cls(tokenizers=obj.get("tokenizers", {}), langs=obj.get("langs", {}), rows=rows, created=obj["created"])
+        return cls(tokenizers=obj.get("tokenizers", {}), langs=obj.get("langs", {}), rows=rows, created=obj["created"],
+                   notes=tuple(obj.get("notes") or ()))
 
 
 def _clean(v: Any) -> Any:
@@ -145,7 +169,7 @@ def read_json(path: str | os.PathLike[str]) -> Results:
     try:
         obj = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise CorpusError(f"results file '{p}' does not exist: run `tokensmith eval ... --json {p}` first.") from e
+        raise CorpusError(f"results file '{p}' does not exist: run `tokensmith eval ... -o {p}` first.") from e
     except json.JSONDecodeError as e:
         raise CorpusError(f"results file '{p}' is not valid JSON ({e}); re-run `tokensmith eval` to rewrite it.") from e
     return Results.from_dict(obj, where=f"'{p}'")

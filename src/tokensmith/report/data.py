@@ -1,8 +1,10 @@
-"""The report's view of results files (schema `tokensmith.results/1`): read, merge, and query them.
+"""The report's view of results files (schema `tokensmith.results/2`, or /1): read, merge, and query them.
 
 The report reads the files `tokensmith eval` and `tokensmith demo` write (through `tokensmith.measure.results`,
 JSON or parquet), never in-memory objects, so a report can be rebuilt later from the files alone. Rows are the
 schema's frozen `Row`s (tokenizer × corpus × lang × metric × param); lang '*' marks a cross-language aggregate.
+Rows flagged `lossless: false` make their tokenizer "lossy": the report names it "NAME (lossy)" everywhere
+(`label`) and says why (`lossy_note`). Rows of /1 files have no flag (None) and flag nothing.
 This module does not compute metrics: see `tokensmith.measure`.
 """
 
@@ -19,11 +21,11 @@ from typing import Any
 from tokensmith.errors import TokensmithError
 from tokensmith.measure.results import Row, read_results as _read_file
 
-_HOW_TO_MAKE = "produce one with `tokensmith eval SPEC... --json results.json` or `tokensmith demo -o DIR`"
+_HOW_TO_MAKE = "produce one with `tokensmith eval SPEC... -o results.json` or `tokensmith demo -o DIR`"
 
 
 class ResultsFileError(TokensmithError):
-    """A results file that is missing, not JSON, or not in the `tokensmith.results/1` schema."""
+    """A results file that is missing, not JSON, or not in the `tokensmith.results/2` (or /1) schema."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,46 @@ class ReportData:
         values = [float(r.value) for r in rows]
         return sum(values) / len(values) if values else None
 
+    @functools.cached_property
+    def _lossy(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        found: dict[str, set[tuple[str, str]]] = {}
+        for r in self.rows:
+            if r.lossless is False:
+                found.setdefault(r.tokenizer, set()).add((str(r.corpus), str(r.lang)))
+        return {tok: tuple(sorted(v)) for tok, v in found.items()}
+
+    def lossy(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Tokenizer → the (corpus, lang) pairs it was not lossless on; only tokenizers with at least one."""
+        return dict(self._lossy)
+
+    def label(self, tokenizer: str) -> str:
+        """The tokenizer's name as the report shows it: "NAME (lossy)" when it was not lossless on some text.
+
+        Args:
+            tokenizer: a tokenizer name.
+
+        Example:
+            >>> rows = [Row("bert", "c", "eng", "fertility", None, 1.0, lossless=False)]
+            >>> data = ReportData(tokenizers={}, langs={}, rows=rows)
+            >>> data.label("bert"), data.label("gpt2")
+            ('bert (lossy)', 'gpt2')
+        """
+        return f"{tokenizer} (lossy)" if tokenizer in self._lossy else tokenizer
+
+    def lossy_note(self) -> str:
+        """One sentence naming the lossy tokenizers and why their figures are not comparable ('' when none)."""
+        if not self._lossy:
+            return ""
+        parts = []
+        for tok, pairs in self._lossy.items():
+            corpora = sorted({c for c, _ in pairs})
+            langs = sorted({lang for _, lang in pairs if lang != "*"})
+            more = f" and {len(langs) - 3} more" if len(langs) > 3 else ""
+            parts.append(f"{tok} on {', '.join(corpora)} ({', '.join(langs[:3])}{more})")
+        return (f"(lossy): {'; '.join(parts)}. A lossy tokenizer's token bytes do not spell the text (unknown "
+                "tokens, lower-casing, accent stripping or dropped spaces), so its compression and fertility look "
+                "better than a tokenizer that keeps every byte; compare it with care.")
+
     def tokenizer_names(self) -> list[str]:
         """Tokenizers in the order the files list them, then any that only appear in rows."""
         return list(self._names)
@@ -152,7 +194,7 @@ def read_report_data(paths: Sequence[str | os.PathLike[str]]) -> ReportData:
     """Read and merge results files (JSON or parquet).
 
     Args:
-        paths: one or more files in the `tokensmith.results/1` schema; later files win on the same row key.
+        paths: one or more files in the `tokensmith.results/2` (or /1) schema; later files win on the same row key.
 
     Example:
         >>> read_report_data(["missing.json"])  # doctest: +IGNORE_EXCEPTION_DETAIL
