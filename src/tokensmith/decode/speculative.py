@@ -22,10 +22,10 @@ import numpy as np
 from tokensmith.errors import GenerationError, ModelError
 from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
 
-# Draft nodes per step by default. On the 2-core CPU this was measured on, a forward pass over 3 tokens costs 1.21x
-# one token but 4 tokens cost 1.63x and 17 tokens 2.3x (docs/benchmarks/decode-speculative.md), while SmolLM2-135M
-# accepts only 1.1-1.9 tokens per step from Token Recycling trees: 2 draft nodes (3 tokens per pass) is the only
-# size that pays for itself there. On a GPU, where t(n)/t(1) stays near 1 up to ~64 tokens, use 32-80.
+# Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
+# tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees: 2 draft nodes (3 tokens per pass) is
+# the only size that pays for itself there (the tree-size table in docs/benchmarks/decode-speculative.md, rendered
+# from benchmarks/results/). On a GPU, where t(n)/t(1) stays flat much longer, use 32-80.
 DEFAULT_BUDGET = 2
 
 __all__ = [
