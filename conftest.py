@@ -7,8 +7,9 @@ What it pins, so a run does not depend on the machine, on test order or on earli
   so floating-point reductions and trainers see the same number of threads on every machine.
 - Every test and example gets the environment and the learner registry back as they were before it ran.
 
-Doctests find `require_model` in their namespace: `>>> require_model("smollm2")` skips the example when that
-packaged model is not installed here, and does nothing when it is.
+Doctests find two helpers in their namespace: `>>> require_model("smollm2")` skips the example when that packaged
+model is not installed here (and does nothing when it is); `tiny_causal_lm()` builds a seeded 2-layer random Llama
+for examples that need a model but not a trained one.
 """
 
 from __future__ import annotations
@@ -77,6 +78,32 @@ def require_model(name: str) -> None:
         pytest.skip(f"the example needs '{name}', which is not installed here (see `tokensmith zoo`)")
 
 
+def tiny_causal_lm(*, seed: int = 0, vocab_size: int = 320) -> object:
+    """A 2-layer Llama (hidden 64) with seeded random weights, in eval mode: a model for examples, no download.
+
+    Args:
+        seed: torch seed of the weights.
+        vocab_size: rows of the embedding.
+
+    Example:
+        >>> tiny_causal_lm().get_input_embeddings().weight.shape[0]
+        320
+    """
+    import torch
+    import transformers
+
+    torch.manual_seed(seed)
+    config = transformers.LlamaConfig(
+        vocab_size=vocab_size, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=512, bos_token_id=None, pad_token_id=None, eos_token_id=None,
+    )
+    model = transformers.LlamaForCausalLM(config).eval()
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    return model
+
+
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace: dict[str, object]) -> None:
     doctest_namespace["require_model"] = require_model
+    doctest_namespace["tiny_causal_lm"] = tiny_causal_lm
