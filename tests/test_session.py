@@ -45,28 +45,28 @@ def test_workers_share_one_fresh_cache_that_is_removed_afterwards(tmp_path: Path
     assert cache.name.startswith("tokensmith-test-cache-") and not cache.exists()  # fresh, and gone at the end
 
 
-def test_a_learner_registered_in_one_test_is_gone_in_the_next(tmp_path: Path) -> None:
-    body = (
-        "from tokensmith.learn import get_learner, learner_names, register_learner\n"
-        "def test_a_registers():\n"
-        "    register_learner('leaky', get_learner('bpe'))\n"
-        "    assert 'leaky' in learner_names()\n"
-        "def test_b_does_not_see_it():\n"
-        "    assert 'leaky' not in learner_names()\n"
-    )
-    run = _child_session(tmp_path, body, "-p", "no:randomly")
-    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr
+LEARNER_LEAK = (
+    "from tokensmith.learn import get_learner, learner_names, register_learner\n"
+    "def test_a_registers():\n"
+    "    register_learner('leaky', get_learner('bpe'))\n"
+    "    assert 'leaky' in learner_names()\n"
+    "def test_b_does_not_see_it():\n"
+    "    assert 'leaky' not in learner_names()\n"
+)
+ENVIRONMENT_LEAK = (
+    "import os\n"
+    "def test_a_changes_the_environment():\n"
+    "    os.environ['TOKENSMITH_OFFLINE'] = 'leaked'\n"
+    "    del os.environ['TOKENSMITH_CACHE']\n"
+    "def test_b_sees_the_session_environment():\n"
+    "    assert os.environ.get('TOKENSMITH_OFFLINE') != 'leaked' and 'TOKENSMITH_CACHE' in os.environ\n"
+    "    assert os.environ['RAYON_NUM_THREADS'] == os.environ['NUMBA_NUM_THREADS'] == '1'\n"
+)
 
 
-def test_environment_changes_do_not_leak_and_threads_are_pinned(tmp_path: Path) -> None:
-    body = (
-        "import os\n"
-        "def test_a_changes_the_environment():\n"
-        "    os.environ['TOKENSMITH_OFFLINE'] = 'leaked'\n"
-        "    del os.environ['TOKENSMITH_CACHE']\n"
-        "def test_b_sees_the_session_environment():\n"
-        "    assert os.environ.get('TOKENSMITH_OFFLINE') != 'leaked' and 'TOKENSMITH_CACHE' in os.environ\n"
-        "    assert os.environ['RAYON_NUM_THREADS'] == os.environ['NUMBA_NUM_THREADS'] == '1'\n"
-    )
+@pytest.mark.parametrize(
+    "body", [LEARNER_LEAK, ENVIRONMENT_LEAK], ids=["learner-registered-in-a-is-gone-in-b", "environment-and-threads"]
+)
+def test_what_one_test_changes_the_next_does_not_see(tmp_path: Path, body: str) -> None:
     run = _child_session(tmp_path, body, "-p", "no:randomly")
     assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr
