@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,6 +125,7 @@ def test_unknown_algorithm_lists_the_learners() -> None:
 
 
 def test_registry_takes_new_learners(lines: list[str]) -> None:
+    # The root conftest's autouse fixture unregisters "echo-bpe" after this test, so no other test sees it.
     calls = []
 
     def echo(stream, config):  # type: ignore[no-untyped-def]
@@ -138,7 +142,17 @@ def test_lib_is_found_lazily_when_installed() -> None:
 
     if importlib.util.find_spec("tokensmith.learn.lib") is None:
         pytest.skip("tokensmith.learn.lib (the LiB learner) is not in this checkout yet")
-    assert callable(get_learner("lib"))
+    # A fresh interpreter, because this one may have imported the module already.
+    probe = (
+        "import sys\n"
+        "from tokensmith.learn import get_learner, learner_names\n"
+        "before = 'tokensmith.learn.lib' in sys.modules\n"
+        "listed = 'lib' in learner_names()\n"
+        "learner = get_learner('lib')\n"
+        "print(before, listed, learner is sys.modules['tokensmith.learn.lib'].train_lib)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ)
+    assert out.stdout.split() == ["False", "True", "True"]  # not imported, listed anyway, then it is train_lib
 
 
 @pytest.mark.parametrize(("algo", "engine"), COMBOS)

@@ -133,3 +133,26 @@ def reject_epochs(algo: str, config: TrainConfig) -> None:
     """Learners that make a fixed number of passes refuse `epochs` rather than ignore it."""
     if config.epochs is not None:
         raise TrainingError(f"'{algo}' does not take epochs (only iterative learners such as lib do); drop --epochs.")
+
+
+def unregister_learner(name: str) -> None:
+    """Forget a learner added with `register_learner` (tests use it to leave the registry as they found it).
+
+    Built-in learners come back on their next `get_learner` call, because that call imports their module again only
+    when it was never imported; so unregistering a built-in that is already loaded removes it for this process.
+
+    Args:
+        name: a name given to `register_learner`.
+
+    Raises:
+        TrainingError: `name` is not registered; the message lists the registered names.
+
+    Example:
+        >>> register_learner("bpe-alias", get_learner("bpe"))
+        >>> unregister_learner("bpe-alias")
+        >>> "bpe-alias" in learner_names()
+        False
+    """
+    if name not in _LEARNERS:
+        raise TrainingError(f"no learner is registered as '{name}': registered names are {', '.join(sorted(_LEARNERS))}.")
+    del _LEARNERS[name]

@@ -28,7 +28,18 @@ class Timer:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, phase: str, started: float) -> None:
-        """Add the time since `started` (a `time.perf_counter()` value) to `phase`."""
+        """Add the time since `started` (a `time.perf_counter()` value) to `phase`.
+
+        Args:
+            phase: the phase name.
+            started: when the phase began, from `time.perf_counter()`.
+
+        Example:
+            >>> timer = Timer()
+            >>> timer.add("encode", time.perf_counter())
+            >>> list(timer.seconds)
+            ['encode']
+        """
         self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
 
 
@@ -47,7 +58,16 @@ class EncodedCorpus:
         return np.diff(self.first)
 
     def token_sentence(self) -> np.ndarray:
-        """(T,) sentence index of each token."""
+        """(T,) sentence index of each token.
+
+        Example:
+            >>> require_model("gpt2")
+            >>> import tokensmith
+            >>> from tokensmith.measure.textindex import build_text_index
+            >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world", "Hi"]}))
+            >>> enc.token_sentence().tolist()
+            [0, 0, 1]
+        """
         return np.repeat(np.arange(len(self.first) - 1), self.n_tokens)
 
 
@@ -75,9 +95,11 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
         timer: receives 'encode' (the backend's batch call) and 'convert' (lists → numpy) seconds.
 
     Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
         >>> from tokensmith.measure.textindex import build_text_index
-        >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world"]}))  # doctest: +SKIP
-        >>> enc.n_tokens.tolist()  # doctest: +SKIP
+        >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world"]}))
+        >>> enc.n_tokens.tolist()
         [2]
     """
     timer = timer or Timer()
@@ -104,7 +126,17 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
 
 
 def byte_length_table(tok: Tokenizer) -> np.ndarray:
-    """(V,) byte length of every token id, from the exact token table."""
+    """(V,) byte length of every token id, from the exact token table.
+
+    Args:
+        tok: the tokenizer.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> byte_length_table(tokensmith.load("gpt2"))[[15496, 995]].tolist()  # 'Hello', ' world'
+        [5, 6]
+    """
     return np.fromiter(map(len, tok.token_table), dtype=np.int64, count=len(tok.token_table))
 
 
@@ -114,6 +146,19 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
     Lossless tokenizers: spans are cumulative token byte lengths, shifted by one byte in sentences where the dummy
     prefix added a space. Sentences whose byte total does not match (e.g. normalization) and non-lossless
     tokenizers use the library's offsets.
+
+    Args:
+        tok: the tokenizer.
+        index: the corpus.
+        enc: its encoding by `tok` (`encode_corpus`).
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> tok, index = tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world", "Hi"]})
+        >>> [a.tolist() for a in token_spans(tok, index, encode_corpus(tok, index))]  # sentence 1 starts at byte 12
+        [[0, 5, 12], [5, 11, 14]]
     """
     if enc.char_offsets is not None:
         return _spans_from_char_offsets(index, enc)

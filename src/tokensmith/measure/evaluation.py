@@ -72,7 +72,13 @@ class LoadedTokenizer:
     source: str
 
     def meta(self) -> dict[str, Any]:
-        """The `tokenizers[name]` entry of the results."""
+        """The `tokenizers[name]` entry of the results.
+
+        Example:
+            >>> require_model("gpt2")
+            >>> load_tokenizers(["gpt2"])[0].meta()
+            {'vocab_size': 50257, 'backend': 'tiktoken', 'kind': 'zoo', 'source': 'gpt2'}
+        """
         t = self.tokenizer
         return {"vocab_size": t.vocab_size, "backend": t.backend.kind, "kind": self.kind, "source": self.source}
 
@@ -110,6 +116,11 @@ def load_tokenizers(
     Args:
         specs: zoo names, paths, or Tokenizer objects (kind 'trained' unless `kinds` says otherwise).
         kinds: name → kind overrides.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> [t.name for t in load_tokenizers(["gpt2", "gpt2"])]
+        ['gpt2', 'gpt2#2']
     """
     import tokensmith
 
@@ -155,9 +166,13 @@ def evaluate(
         >>> res = evaluate([], EvalInputs(corpus=MonolingualCorpus("notes", {"und": ["hi"]})))
         >>> isinstance(res, Results), res.notes[0].startswith("parity_* not computed on notes")
         (True, True)
-        >>> res = evaluate(["gpt2"], EvalInputs(parallel="flores200"), config=EvalConfig(langs=("en", "de")))  # doctest: +SKIP
-        >>> res.select(metric="parity_premium", lang="deu_Latn")[0].value  # doctest: +SKIP
-        1.47
+        >>> require_model("gpt2")
+        >>> from tokensmith.corpora.parallel import ParallelCorpus
+        >>> toy = ParallelCorpus(name="toy", texts={"eng_Latn": ["Hello world.", "The cat sat."],
+        ...                                           "deu_Latn": ["Hallo Welt.", "Die Katze saß."]})
+        >>> res = evaluate(["gpt2"], EvalInputs(parallel=toy), config=EvalConfig(resamples=20))
+        >>> res.select(metric="parity_premium", lang="deu_Latn")[0].value  # 11 tokens in German, 7 in English
+        1.5714285714285714
     """
     timer = timer or Timer()
     say = progress or (lambda _msg: None)

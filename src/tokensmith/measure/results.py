@@ -83,7 +83,20 @@ class Row:
 
     @classmethod
     def failed(cls, *, tokenizer: str, corpus: str, lang: str, metric: str, error: str, param: float | None = None) -> Row:
-        """An error row: the value is null and `error` says why."""
+        """An error row: the value is null and `error` says why.
+
+        Args:
+            tokenizer: the tokenizer's name.
+            corpus: the corpus name.
+            lang: the language ('*' for the whole corpus).
+            metric: the metric name.
+            error: why there is no value.
+            param: the metric's parameter, or None.
+
+        Example:
+            >>> Row.failed(tokenizer="t", corpus="c", lang="*", metric="fertility", error="no words").value is None
+            True
+        """
         return cls(tokenizer, corpus, lang, metric, param, None, None, None, 0, error)
 
 
@@ -111,11 +124,26 @@ class Results:
     notes: tuple[str, ...] = ()
 
     def select(self, **where: Any) -> list[Row]:
-        """Rows whose fields equal every `field=value` given."""
+        """Rows whose fields equal every `field=value` given.
+
+        Args:
+            where: `Row` field names and the values to match.
+
+        Example:
+            >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "eng_Latn", "fertility", None, 1.3),))
+            >>> len(r.select(metric="fertility", lang="eng_Latn")), len(r.select(lang="deu_Latn"))
+            (1, 0)
+        """
         return [r for r in self.rows if all(getattr(r, k) == v for k, v in where.items())]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of schema `tokensmith.results/2` (NaN and inf become null)."""
+        """The JSON object of schema `tokensmith.results/2` (NaN and inf become null).
+
+        Example:
+            >>> d = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "fertility", None, float("nan")),)).to_dict()
+            >>> d["schema"], d["rows"][0]["value"]
+            ('tokensmith.results/2', None)
+        """
         return {
             "schema": SCHEMA,
             "created": self.created,
@@ -158,13 +186,37 @@ def _clean(v: Any) -> Any:
 
 
 def write_json(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write `results` as JSON atomically and return the path."""
+    """Write `results` as JSON atomically and return the path.
+
+    Args:
+        results: the evaluation.
+        path: the file to write.
+
+    Example:
+        >>> import tempfile
+        >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "fertility", None, 1.3),))
+        >>> read_json(write_json(r, Path(tempfile.mkdtemp()) / "r.json")) == r
+        True
+    """
     text = json.dumps(results.to_dict(), ensure_ascii=False, indent=1)
     return atomic.write_text(path, text + "\n")
 
 
 def read_json(path: str | os.PathLike[str]) -> Results:
-    """Read a results JSON file written by `write_json`."""
+    """Read a results JSON file written by `write_json`.
+
+    Args:
+        path: the JSON file.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "r.json"
+        >>> _ = path.write_text('{"schema": "other"}')
+        >>> read_json(path)
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: ...r.json' is not a tokensmith results file (schema 'other', expected 'tokensmith.results/1'). Produce one with `tokensmith eval SPEC... --json OUT`.
+    """
     p = Path(path)
     try:
         obj = json.loads(p.read_text(encoding="utf-8"))
@@ -176,7 +228,20 @@ def read_json(path: str | os.PathLike[str]) -> Results:
 
 
 def write_parquet(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write the rows as parquet (one column per Row field) with the header JSON in the file metadata."""
+    """Write the rows as parquet (one column per Row field) with the header JSON in the file metadata.
+
+    Args:
+        results: the evaluation.
+        path: the file to write.
+
+    Example:
+        >>> import tempfile
+        >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "fertility", None, 1.3),))
+        >>> import pyarrow.parquet as pq
+        >>> path = write_parquet(r, Path(tempfile.mkdtemp()) / "r.parquet")
+        >>> pq.read_table(path).column("metric").to_pylist()
+        ['fertility']
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -190,7 +255,17 @@ def write_parquet(results: Results, path: str | os.PathLike[str]) -> Path:
 
 
 def read_parquet(path: str | os.PathLike[str]) -> Results:
-    """Read a results parquet file written by `write_parquet`."""
+    """Read a results parquet file written by `write_parquet`.
+
+    Args:
+        path: the parquet file.
+
+    Example:
+        >>> import tempfile
+        >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "fertility", None, 1.3),))
+        >>> read_parquet(write_parquet(r, Path(tempfile.mkdtemp()) / "r.parquet")).rows[0].value
+        1.3
+    """
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
@@ -199,7 +274,17 @@ def read_parquet(path: str | os.PathLike[str]) -> Results:
 
 
 def read_results(path: str | os.PathLike[str]) -> Results:
-    """Read a results file, JSON or parquet by its suffix."""
+    """Read a results file, JSON or parquet by its suffix.
+
+    Args:
+        path: a `.json` or `.parquet` file.
+
+    Example:
+        >>> import tempfile
+        >>> r = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "fertility", None, 1.3),))
+        >>> read_results(write_json(r, Path(tempfile.mkdtemp()) / "r.json")).rows == r.rows
+        True
+    """
     return read_parquet(path) if str(path).endswith(".parquet") else read_json(path)
 
 

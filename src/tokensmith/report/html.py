@@ -90,8 +90,8 @@ def render_report(results: ReportData, *, title: str = "tokensmith report") -> s
 
     Example:
         >>> from tokensmith.report.data import ReportData
-        >>> page = render_report(ReportData(tokenizers={}, langs={}, rows=[]))  # doctest: +SKIP
-        >>> page.startswith("<!DOCTYPE html>")  # doctest: +SKIP
+        >>> page = render_report(ReportData(tokenizers={}, langs={}, rows=[]))
+        >>> page.startswith("<!DOCTYPE html>")
         True
     """
     from plotly.offline import get_plotlyjs
@@ -114,8 +114,13 @@ def write_report(
         title: the page title.
 
     Example:
-        >>> write_report(["results.json"], "report.html")  # doctest: +SKIP
-        PosixPath('report.html')
+        >>> import tempfile
+        >>> from tokensmith.measure.results import Results, Row, write_json
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> results = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "bytes_per_token", None, 4.2),))
+        >>> page = write_report([write_json(results, folder / "results.json")], folder / "report.html")
+        >>> page.name, "bytes_per_token" in page.read_text(encoding="utf-8")
+        ('report.html', True)
     """
     page = render_report(read_report_data(paths), title=title)
     return atomic.write_text(out, page)

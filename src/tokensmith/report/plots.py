@@ -70,7 +70,20 @@ def parity_premium(results: ReportData) -> go.Figure | None:
     """Parity premium per language (token count relative to English; Petrov et al. 2023), one line per tokenizer
     over every language, sorted. Two views (buttons): each tokenizer's premiums sorted (a clean distribution
     curve; hover names the language) and all tokenizers over the languages sorted by median premium. Log y axis,
-    so 2× and 0.5× look alike."""
+    so 2× and 0.5× look alike.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> rows = [Row("t", "flores200", "eng_Latn", "parity_premium", None, 1.0),
+        ...         Row("t", "flores200", "jpn_Jpan", "parity_premium", None, 1.6)]
+        >>> fig = parity_premium(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> list(fig.data[0].y), fig.layout.yaxis.type
+        ([1.0, 1.6], 'log')
+        >>> parity_premium(ReportData(tokenizers={}, langs={}, rows=[])) is None  # nothing to plot
+        True
+    """
     import plotly.graph_objects as go
 
     corpus, per_tok = _parity_values(results)
@@ -104,7 +117,18 @@ def parity_premium(results: ReportData) -> go.Figure | None:
 
 
 def compression_vs_vocab(results: ReportData) -> go.Figure | None:
-    """Bytes per token (cross-language figure) against vocabulary size, one marker per tokenizer, by kind."""
+    """Bytes per token (cross-language figure) against vocabulary size, one marker per tokenizer, by kind.
+
+    Args:
+        results: the merged results (vocabulary sizes come from `results.tokenizers`).
+
+    Example:
+        >>> data = ReportData(tokenizers={"t": {"vocab_size": 100, "kind": "trained"}}, langs={},
+        ...                   rows=[Row("t", "flores200", "*", "bytes_per_token", None, 4.2)])
+        >>> fig = compression_vs_vocab(data)
+        >>> list(fig.data[0].x), list(fig.data[0].y)
+        ([100], [4.2])
+    """
     import plotly.graph_objects as go
 
     points: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
@@ -130,7 +154,20 @@ def compression_vs_vocab(results: ReportData) -> go.Figure | None:
 
 def fertility_by_script(results: ReportData) -> go.Figure | None:
     """Mean fertility (tokens per word) per script and tokenizer as a heat map; scripts written without spaces are
-    marked '*' because their figure is per character."""
+    marked '*' because their figure is per character.
+
+    Args:
+        results: the merged results (scripts come from `results.langs`).
+
+    Example:
+        >>> langs = {"eng_Latn": {"script": "Latn", "spaceless": False},
+        ...          "jpn_Jpan": {"script": "Jpan", "spaceless": True}}
+        >>> rows = [Row("t", "flores200", "eng_Latn", "fertility", None, 1.3),
+        ...         Row("t", "flores200", "jpn_Jpan", "fertility", None, 0.9)]
+        >>> fig = fertility_by_script(ReportData(tokenizers={}, langs=langs, rows=rows))
+        >>> fig.data[0].type, list(fig.data[0].x)
+        ('heatmap', ['Jpan*', 'Latn'])
+    """
     import plotly.graph_objects as go
 
     corpus = results.main_corpus("fertility")
@@ -163,7 +200,17 @@ def fertility_by_script(results: ReportData) -> go.Figure | None:
 
 def boundary_f1(results: ReportData) -> go.Figure | None:
     """Morphological boundary F1 per language and the German compound boundary rate, per tokenizer, with the
-    bootstrap 95% interval as error bars."""
+    bootstrap 95% interval as error bars.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> rows = [Row("t", "sigmorphon", "eng_Latn", "morph_f1", None, 0.4, 0.3, 0.5)]
+        >>> fig = boundary_f1(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> fig.data[0].type, list(fig.data[0].y)
+        ('bar', [0.4])
+    """
     import plotly.graph_objects as go
 
     series: dict[str, list[Row]] = defaultdict(list)
@@ -197,7 +244,18 @@ def _error_bars(rows: list[Row]) -> dict[str, Any]:
 
 def robustness(results: ReportData) -> go.Figure | None:
     """Normalized edit distance between clean and noisy id sequences against the noise rate, one curve per
-    tokenizer (left), and the sequence growth (right)."""
+    tokenizer (left), and the sequence growth (right).
+
+    Args:
+        results: the merged results (rows with param = noise rate).
+
+    Example:
+        >>> rows = [Row("t", "flores200", "*", "noise_edit_distance", 0.1, 0.2),
+        ...         Row("t", "flores200", "*", "noise_length_growth", 0.1, 0.05)]
+        >>> fig = robustness(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> [list(trace.y) for trace in fig.data]
+        [[0.2], [0.05]]
+    """
     from plotly.subplots import make_subplots
 
     import plotly.graph_objects as go

@@ -40,7 +40,18 @@ def _fmt(value: Any, pattern: str = "{:.4g}") -> str:
 
 
 def summary_section(results: ReportData) -> str:
-    """One row per tokenizer with its cross-language figures (columns without any data are left out)."""
+    """One row per tokenizer with its cross-language figures (columns without any data are left out).
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> row = Row("t", "flores200", "*", "bytes_per_token", None, 4.2)
+        >>> data = ReportData(tokenizers={"t": {}}, langs={}, rows=[row])
+        >>> html_text = summary_section(data)
+        >>> html_text.startswith('<section id="summary">'), "4.2" in html_text
+        (True, True)
+    """
     present = results.metrics()
     columns = [c for c in SUMMARY if c[0] in present]  # columns with no data at all are left out
     head = "".join(f"<th onclick=tsSort(this)>{_esc(h)}</th>" for h in
@@ -119,6 +130,10 @@ def _wide_cell(r: Row | None) -> str:
 def wide_table(results: ReportData, *, table_id: str = "full-table") -> tuple[str, int]:
     """The full results as a wide table (see module docstring); returns (html, number of body rows).
 
+    Args:
+        results: the merged results.
+        table_id: the HTML id of the table.
+
     Example:
         >>> page, n = wide_table(ReportData(tokenizers={}, langs={}, rows=[]))
         >>> n
@@ -144,7 +159,17 @@ def wide_table(results: ReportData, *, table_id: str = "full-table") -> tuple[st
 
 
 def tables_sections(results: ReportData) -> str:
-    """The error rows (when there are any) and the full wide table."""
+    """The error rows (when there are any) and the full wide table.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> bad = Row.failed(tokenizer="t", corpus="c", lang="*", metric="fertility", error="no words")
+        >>> html_text = tables_sections(ReportData(tokenizers={}, langs={}, rows=[bad]))
+        >>> "Errors (1)" in html_text, "no words" in html_text
+        (True, True)
+    """
     errors = results.errors()
     err = (f'<section id="errors"><h2>Errors ({len(errors)})</h2><p>Tokenizer × language pairs that failed; the '
            f"run went on without them.</p>{_rows_table(_labelled(results, errors), table_id='error-table')}"
