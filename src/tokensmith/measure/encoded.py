@@ -50,7 +50,7 @@ class EncodedCorpus:
     ids: np.ndarray  # (T,) int64
     first: np.ndarray  # (S+1,) token index where each sentence starts
     failed: dict[str, str]  # language → error message
-    char_offsets: list[list[tuple[int, int]]] | None = None  # library char offsets (non-lossless HF only)
+    offsets: list[list[tuple[int, int]]] | None = None  # byte spans per sentence (non-lossless tokenizers only)
 
     @property
     def n_tokens(self) -> np.ndarray:
@@ -80,9 +80,8 @@ def _flatten(batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]] | None]:
     if not tok.lossless:
-        got = tok.encode_batch_char_offsets(texts)
-        if got is not None:
-            return got
+        encs = tok.encode_batch_with_offsets(texts)
+        return [e.ids for e in encs], [e.offsets for e in encs]
     return tok.encode_batch(texts), None
 
 
@@ -122,7 +121,7 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
     started = time.perf_counter()
     ids, first = _flatten(batch)
     timer.add("convert", started)
-    return EncodedCorpus(ids=ids, first=first, failed=failed, char_offsets=offsets)
+    return EncodedCorpus(ids=ids, first=first, failed=failed, offsets=offsets)
 
 
 def byte_length_table(tok: Tokenizer) -> np.ndarray:
@@ -160,8 +159,8 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
         >>> [a.tolist() for a in token_spans(tok, index, encode_corpus(tok, index))]  # sentence 1 starts at byte 12
         [[0, 5, 12], [5, 11, 14]]
     """
-    if enc.char_offsets is not None:
-        return _spans_from_char_offsets(index, enc)
+    if enc.offsets is not None:
+        return _spans_from_offsets(index, enc)
     lengths = byte_length_table(tok)[enc.ids] if len(enc.ids) else np.zeros(0, np.int64)
     cum = np.concatenate([[0], np.cumsum(lengths)])
     totals = cum[enc.first[1:]] - cum[enc.first[:-1]]  # (S,) bytes the tokens spell per sentence
@@ -202,13 +201,13 @@ def _fill_from_library(
     end[lo:hi] = index.byte_base[s] + spans[:, 1]
 
 
-def _spans_from_char_offsets(index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
-    """Library character offsets → global byte spans through the corpus's char → byte map."""
-    assert enc.char_offsets is not None
+def _spans_from_offsets(index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sentence byte spans (`Tokenizer.encode_batch_with_offsets`) → global byte spans."""
+    assert enc.offsets is not None
     flat = np.fromiter(
-        itertools.chain.from_iterable(itertools.chain.from_iterable(enc.char_offsets)),
+        itertools.chain.from_iterable(itertools.chain.from_iterable(enc.offsets)),
         dtype=np.int64,
         count=2 * len(enc.ids),
     ).reshape(-1, 2)
-    chars = flat + index.char_base[:-1][enc.token_sentence()][:, None]
-    return index.char2byte[chars[:, 0]], index.char2byte[chars[:, 1]]
+    spans = flat + index.byte_base[enc.token_sentence()][:, None]
+    return spans[:, 0], spans[:, 1]
