@@ -128,8 +128,8 @@ class Tokenizer:
 
         Example:
             >>> import tokensmith
-            >>> tokensmith.load("gpt2").native_bytes()[:12]
-            b'IQ== 0\\nIg=='
+            >>> tokensmith.load("gpt2").native_bytes().splitlines()[:2]  # the .tiktoken rank file
+            [b'IQ== 0', b'Ig== 1']
         """
         return self._backend.native_bytes()
 

@@ -68,7 +68,7 @@ KNOWN["r50k_base"] = KNOWN["gpt2"]
 
 
 def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
-    """Parse a .tiktoken rank file ('base64 rank' per line) the way `tiktoken.load.load_tiktoken_bpe` does.
+    r"""Parse a .tiktoken rank file ('base64 rank' per line) the way `tiktoken.load.load_tiktoken_bpe` does.
 
     Args:
         data: the file's bytes.
@@ -87,7 +87,7 @@ def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
 
 
 def tiktoken_rank_file(ranks: dict[bytes, int]) -> bytes:
-    """Serialize mergeable ranks as a .tiktoken file: one 'base64(token) rank' line per token, by rank.
+    r"""Serialize mergeable ranks as a .tiktoken file: one 'base64(token) rank' line per token, by rank.
 
     Args:
         ranks: token bytes → rank.

@@ -106,7 +106,7 @@ def diff(
     console.print(render_rich(alignment, width=width or console.width, ids=ids, separator=separator),
                   highlight=False, soft_wrap=True)
     if html_out is not None:
-        console.print(f"wrote {html_out}", highlight=False)
+        console.print(f"wrote {html_out}", highlight=False, soft_wrap=True)
 
 
 def demo(

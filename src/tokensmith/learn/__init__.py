@@ -95,7 +95,7 @@ def train_files(
     errors: Errors = "strict",
     **options: Any,
 ) -> Tokenizer:
-    """Train on files, directories or globs (.txt, .gz, .xz, .zst, .jsonl, .parquet), streamed.
+    r"""Train on files, directories or globs (.txt, .gz, .xz, .zst, .jsonl, .parquet), streamed.
 
     Args:
         algo: the learner name (see `train`).

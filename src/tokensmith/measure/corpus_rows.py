@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tokensmith.measure import compression, distribution, fertility, parity, renyi, vocab
+import tokensmith.measure.compression as compression
+import tokensmith.measure.distribution as distribution
+import tokensmith.measure.fertility as fertility
+import tokensmith.measure.parity as parity
+import tokensmith.measure.renyi as renyi
+import tokensmith.measure.vocab as vocab
 from tokensmith.measure.bootstrap import (
     MATRIX_LIMIT,
     Estimate,

@@ -215,7 +215,7 @@ def read_json(path: str | os.PathLike[str]) -> Results:
         >>> read_json(path)
         Traceback (most recent call last):
         ...
-        tokensmith.errors.CorpusError: ...r.json' is not a tokensmith results file (schema 'other', expected 'tokensmith.results/1'). Produce one with `tokensmith eval SPEC... --json OUT`.
+        tokensmith.errors.CorpusError: ...r.json' is not a tokensmith results file (schema 'other', expected 'tokensmith.results/2' or 'tokensmith.results/1'). Produce one with `tokensmith eval SPEC... -o results.json`.
     """
     p = Path(path)
     try:
