@@ -10,7 +10,7 @@ import pytest
 from tests.decode_bytes.toys import brute_next_byte, byte_level_toy, sentencepiece_toy
 from tokensmith.decode.bytelevel import ByteLM, generate_bytes, score_bytes
 from tokensmith.decode.covers import Canonicalizer
-from tokensmith.decode.tokenlm import TableLM
+from tokensmith.tokenlm import TableLM
 from tokensmith.errors import ModelError
 
 TOYS = {"byte-level": byte_level_toy, "sentencepiece": sentencepiece_toy}

@@ -37,7 +37,7 @@ from tokensmith.decode.covers import Canonicalizer
 from tokensmith.errors import ModelError, TokensmithError
 
 if TYPE_CHECKING:
-    from tokensmith.decode.tokenlm import TokenLM
+    from tokensmith.tokenlm import TokenLM
     from tokensmith.tokenizer import Tokenizer
 
 
@@ -380,15 +380,15 @@ def load_byte_lm(spec: str, *, mask_tol: float = 0.0, tokenizer: Tokenizer | str
     """Load a causal LM (packaged name, HF directory or GGUF file) as a `ByteLM`.
 
     Args:
-        spec: see `decode.models.load_model` ('smollm2', 'gemma3', a directory, a .gguf file).
+        spec: see `tokensmith.models.load_model` ('smollm2', 'gemma3', a directory, a .gguf file).
         mask_tol: see `ByteLM`.
         tokenizer: a tokenizer to use instead of the model's own.
 
     Example:
         >>> blm = load_byte_lm("smollm2")  # doctest: +SKIP
     """
-    from tokensmith.decode.models import load_model
-    from tokensmith.decode.tokenlm import HFTokenLM
+    from tokensmith.models import load_model
+    from tokensmith.tokenlm import HFTokenLM
 
     loaded = load_model(spec, tokenizer=tokenizer)
     return ByteLM(HFTokenLM.from_loaded(loaded), loaded.tokenizer, mask_tol=mask_tol)

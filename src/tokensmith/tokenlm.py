@@ -84,7 +84,7 @@ class HFTokenLM:
         eos_id: the end-of-text id.
 
     Example:
-        >>> from tokensmith.decode.models import load_model  # doctest: +SKIP
+        >>> from tokensmith.models import load_model  # doctest: +SKIP
         >>> lm = load_model("smollm2"); tlm = HFTokenLM.from_loaded(lm)  # doctest: +SKIP
         >>> tlm.logprobs([(19556,)]).shape  # doctest: +SKIP
         (1, 49152)
@@ -103,7 +103,7 @@ class HFTokenLM:
 
     @classmethod
     def from_loaded(cls, loaded: Any) -> HFTokenLM:
-        """Wrap a `decode.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
+        """Wrap a `tokensmith.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
         tok, cfg = loaded.tokenizer, loaded.model.config
         start = tuple(tok.encode("", add_special_tokens=True))
         specials = tok.special_tokens
