@@ -13,6 +13,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from tokensmith.backends.base import SPM_SPACE, BackendKind
+from tokensmith.backends.rawbytes import fallback_ids, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 
@@ -115,3 +116,41 @@ class SentencePieceBackend:
 
     def byte_fallback_ids(self) -> frozenset[int]:
         return frozenset(i for i in range(self.vocab_size) if self.sp.is_byte(i))
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    byte_level = False  # see `Backend.byte_level`: pieces are text, bytes only through '<0xNN>' fallback
+
+    @property
+    def exact_bytes(self) -> bool:
+        """See `Backend.exact_bytes`: a SentencePiece model's bytes are exact when it is lossless."""
+        return self.lossless
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """SentencePiece adds the dummy space to every text, one that starts with a space too."""
+        return self.dummy_prefix
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
+
+        Valid UTF-8 goes through `encode`; from the first invalid byte on, every byte is its '<0xNN>' piece.
+
+        Args:
+            data: the bytes of a text as `encode` takes it (the dummy space is added here).
+
+        Example:
+            >>> from tests.conftest import shared_path  # doctest: +SKIP
+            >>> sp = SentencePieceBackend.from_file(shared_path("tokenizers", "sentencepiece", "mistral-v1.model"))  # doctest: +SKIP
+            >>> [sp.token_table()[i] for i in sp.encode_raw_bytes(b"a\\xc3")]  # doctest: +SKIP
+            [b' a', b'\\xc3']
+        """
+        head, rest = valid_head(data)
+        stream = b" " + data if self.dummy_prefix else data
+        if not rest:
+            return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
+        byte_ids = {self.token_table()[i][0]: i for i in self.byte_fallback_ids()}
+        head_ids = self.encode(head, add_special_tokens=False) if head else []
+        if not head and self.dummy_prefix:  # the dummy space alone: its piece, or its byte piece
+            space = self.sp.piece_to_id(SPM_SPACE)
+            head_ids = [space] if space != self.sp.unk_id() else [byte_ids.get(0x20, -1)]
+        return fallback_ids(head_ids, rest, byte_ids)
