@@ -327,8 +327,9 @@ def score_bytes(
             log_p = math.nan
         if math.isfinite(log_p):
             return -log_p / math.log(2)
-        # Known gap: on some texts (seen with a double space before a word under SmolLM2's lookahead split) the
-        # cover sum finds no spelling of a text the chain spells. The chain is the reference: use it, and count it.
+        # A safety net, expected never to run: the cover sum once found no spelling of a text the chain spelled (a
+        # FLORES cut starting inside a character, with a double space: fixed in `encode_raw_bytes` and `is_hard`,
+        # see tests/decode_bytes/test_space_runs.py). The chain is the reference; the counter shows any use.
         blm.cover_fallbacks += 1
     bits = 0.0
     for k in range(len(cont)):
