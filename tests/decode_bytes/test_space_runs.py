@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.decode_bytes.toys import brute_next_byte, double_space_toy
+from tests.decode_bytes.toys import brute_next_byte, double_space_toy, sentencepiece_toy
 from tokensmith.decode.bytelevel import ByteLM, score_bytes
 from tokensmith.decode.covers import Canonicalizer
 from tokensmith.tokenlm import TableLM
@@ -80,3 +80,33 @@ def test_tiktoken_raw_bytes_keep_tiktokens_tail_rule_and_split_after_a_cut_head(
     head = b"\xa0a\n\nb"  # the pattern splits '\n', '\n' (198, 198); one merged piece gives '\n\n' (628)
     assert backend.encode_raw_bytes(head) == backend.encode_raw_bytes(b"\xa0a") + [198, 198, 65]
     assert backend.enc._encode_bytes(head)[-2:] == [628, 65]
+
+
+@pytest.fixture(scope="module")
+def sp_canon():
+    return Canonicalizer(sentencepiece_toy(ascii_bytes=True))
+
+
+def test_byte_fallback_spells_a_cut_word_byte_by_byte_up_to_the_next_space(sp_canon):
+    # ' \xa9ab ab' (the dummy space first): '▁', then <0xA9> <0x61> <0x62> for the cut word, then '▁ab' afresh.
+    assert sp_canon.encode_bytes(b" \xa9ab ab") == (4, 3, 13, 14, 9)
+    assert sp_canon.encode_bytes(b" \xa9ab ab") == sp_canon.encode_bytes(b" \xa9ab") + sp_canon.encode_bytes(b" ab")
+
+
+@pytest.mark.parametrize("prefix", [b"\xa9", b"\xa9a", b"\xa9ab", b"\xa9ab ", b"\xa9ab a"])
+def test_byte_fallback_next_byte_after_a_cut_matches_brute_force(sp_canon, prefix):
+    lm = TableLM(vocab_size=sp_canon.vocab_size, eos_id=0, max_len=5, seed=2)
+    blm = ByteLM(lm, sp_canon)
+    fast = blm.next_byte(prefix)
+    probs, end = brute_next_byte(lm, sp_canon, blm.internal(prefix))
+    assert np.allclose(fast.probs, probs, rtol=0, atol=1e-9) and math.isclose(fast.end, end, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("k", range(1, 7))
+def test_byte_fallback_cover_ratio_equals_the_chain_after_a_cut(sp_canon, k):
+    blm = ByteLM(TableLM(vocab_size=sp_canon.vocab_size, eos_id=0, max_len=8, seed=2), sp_canon)
+    text = b"\xa9ab ab"
+    chain = score_bytes(blm, None, text[:k], text[k:], method="chain")
+    cover = score_bytes(blm, None, text[:k], text[k:], method="cover")
+    assert math.isfinite(chain) and math.isclose(cover, chain, rel_tol=0, abs_tol=1e-9)
+    assert blm.cover_fallbacks == 0

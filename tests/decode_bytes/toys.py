@@ -42,11 +42,14 @@ def double_space_toy() -> Tokenizer:
     return Tokenizer(HFBackend(hf), name="toy-double-space")
 
 
-def sentencepiece_toy() -> Tokenizer:
+def sentencepiece_toy(*, ascii_bytes: bool = False) -> Tokenizer:
     """SentencePiece-style BPE (Metaspace, dummy prefix) with byte fallback: 'é' is not a piece, so it is spelled
-    <0xC3><0xA9>."""
+    <0xC3><0xA9>. `ascii_bytes` adds the byte pieces <0x20>, <0x61>, <0x62>, so that a word cut inside a character
+    ('\\xa9ab') can be spelled byte by byte too."""
     vocab = {"<eos>": 0, "<unk>": 1, "<0xC3>": 2, "<0xA9>": 3, "▁": 4, "a": 5, "b": 6, "▁a": 7, "ab": 8,
              "▁ab": 9, "▁b": 10, "ba": 11}  # fmt: skip
+    if ascii_bytes:
+        vocab |= {"<0x20>": 12, "<0x61>": 13, "<0x62>": 14}
     merges = [("▁", "a"), ("a", "b"), ("▁a", "b"), ("▁", "b"), ("b", "a")]
     hf = HFTokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", byte_fallback=True))
     hf.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from tokenizers import Tokenizer as HFTokenizer
 
 from tokensmith.backends.base import SPM_SPACE, BackendKind, byte_fallback_value, byte_level_decode, byte_level_encode
-from tokensmith.backends.rawbytes import fallback_ids, raw_pieces, spells, valid_head
+from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
@@ -240,12 +240,11 @@ class HFBackend:
             pieces = raw_pieces(stream, self._pretokens)
             ids = [t.id for p in pieces for t in self.tok.model.tokenize(byte_level_encode(p))]
             return spells(ids, self.token_table(), stream)
-        byte_ids = {self.token_table()[i][0]: i for i in self.byte_fallback_ids()}
-        head_ids = self.encode(head, add_special_tokens=False) if head else []
-        if not head and stream[:1] == b" ":  # the dummy space alone: its piece, or its byte piece
-            space = self.tok.token_to_id(SPM_SPACE)
-            head_ids = [space] if space is not None else [byte_ids.get(0x20, -1)]
-        return fallback_ids(head_ids, rest, byte_ids)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix_always,
+            space_id=self.tok.token_to_id(SPM_SPACE), table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )
 
     def _pretokens(self, text: str) -> list[str]:
         """The pretokenizer's pieces of `text`, as substrings (ByteLevel's own prefix space is not one)."""

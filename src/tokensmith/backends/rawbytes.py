@@ -12,8 +12,8 @@ pretoken of what follows. The rule keeps the property the cover sums rest on: at
 (what tiktoken does when the text continues after the invalid bytes) breaks it: BPE then merges across pretoken
 boundaries, e.g. the two spaces that the lookahead split `\\s+(?!\\S)` keeps apart in 'a  b'.
 
-Not handled here: byte fallback after the first invalid byte spells every later byte as a byte piece (see
-`fallback_ids`), and does not re-enter the SentencePiece model.
+Byte-fallback rule (SentencePiece, HF Metaspace): the bytes from an invalid byte to the next space are byte pieces
+(`<0xNN>`); the encoder takes the rest again from that space on (`byte_fallback_encode`).
 """
 
 from __future__ import annotations
@@ -81,23 +81,69 @@ def raw_pieces(data: bytes, split: Callable[[str], Sequence[str]]) -> list[bytes
     return pieces
 
 
-def fallback_ids(head_ids: Sequence[int], rest: bytes, byte_ids: dict[int, int]) -> list[int] | None:
-    """Byte-fallback spelling: the valid head's ids, then one byte piece per byte from the first invalid byte on.
+def byte_fallback_encode(
+    stream: bytes, encode_stream: Callable[[str], list[int]], byte_ids: dict[int, int]
+) -> list[int] | None:
+    """Byte-fallback spelling of a ragged byte stream, or None when a byte has no '<0xNN>' piece.
+
+    The valid head goes through the encoder; from the first invalid byte to the next space every byte is its byte
+    piece (a SentencePiece model cannot take the rest of a cut word as text); from that space on, the stream starts
+    a fresh piece (Metaspace splits before every space), so it is encoded again by the same rule.
 
     Args:
-        head_ids: the encoder's ids for the valid UTF-8 head.
-        rest: the bytes from the first invalid byte to the end.
+        stream: the bytes the model sees (the dummy space, if any, included).
+        encode_stream: valid stream text -> ids (the backend's `encode`, its dummy space accounted for).
         byte_ids: byte value -> id of its '<0xNN>' piece.
 
     Example:
-        >>> fallback_ids([7], b"\\xc3", {0xC3: 2})
-        [7, 2]
-        >>> fallback_ids([7], b"\\xc3z", {0xC3: 2}) is None
+        >>> enc = lambda text: {" a": [7], " b": [8]}[text]
+        >>> byte_fallback_encode(b" a\\xc3z b", enc, {0xC3: 2, ord("z"): 3})
+        [7, 2, 3, 8]
+        >>> byte_fallback_encode(b" a\\xc3y", enc, {0xC3: 2}) is None
         True
     """
-    if any(b not in byte_ids for b in rest):
+    head, rest = valid_head(stream)
+    ids = encode_stream(head) if head else []
+    if not rest:
+        return ids
+    cut = rest.find(b" ")
+    word, after = (rest, b"") if cut < 0 else (rest[:cut], rest[cut:])
+    if any(b not in byte_ids for b in word):
         return None  # no byte piece: the tokenizer cannot spell these bytes at all
-    return [*head_ids, *(byte_ids[b] for b in rest)]
+    tail = byte_fallback_encode(after, encode_stream, byte_ids) if after else []
+    return None if tail is None else [*ids, *(byte_ids[b] for b in word), *tail]
+
+
+def byte_fallback_raw(
+    stream: bytes, *, encode: Callable[[str], list[int]], adds_dummy: bool, space_id: int | None,
+    byte_ids: dict[int, int], table: Sequence[bytes],
+) -> list[int] | None:
+    """`byte_fallback_encode` for a backend: its `encode` turned into a stream encoder, the result checked.
+
+    Args:
+        stream: the bytes the model sees (the dummy space, if any, included).
+        encode: text -> ids (no special tokens).
+        adds_dummy: `encode` adds the dummy space even before a space (SentencePiece): strip it from the stream.
+        space_id: the '▁' piece, for a stream that is one space; None when there is none.
+        byte_ids: byte value -> id of its '<0xNN>' piece.
+        table: bytes per id.
+
+    Example:
+        >>> enc = lambda text: {"a": [7]}[text]  # adds the dummy space: 'a' -> ' a'
+        >>> byte_fallback_raw(b" a\\xc3", encode=enc, adds_dummy=True, space_id=None, byte_ids={0xC3: 2},
+        ...                   table=[b""] * 2 + [b"\\xc3"] + [b""] * 4 + [b" a"])
+        [7, 2]
+    """
+
+    def encode_stream(text: str) -> list[int]:
+        if adds_dummy and text.startswith(" "):
+            if text == " " and space_id is not None:
+                return [space_id]
+            text = text[1:]
+        return encode(text)
+
+    ids = byte_fallback_encode(stream, encode_stream, byte_ids)
+    return None if ids is None else spells(ids, table, stream)
 
 
 def valid_head(data: bytes) -> tuple[str, bytes]:

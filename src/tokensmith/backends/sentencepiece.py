@@ -13,7 +13,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from tokensmith.backends.base import SPM_SPACE, BackendKind
-from tokensmith.backends.rawbytes import fallback_ids, spells, valid_head
+from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 
@@ -133,7 +133,8 @@ class SentencePieceBackend:
     def encode_raw_bytes(self, data: bytes) -> list[int] | None:
         """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
 
-        Valid UTF-8 goes through `encode`; from the first invalid byte on, every byte is its '<0xNN>' piece.
+        Valid UTF-8 goes through `encode`; from an invalid byte to the next space every byte is its '<0xNN>' piece
+        (`backends/rawbytes.py`).
 
         Args:
             data: the bytes of a text as `encode` takes it (the dummy space is added here).
@@ -148,9 +149,9 @@ class SentencePieceBackend:
         stream = b" " + data if self.dummy_prefix else data
         if not rest:
             return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
-        byte_ids = {self.token_table()[i][0]: i for i in self.byte_fallback_ids()}
-        head_ids = self.encode(head, add_special_tokens=False) if head else []
-        if not head and self.dummy_prefix:  # the dummy space alone: its piece, or its byte piece
-            space = self.sp.piece_to_id(SPM_SPACE)
-            head_ids = [space] if space != self.sp.unk_id() else [byte_ids.get(0x20, -1)]
-        return fallback_ids(head_ids, rest, byte_ids)
+        space = self.sp.piece_to_id(SPM_SPACE)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix,
+            space_id=space if space != self.sp.unk_id() else None, table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )
