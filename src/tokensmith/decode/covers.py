@@ -12,7 +12,7 @@ The rule, the same for every backend: a token sequence c is *canonical* iff `enc
   (`backends/rawbytes.py`). HF byte-level BPE (GPT-2 `Ġ` alphabet) and tiktoken: the valid runs are split by the
   pretokenizer and an invalid run is BPE-merged together with the pretokens beside it (on a ragged tail that is
   tiktoken's own `_encode_bytes` rule; a ragged head joins the first pretoken after it);
-- SentencePiece / Metaspace with byte fallback: from the first invalid byte on, `<0xNN>` byte pieces;
+- SentencePiece / Metaspace with byte fallback: from an invalid byte to the next space, `<0xNN>` byte pieces;
 - dummy prefix (SentencePiece `add_dummy_prefix`): the byte stream the model sees starts with the one space it adds,
   so the windows we encode start with that space and we hand `encode` the text without it. HF Metaspace and
   ByteLevel(add_prefix_space) add the space only when the text does not start with one: a text that starts with a
@@ -22,7 +22,9 @@ Windows. Covers only differ near the end of the prefix. A position p is a *hard 
 (x[p-1], x[p]) occurs inside no ordinary token: no token, so no BPE merge, can cross it, and for the regex
 pretokenizers we support a pretoken starts there. So `encode_bytes(x) == encode_bytes(x[:p]) + encode_bytes(x[p:])`
 and every cover's last token starts at or after the last hard boundary. Dummy-prefix models only use boundaries
-at a space. Without a hard boundary the window is the whole prefix (slower, still exact).
+at a space. A position right after two whitespace characters is never hard: the lookahead split `\\s+(?!\\S)` hands
+the run's last character to the pretoken at p, so the run's own tokens depend on what follows ('a  b' is 'a', ' ',
+' b' but 'a  ' is 'a', '  '). Without a hard boundary the window is the whole prefix (slower, still exact).
 
 Not handled: tokenizers whose tokens have no exact bytes (WordPiece, lossy normalizers) are refused.
 """
