@@ -69,7 +69,8 @@ def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm
     from tokensmith.tokenlm import HFTokenLM
 
     lm = smollm2.lm  # a fresh ByteLM and KV cache, so nothing computed under another thread count is reused
-    fresh = ByteLM(HFTokenLM(lm.model, vocab_size=lm.vocab_size, start_ids=lm.start_ids, eos_id=lm.eos_id), smollm2.canon)
+    tlm = HFTokenLM(lm.model, vocab_size=lm.vocab_size, start_ids=lm.start_ids, eos_id=lm.eos_id)
+    fresh = ByteLM(tlm, smollm2.canon)
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

@@ -141,7 +141,8 @@ class SentencePieceBackend:
 
         Example:
             >>> from tests.conftest import shared_path  # doctest: +SKIP
-            >>> sp = SentencePieceBackend.from_file(shared_path("tokenizers", "sentencepiece", "mistral-v1.model"))  # doctest: +SKIP
+            >>> path = shared_path("tokenizers", "sentencepiece", "mistral-v1.model")  # doctest: +SKIP
+            >>> sp = SentencePieceBackend.from_file(path)  # doctest: +SKIP
             >>> [sp.token_table()[i] for i in sp.encode_raw_bytes(b"a\\xc3")]  # doctest: +SKIP
             [b' a', b'\\xc3']
         """
