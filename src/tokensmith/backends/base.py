@@ -93,6 +93,29 @@ class Backend(Protocol):
     ) -> CharOffsets | None:
         """Ids and the library's *character* offsets of many texts in one batch call, or None when the library has
         none (then token bytes give the offsets)."""
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    @property
+    def byte_level(self) -> bool:
+        """True when the vocabulary is byte-level (GPT-2 alphabet or tiktoken): any bytes can merge in a token."""
+        ...
+
+    @property
+    def exact_bytes(self) -> bool:
+        """True when every ordinary token has exact bytes (lossless, or byte-level / Metaspace with space-only
+        normalizers: a vocabulary may still miss some bytes, e.g. SmolLM2 lacks byte 21)."""
+        ...
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """True when the dummy space is added even to a text that starts with a space (SentencePiece,
+        an HF 'Prepend' normalizer); HF Metaspace and ByteLevel(add_prefix_space) add it only before a non-space."""
+        ...
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw bytes that may start or end inside a character (`encode` on valid UTF-8, the
+        dummy space added as `encode` adds it; the rules for ragged bytes are in `backends/rawbytes.py`), or None
+        when no token sequence spells them."""
         ...
 
 

@@ -26,7 +26,9 @@ from tokensmith.backends.base import (
     NativeFormat,
     byte_fallback_value,
     byte_level_decode,
+    byte_level_encode,
 )
+from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
@@ -235,3 +237,56 @@ class HFBackend:
         if self.spelling == "wordpiece" and token.startswith(prefix):
             return token[len(prefix) :].encode("utf-8")
         return token.encode("utf-8")
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    @property
+    def byte_level(self) -> bool:
+        """True for the GPT-2 byte alphabet ('Ġ'): see `Backend.byte_level`."""
+        return self.spelling == "byte_level"
+
+    @property
+    def exact_bytes(self) -> bool:
+        """Every ordinary token has exact bytes: see `Backend.exact_bytes`."""
+        if self.lossless:
+            return True
+        space_only = all(n.get("type") in _SPACE_ONLY_NORMALIZERS for n in self.normalizers)
+        return self.spelling in ("byte_level", "metaspace") and space_only
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """Only a 'Prepend' normalizer adds the dummy space before a space too: see `Backend.dummy_prefix_always`."""
+        return self.dummy_prefix and any(n.get("type") == "Prepend" for n in self.normalizers)
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
+
+        Args:
+            data: the bytes of a text as `encode` would take it (the dummy space, if any, is added here).
+
+        Example:
+            >>> from tokenizers import Tokenizer as HF, models, pre_tokenizers
+            >>> hf = HF(models.BPE(vocab={"a": 0, "Ġ": 1, "©": 2, "ĠĠ": 3, "Ġa": 4}, merges=[("Ġ", "Ġ"), ("Ġ", "a")]))
+            >>> hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+            >>> HFBackend(hf).encode_raw_bytes(b"\\xa9a  a")  # the lookahead split keeps the two spaces apart
+            [2, 0, 1, 4]
+        """
+        stream = b" " + data if self.dummy_prefix and (self.dummy_prefix_always or data[:1] != b" ") else data
+        head, rest = valid_head(data)
+        if not rest:
+            return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
+        if self.spelling == "byte_level":
+            pieces = raw_pieces(stream, self._pretokens)
+            ids = [t.id for p in pieces for t in self.tok.model.tokenize(byte_level_encode(p))]
+            return spells(ids, self.token_table(), stream)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix_always,
+            space_id=self.tok.token_to_id(SPM_SPACE), table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )
+
+    def _pretokens(self, text: str) -> list[str]:
+        """The pretokenizer's pieces of `text`, as substrings (ByteLevel's own prefix space is not one)."""
+        pre = self.tok.pre_tokenizer
+        if pre is None:
+            return [text]
+        return [text[s:e] for _, (s, e) in pre.pre_tokenize_str(text)]

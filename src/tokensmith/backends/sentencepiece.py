@@ -15,6 +15,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 
@@ -165,3 +166,43 @@ class SentencePieceBackend:
     @functools.cached_property
     def _byte_fallback_ids(self) -> frozenset[int]:
         return frozenset(i for i in range(self.vocab_size) if self.sp.is_byte(i))
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    byte_level = False  # see `Backend.byte_level`: pieces are text, bytes only through '<0xNN>' fallback
+
+    @property
+    def exact_bytes(self) -> bool:
+        """See `Backend.exact_bytes`: a SentencePiece model's bytes are exact when it is lossless."""
+        return self.lossless
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """SentencePiece adds the dummy space to every text, one that starts with a space too."""
+        return self.dummy_prefix
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
+
+        Valid UTF-8 goes through `encode`; from an invalid byte to the next space every byte is its '<0xNN>' piece
+        (`backends/rawbytes.py`).
+
+        Args:
+            data: the bytes of a text as `encode` takes it (the dummy space is added here).
+
+        Example:
+            >>> from tests.conftest import shared_path  # doctest: +SKIP
+            >>> path = shared_path("tokenizers", "sentencepiece", "mistral-v1.model")  # doctest: +SKIP
+            >>> sp = SentencePieceBackend.from_file(path)  # doctest: +SKIP
+            >>> [sp.token_table()[i] for i in sp.encode_raw_bytes(b"a\\xc3")]  # doctest: +SKIP
+            [b' a', b'\\xc3']
+        """
+        head, rest = valid_head(data)
+        stream = b" " + data if self.dummy_prefix else data
+        if not rest:
+            return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
+        space = self.sp.piece_to_id(SPM_SPACE)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix,
+            space_id=space if space != self.sp.unk_id() else None, table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )

@@ -16,6 +16,7 @@ from pathlib import Path
 import tiktoken
 
 from tokensmith.backends.base import BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.rawbytes import compiled_pattern, raw_pieces, valid_head
 from tokensmith.errors import TokenizerFileError, close_matches
 
 R50K = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -218,3 +219,30 @@ class TiktokenBackend:
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> CharOffsets | None:
         return None  # lossless: Tokenizer derives offsets from token bytes
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    byte_level = True  # see `Backend.byte_level`: ranks are byte strings
+    exact_bytes = True
+    dummy_prefix_always = False
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes (never None: every byte is a rank-0..255 token).
+
+        On a ragged tail this is tiktoken's `_encode_bytes`; text after invalid bytes is still split by the
+        pattern (see `backends/rawbytes.py`).
+
+        Args:
+            data: raw bytes.
+
+        Example:
+            >>> import tiktoken
+            >>> ranks = {bytes([b]): b for b in range(256)} | {b"  ": 256, b" a": 257}
+            >>> enc = tiktoken.Encoding(name="toy", pat_str=R50K, mergeable_ranks=ranks, special_tokens={})
+            >>> TiktokenBackend(enc).encode_raw_bytes(b"\\xa9a  a")  # not [169, 97, 256, 97]
+            [169, 97, 32, 257]
+        """
+        head, rest = valid_head(data)
+        if not rest:
+            return list(self.enc.encode_ordinary(head))
+        pattern = compiled_pattern(self.enc._pat_str)
+        return [i for p in raw_pieces(data, pattern.findall) for i in self.enc._encode_single_piece(p)]
