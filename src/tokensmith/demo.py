@@ -135,7 +135,7 @@ def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, note: Note)
             except TrainingError as e:
                 notes.append(f"{name} skipped: {e}")
                 continue
-            out.append(Tokenizer(tok.backend, name=name, source=tok.source))  # tok.with_name(name) in the new core
+            out.append(tok.with_name(name))
     return out, notes
 
 
@@ -197,6 +197,7 @@ def run_demo(config: DemoConfig | None = None, *, progress: DemoProgress | None 
         >>> summary["trained"], sorted(summary["files"]), len(summary["missing"])
         (['bpe-400', 'unigram-400'], ['report', 'results'], 1)
     """
+    from tokensmith.formats.save import save
     from tokensmith.measure.results import write_json
     from tokensmith.report.html import write_report
 
@@ -222,7 +223,7 @@ def run_demo(config: DemoConfig | None = None, *, progress: DemoProgress | None 
     with _timed(seconds, "report"):
         results_path = write_json(results, out / "results.json")
         report = write_report([results_path], out / "report.html", title="tokensmith demo")
-        saved = [str(t.save(out / "tokenizers" / t.name / "tokenizer.json")) for t in trained]
+        saved = [str(save(t, out / "tokenizers" / t.name / "tokenizer.json", format="tokenizer.json")) for t in trained]
     say.advance(f"wrote {report}")
     seconds.update(total=round(time.perf_counter() - started, 2), total_cpu=round(time.process_time(), 2))
     return {"files": {"results": str(results_path), "report": str(report)}, "tokenizers": saved,

@@ -119,6 +119,7 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
     from transformers import AutoModelForCausalLM
 
     from tokensmith.backends.hf import HFBackend
+    from tokensmith.spec import load as load_tokenizer
     from tokensmith.tokenizer import Tokenizer
 
     where, gguf_file = resolve_model_path(spec)
@@ -138,7 +139,7 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
             fast = AutoTokenizer.from_pretrained(where, **({"gguf_file": gguf_file} if gguf_file else {}))
         tok = Tokenizer(HFBackend(fast.backend_tokenizer), name=spec, source=where)
     else:
-        tok = tokenizer if isinstance(tokenizer, Tokenizer) else Tokenizer.load(tokenizer)
+        tok = tokenizer if isinstance(tokenizer, Tokenizer) else load_tokenizer(tokenizer)
     check_vocab_fits(model, tok)
     return LoadedModel(model=model, tokenizer=tok, name=spec)
 

@@ -91,12 +91,12 @@ def diff(
         tokensmith diff gpt2 bert-base-uncased --text "naïve café" --ids
         tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
     """
-    import tokensmith
     from tokensmith import atomic
     from tokensmith.report.diff import align, render_html, render_rich, to_json
+    from tokensmith.spec import load
 
     body = _read_text(text, file)
-    alignment = align([tokensmith.load(s) for s in specs], body, names=_names(specs))
+    alignment = align([load(s) for s in specs], body, names=_names(specs))
     if html_out is not None:
         atomic.write_text(html_out, render_html(alignment, ids=ids))
     if as_json:

@@ -122,14 +122,14 @@ def load_tokenizers(
         >>> [t.name for t in load_tokenizers(["gpt2", "gpt2"])]
         ['gpt2', 'gpt2#2']
     """
-    import tokensmith
+    from tokensmith.spec import load
 
     out: list[LoadedTokenizer] = []
     for spec in specs:
         if isinstance(spec, Tokenizer):
             tok, kind, source = spec, "trained", spec.source or spec.name
         else:
-            tok = tokensmith.load(spec)
+            tok = load(spec)
             kind, source = ("file" if Path(spec).expanduser().exists() else "zoo"), str(spec)
         name = _unique(tok.name, {t.name for t in out})
         out.append(LoadedTokenizer(name, tok, (kinds or {}).get(name, kind), source))  # type: ignore[arg-type]
