@@ -58,11 +58,17 @@ def docstring_problems(node: Node, *, is_method: bool) -> list[str]:
     return problems
 
 
+def _is_protocol(node: ast.ClassDef) -> bool:
+    """An interface (`class X(Protocol)`): its methods are specifications, and the examples live with the classes
+    that implement them."""
+    return any(getattr(b, "id", getattr(b, "attr", "")) == "Protocol" for b in node.bases)
+
+
 def _public_functions(tree: ast.Module) -> Iterator[tuple[str, Node, bool]]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
             yield node.name, node, False
-        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not _is_protocol(node):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and not item.name.startswith("_"):
                     yield f"{node.name}.{item.name}", item, True
@@ -99,7 +105,8 @@ def test_checker_flags_a_function_without_args_or_example(tmp_path: Path) -> Non
         "def bare(x):\n    'No sections.'\n\n"
         "def good(x):\n    '''Fine.\n\n    Args:\n        x: a number.\n\n    Example:\n        >>> good(1)\n    '''\n\n"
         "def _private(x):\n    pass\n\n"
-        "class Thing:\n    def skipped(self):\n        '''Never runs.\n\n        >>> Thing().skipped()  # doctest: +SKIP\n        '''\n",
+        "class Thing:\n    def skipped(self):\n        '''Never runs.\n\n        >>> Thing().skipped()  # doctest: +SKIP\n        '''\n\n"
+        "class Iface(Protocol):\n    def spec(self, x): ...\n",
         encoding="utf-8",
     )
     assert offenders(pkg) == ["pkg/mod.py:1 bare (lacks Args: and example)", "pkg/mod.py:18 Thing.skipped (lacks example)"]
