@@ -21,10 +21,14 @@ def test_fast_equals_reference(seed, sep):
     assert fast.ranked == slow.ranked
 
 
-def test_fast_equals_reference_with_unknown_characters():
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"resolve_at_end": True}, {"main_unknowns_are_tokens": True}, {"documents": 0, "resolve_at_end": True}],
+)
+def test_fast_equals_reference_with_unknown_characters(options):
     # The first epoch's sentences miss 'z' and 'q', so they stay unknown until the memorizer takes them in.
     corpus = sentences(200, seed=2, sep="") + ["zqthedog", "qzcat"] * 20
-    params = LibParams(epochs=30, batch_size=25, unknown_run_max=2)
+    params = LibParams(epochs=30, batch_size=25, unknown_run_max=2, **options)
     fast = learn_lexicon(corpus, params=params, seed=3, implementation="fast")
     slow = learn_lexicon(corpus, params=params, seed=3, implementation="reference")
     assert fast.ranked == slow.ranked

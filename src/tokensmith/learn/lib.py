@@ -118,6 +118,8 @@ def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
     params = LibParams(epochs=epochs, **extra)
     if params.epochs < 1 or params.max_len < 1 or params.batch_size < 1 or params.probation < 1:
         raise TrainingError("LiB needs epochs, max_len, batch_size and probation of at least 1; raise them.")
+    if params.documents < 0:
+        raise TrainingError("LiB's documents must be 0 (a fresh draw every epoch) or more; raise it.")
     return params, implementation
 
 

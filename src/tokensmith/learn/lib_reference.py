@@ -11,17 +11,20 @@ One epoch (one `EpochPlan`):
    `previous chunk + this chunk` (if it fits in `max_len`) or the unknown run just before it (if it is at most
    `unknown_run_max` long). A proposal seen a second time in the epoch is appended to the lexicon's tail.
 3. Forgetter: where the longest chunk L has a shorter lexicon prefix S, a test starts. The alternative parse reads
-   S and then greedily on; the main parse is the real reading. When their boundaries meet (or the sentence ends),
+   S and then greedily on; the main parse is the real reading. When their boundaries meet (or the sentence ends,
+   with `resolve_at_end`; otherwise a test still open there is dropped, as in the reference),
    compare (unknowns, tokens, sum of ranks): if the alternative is strictly smaller, L is demoted and S promoted;
    otherwise L is promoted and leaves probation. A chunk read with no shorter competitor also leaves probation.
 4. Batch update: probation counts down (expired chunks are deleted); the rewards are applied in order, each
    moving a chunk by `int(rank * update_rate) + 1` places (demoted past the tail = deleted); the tail
    `forget_tail` fraction goes on probation.
 
-Deliberate differences from the reference notebook (ray306/LiB): all randomness comes from the plan (no string
-hashing); tests also resolve at the sentence end; a test remembers the S it started with; unknown characters count
-as tokens in both parses. The initial lexicon is the characters of the first epoch's sentences, in order of first
-occurrence, all on probation.
+Differences from the reference (ray306/LiB; docs/lib.md lists them all): all randomness comes from the plan (no
+string hashing); a test remembers the S it started with, and a second test of the same chunk runs beside the first
+instead of replacing it; the memorizer may propose at any chunk (the reference skips chunks longer than
+max_len - 2). The initial lexicon is the characters of the first epoch's sentences, in order of first occurrence,
+all on probation. The reference's rules at sentence ends and for unknowns in the main parse are the defaults;
+`resolve_at_end` and `main_unknowns_are_tokens` switch to the alternatives.
 """
 
 from __future__ import annotations
@@ -121,9 +124,9 @@ class ReferenceLib:
         while i < len(s):
             tests = self._settle(tests, s, i, rewards)
             chunk, shorter = self.longest_two(s, i)
-            if not chunk:  # unknown character: one token, extends the unknown run
+            if not chunk:  # unknown character: extends the unknown run (a token of the main reading, if so set)
                 for t in tests:
-                    t.main = [t.main[0] + 1, t.main[1] + 1, t.main[2]]
+                    t.main = [t.main[0] + 1, t.main[1] + int(self.params.main_unknowns_are_tokens), t.main[2]]
                 prev, prev_known = (prev if not prev_known else "") + s[i], False
                 i += 1
                 continue
@@ -139,7 +142,8 @@ class ReferenceLib:
                 self.probation.pop(chunk, None)
             prev, prev_known = chunk, True
             i += len(chunk)
-        self._settle(tests, s, len(s), rewards)
+        if self.params.resolve_at_end:
+            self._settle(tests, s, len(s), rewards)
 
     def _proposal(self, prev: str, prev_known: bool, chunk: str) -> str:
         if not prev_known:
