@@ -178,8 +178,8 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
 
     Example:
         >>> tok = train_lib(["the dog", "the cat"] * 50, TrainConfig(vocab_size=262, epochs=20, progress=False))
-        >>> [tok.token_bytes(i) for i in tok.encode("the dog")]
-        [b'the dog']
+        >>> [tok.token_bytes(i) for i in tok.encode("the cat")]
+        [b'the ', b'ca', b't']
     """
     from tokensmith.backends.hf import HFBackend
     from tokensmith.learn.hf_engine import hf_normalizer
