@@ -51,12 +51,15 @@ def reference_lexicon(
         ...                               work=Path(tempfile.mkdtemp()))  # doctest: +SKIP
     """
     work.mkdir(parents=True, exist_ok=True)
-    corpus, out = work / "train.txt", work / f"ref-seed{seed}.json"
+    tag = f"{os.getpid()}-seed{seed}"  # one pair of files per run: runs may go on side by side
+    corpus, out = work / f"train-{tag}.txt", work / f"ref-{tag}.json"
     corpus.write_text("\n".join(sentences) + "\n", encoding="utf-8")
     cmd = [sys.executable, __file__, "--reference-dir", str(reference_dir), "--corpus", str(corpus),
            "--epochs", str(epochs), "--seed", str(seed), "--out", str(out)]  # fmt: skip
     subprocess.run(cmd, check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)})
     result = json.loads(out.read_text(encoding="utf-8"))
+    corpus.unlink()
+    out.unlink()
     return result["ranked"], result["seconds"]
 
 
