@@ -70,13 +70,14 @@ def main() -> None:
     parser.add_argument("--reference-dir", type=Path, help="a checkout of ray306/LiB (unseen mode)")
     parser.add_argument("--texts", nargs="+", default=["flores-eng", "flores-zho", "brtext"])
     parser.add_argument("--option", action="append", default=[], help="NAME=VALUE, a LiB option (unseen mode)")
+    parser.add_argument("--out", type=Path, help="results file of the unseen mode (default results/lib_unseen.json)")
     args = parser.parse_args()
     if args.unseen:
         from bench_lib_unseen import run_unseen
 
         extra = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.option)}
         run_unseen(reference_dir=args.reference_dir, epochs=args.epochs, seeds=args.seeds, texts=args.texts,
-                   extra=extra)  # fmt: skip
+                   extra=extra, out_path=args.out)  # fmt: skip
         return
     raw = [x for x in dict.fromkeys((SHARED / "lib" / "br-text.txt").read_text(encoding="utf-8").splitlines()) if x.strip()]
     words = [line.split() for line in raw]

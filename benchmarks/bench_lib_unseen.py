@@ -129,8 +129,11 @@ def markdown_table(out: dict) -> str:
     return "\n".join(rows)
 
 
-def run_unseen(*, reference_dir: Path | None, epochs: int, seeds: list[int], texts: list[str], extra: dict) -> None:
-    """The unseen-text mode: every text, both learners, all seeds; writes benchmarks/results/lib_unseen.json."""
+def run_unseen(
+    *, reference_dir: Path | None, epochs: int, seeds: list[int], texts: list[str], extra: dict,
+    out_path: Path | None = None,
+) -> None:
+    """The unseen-text mode: every text, both learners, all seeds; writes `out_path` (default OUT)."""
     results = {}
     for name in texts:
         results[name] = run_text(name, reference_dir=reference_dir, epochs=epochs, seeds=seeds, extra=extra)
@@ -143,9 +146,11 @@ def run_unseen(*, reference_dir: Path | None, epochs: int, seeds: list[int], tex
         "reference": "ray306/LiB model.py with the demo notebook's settings (mini_gap 7)", "results": results,
         "scorer": "tokensmith greedy reading (max_len 12) and subchunks for both lexicons; conventions as lib_score",
         "command": f"nice -n 10 .venv/bin/python benchmarks/bench_lib_reproduction.py --unseen --reference-dir PATH "
-        f"--epochs {epochs} --seeds {' '.join(map(str, seeds))} --texts {' '.join(texts)}",
+        f"--epochs {epochs} --seeds {' '.join(map(str, seeds))} --texts {' '.join(texts)}"
+        + "".join(f" --option {k}={json.dumps(v)}" for k, v in extra.items())
+        + (f" --out {out_path}" if out_path else ""),
         "mean_reference_f1": {n: {w: r[w]["subchunks"]["reference_boundary_f1"]["mean"] for w in r if w in
                                   ("tokensmith", "reference")} for n, r in results.items()},
     }  # fmt: skip
-    atomic.write_text(OUT, json.dumps(out, indent=2) + "\n")
+    atomic.write_text(out_path or OUT, json.dumps(out, indent=2) + "\n")
     print(markdown_table(out))
