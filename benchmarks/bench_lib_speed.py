@@ -85,7 +85,7 @@ def cli_wall(corpus: Path, out: Path) -> dict[str, float]:
             "load_1min": round(load, 2)}  # fmt: skip
 
 
-def cli_timing(runs: int) -> None:
+def cli_timing(runs: int, out_path: Path) -> None:
     """The CLI's wall time after a warm-up run, beside the learner's own time on the same sentences."""
     lines = [x for lang in CLI_LANGS
              for x in (SHARED / "parallel" / "flores200" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()]  # fmt: skip
@@ -105,7 +105,7 @@ def cli_timing(runs: int) -> None:
         "learner_s": round(learner, 2), "learner_cpu_s": round(learner_cpu, 2), "cpus": os.cpu_count(),
         "command": ".venv/bin/python benchmarks/bench_lib_speed.py --cli",
     }  # fmt: skip
-    atomic.write_text(CLI_OUT, json.dumps(result, indent=2) + "\n")
+    atomic.write_text(out_path, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=1))
 
 
@@ -115,9 +115,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cli", action="store_true", help="time the CLI instead (see the module docstring)")
     parser.add_argument("--runs", type=int, default=3, help="timed CLI runs after the warm-up (--cli)")
+    parser.add_argument("--out", type=Path, default=CLI_OUT, help="results file of the CLI mode")
     args = parser.parse_args()
     if args.cli:
-        cli_timing(args.runs)
+        cli_timing(args.runs, args.out)
         return
     sentences = load_brtext()
     params = LibParams(epochs=args.epochs)

@@ -112,23 +112,6 @@ def within_spread(result: dict, key: str = "reference_boundary_f1") -> dict[str,
             for kind in ("chunks", "subchunks")}  # fmt: skip
 
 
-def markdown_table(out: dict) -> str:
-    """The side-by-side table of docs/benchmarks/lib.md: mean (min-max) over seeds, per text, reading and learner."""
-    rows = ["| text | reading | learner | boundary F1 (reference) | token F1 (reference) | boundary F1 (standard) "
-            "| token F1 (standard) | lexicon |", "|---|---|---|---|---|---|---|---:|"]  # fmt: skip
-    for name, res in out["results"].items():
-        for kind in ("chunks", "subchunks"):
-            for who in ("tokensmith", "reference"):
-                if who not in res:
-                    continue
-                r = res[who][kind]
-                cells = [f"{r[k]['mean']:.3f} ({r[k]['min']:.3f}-{r[k]['max']:.3f})" for k in
-                         ("reference_boundary_f1", "reference_token_f1", "standard_boundary_f1", "standard_token_f1")]  # fmt: skip
-                size = round(sum(res[who]["lexicon_size"]) / len(res[who]["lexicon_size"]))
-                rows.append(f"| {name} | {kind} | {who} | " + " | ".join(cells) + f" | {size:,} |")
-    return "\n".join(rows)
-
-
 def run_unseen(
     *, reference_dir: Path | None, epochs: int, seeds: list[int], texts: list[str], extra: dict,
     out_path: Path | None = None,
@@ -153,4 +136,4 @@ def run_unseen(
                                   ("tokensmith", "reference")} for n, r in results.items()},
     }  # fmt: skip
     atomic.write_text(out_path or OUT, json.dumps(out, indent=2) + "\n")
-    print(markdown_table(out))
+    print(json.dumps(out["mean_reference_f1"], indent=1))  # the tables: benchmarks/doc_tables_lib.py

@@ -69,8 +69,11 @@ def test_offsets_cover_each_token_exactly(parts):
     enc = tok.encode_with_offsets(TEXT)
     assert len(enc.offsets) == len(enc.ids)
     assert enc.offsets[0][0] == 0 and enc.offsets[-1][1] == len(data)
+    # contiguous: each span starts where the previous one ended, so the spans tile the text exactly
+    assert all(prev[1] == cur[0] for prev, cur in zip(enc.offsets, enc.offsets[1:]))
     for (s, e), i in zip(enc.offsets, enc.ids, strict=True):
         assert data[s:e] == tok.token_bytes(i).lstrip(b" ") or data[s:e] == tok.token_bytes(i)
+    assert [e.offsets for e in tok.encode_batch_with_offsets([TEXT, "x"])][0] == enc.offsets
 
 
 def test_special_strings_are_text_unless_parsed():

@@ -51,12 +51,33 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `target` atomically and return the path."""
+    """Write `data` to `target` atomically and return the path.
+
+    Args:
+        target: the final file path; its parent directory is created if missing.
+        data: the whole content.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = write_bytes(pathlib.Path(tempfile.mkdtemp()) / "sub" / "x.bin", b"abc")
+        >>> path.read_bytes()
+        b'abc'
+    """
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> Path:
-    """Write UTF-8 `text` to `target` atomically and return the path."""
+    """Write UTF-8 `text` to `target` atomically and return the path.
+
+    Args:
+        target: the final file path; its parent directory is created if missing.
+        text: the whole content, written as UTF-8.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "x.txt", "naïve").stat().st_size  # ï takes 2 bytes
+        6
+    """
     return write_bytes(target, text.encode("utf-8"))

@@ -49,6 +49,11 @@ class MissingDependencyError(TokensmithError):
 def close_matches(word: str, choices: Iterable[str], *, n: int = 5) -> str:
     """Return a hint like "did you mean: a, b?" or the whole list of choices when nothing is close.
 
+    Args:
+        word: what the user typed.
+        choices: the valid names.
+        n: at most this many suggestions.
+
     Example:
         >>> close_matches("gtp2", ["gpt2", "llama2"])
         'did you mean: gpt2?'
@@ -63,7 +68,19 @@ def close_matches(word: str, choices: Iterable[str], *, n: int = 5) -> str:
 
 
 def require(module: str, *, extra: str) -> None:
-    """Raise MissingDependencyError naming the extra that installs `module`."""
+    """Raise MissingDependencyError naming the extra that installs `module`.
+
+    Args:
+        module: the importable name to look for (e.g. 'pyarrow').
+        extra: the tokensmith extra that installs it (e.g. 'measure').
+
+    Example:
+        >>> require("json", extra="measure")  # installed: nothing happens
+        >>> require("no_such_module_xyz", extra="measure")
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.MissingDependencyError: this feature needs the Python package 'no_such_module_xyz', which is not installed. Install it with: pip install 'tokensmith[measure]'
+    """
     import importlib.util
 
     if importlib.util.find_spec(module) is None:

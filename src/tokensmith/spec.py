@@ -1,11 +1,12 @@
 """Resolve a tokenizer spec (a path or a zoo name) to a `Tokenizer`.
 
-Paths are recognised by what they are: a directory (tokenizer.json, tokenizer.model or one .gguf inside), a
+`load` is the public entry point (`tokensmith.load`). Paths are recognised by what they are: a directory (tokenizer.json, tokenizer.model or one .gguf inside), a
 `.json`, a SentencePiece `.model`, a `.tiktoken` rank file or a `.gguf` file. Anything else is a zoo name.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tokensmith.errors import SpecError, TokenizerFileError
@@ -67,3 +68,23 @@ def resolve(spec: str, *, pattern: str | None = None, name: str | None = None) -
     from tokensmith.zoo import load_zoo
 
     return load_zoo(spec)
+
+
+def load(spec: str | os.PathLike[str], *, pattern: str | None = None) -> Tokenizer:
+    """Load a tokenizer from a spec: a file (tokenizer.json, .model, .tiktoken, .gguf), an HF directory, or a zoo
+    name (see `tokensmith zoo`). Each call returns its own read-only `Tokenizer` (zoo backends are cached).
+
+    Args:
+        spec: the path or zoo name.
+        pattern: for a `.tiktoken` file, a known encoding name ('cl100k_base') or a split regex; inferred from the
+            file's hash when omitted.
+
+    Raises:
+        SpecError: an empty spec or an unknown zoo name (close names are listed).
+        TokenizerFileError: a missing, unreadable or corrupt file.
+
+    Example:
+        >>> load("o200k_base").encode("Hello world")
+        [13225, 2375]
+    """
+    return resolve(str(spec), pattern=pattern)

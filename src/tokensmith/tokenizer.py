@@ -1,138 +1,335 @@
-"""`Tokenizer`: one class over Hugging Face tokenizers, sentencepiece and tiktoken, seen as ids → exact bytes.
+"""`Tokenizer`: one read-only class over Hugging Face tokenizers, sentencepiece and tiktoken, seen as ids → exact bytes.
 
 Conventions (the same for every backend):
 - `encode` adds no BOS/EOS unless `add_special_tokens=True`, and reads special-token strings in the text as plain
-  text unless `parse_special=True` (tiktoken's `encode_ordinary` rule). Measurement therefore never counts
-  specials that the user did not ask for.
+  text unless they are allowed (`allowed_special={"<|endoftext|>"}`, or `"all"`; `parse_special=True` is the same as
+  `allowed_special="all"`), tiktoken's `encode_ordinary` rule. Measurement therefore never counts specials that the
+  user did not ask for.
 - `token_bytes(id)` is exact: for a lossless tokenizer, the bytes of `encode(text)` concatenate to the text's
   UTF-8 bytes (after the one dummy-prefix space of SentencePiece-style models, when present).
-- Offsets are byte offsets into the UTF-8 text.
-This file does not resolve zoo names or convert formats: see `zoo.py` and `formats/`.
+- Offsets are byte offsets into the UTF-8 text, always (`encode_with_offsets`, `encode_batch_with_offsets`).
+- A `Tokenizer` never changes: caches hold backends, `with_name` gives a renamed copy, and `token_table` is a tuple.
+This file does not resolve specs (`spec.py`), zoo names (`zoo.py`) or convert formats (`formats/`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Sequence
+import re
+import weakref
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from tokensmith.backends.base import Backend
-from tokensmith.errors import SpecError, TokenizerFileError, TokensmithError
+from tokensmith import atomic
+from tokensmith.backends.base import Backend, BackendKind, NativeFormat
+from tokensmith.errors import ConversionError, TokensmithError, close_matches
 
-SaveFormat = Literal["tokenizer.json", "tiktoken", "sentencepiece"]
+SaveFormat = NativeFormat
+AllowedSpecial = Set[str] | Literal["all"]
 
 
 @dataclass(frozen=True)
 class Encoding:
-    """Ids of one text with the byte span each token covers in the text's UTF-8 bytes."""
+    """Ids of one text with the byte span each token covers in the text's UTF-8 bytes.
+
+    Args:
+        ids: token ids.
+        offsets: one `(start, end)` byte span per id.
+    """
 
     ids: list[int]
     offsets: list[tuple[int, int]]
 
 
 class Tokenizer:
-    """A tokenizer from any backend, with exact token bytes.
+    """A tokenizer from any backend, with exact token bytes. Read-only: safe to share between callers and threads.
 
     Args:
-        backend: an object implementing `tokensmith.backends.base.Backend`.
+        backend: an object implementing `tokensmith.backends.base.Backend` (the Tokenizer never changes it).
         name: a display name (the spec it was loaded from, by default).
+        source: where it was read from (a path or a package file), for provenance.
 
     Example:
-        >>> tok = Tokenizer.load("gpt2")  # doctest: +SKIP
-        >>> tok.encode("Hello world")  # doctest: +SKIP
+        >>> import tokensmith
+        >>> tok = tokensmith.load("gpt2")
+        >>> tok.encode("Hello world")
         [15496, 995]
-        >>> [tok.token_bytes(i) for i in tok.encode("Hello world")]  # doctest: +SKIP
+        >>> [tok.token_bytes(i) for i in tok.encode("Hello world")]
         [b'Hello', b' world']
+        >>> tok.with_name("mine").name, tok.name
+        ('mine', 'gpt2')
     """
 
+    __slots__ = ("_backend", "_name", "_source", "_table", "_bos_eos")
+
     def __init__(self, backend: Backend, *, name: str = "tokenizer", source: str | None = None) -> None:
-        self.backend = backend
-        self.name = name
-        self.source = source
+        object.__setattr__(self, "_backend", backend)
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_table", None)
+        object.__setattr__(self, "_bos_eos", None)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(
+            f"Tokenizer is read-only (cannot set '{key}'): use tok.with_name(...) for another name, or load a new one."
+        )
+
+    def __delattr__(self, key: str) -> None:
+        raise AttributeError(f"Tokenizer is read-only (cannot delete '{key}').")
 
     def __repr__(self) -> str:
-        return f"Tokenizer(name={self.name!r}, backend={self.backend.kind!r}, vocab_size={self.vocab_size})"
+        return f"Tokenizer(name={self.name!r}, backend={self.backend_kind!r}, vocab_size={self.vocab_size})"
 
-    # ---- loading --------------------------------------------------------------------------------------------------
-    @classmethod
-    def load(cls, spec: str | os.PathLike[str], *, pattern: str | None = None) -> Tokenizer:
-        """Load a tokenizer from a spec: a file (tokenizer.json, .model, .tiktoken, .gguf), an HF directory, or a
-        zoo name (see `tokensmith zoo`).
+    def with_name(self, name: str, *, source: str | None = None) -> Tokenizer:
+        """The same tokenizer (sharing its backend) under another name.
 
         Args:
-            spec: the path or zoo name.
-            pattern: for a `.tiktoken` file, a known encoding name ('cl100k_base') or a split regex; inferred
-                from the file's hash when omitted.
+            name: the new display name.
+            source: a new provenance string; the current one when None.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").with_name("baseline").name
+            'baseline'
         """
-        from tokensmith.spec import resolve
+        return Tokenizer(self._backend, name=name, source=self._source if source is None else source)
 
-        return resolve(str(spec), pattern=pattern)
+    # ---- identity ---------------------------------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """The backend (its protocol is `tokensmith.backends.base.Backend`)."""
+        return self._backend
 
-    # ---- sizes and specials -------------------------------------------------------------------------------------
+    @property
+    def backend_kind(self) -> BackendKind:
+        """'hf', 'sentencepiece' or 'tiktoken'."""
+        return self._backend.kind
+
+    @property
+    def name(self) -> str:
+        """The display name."""
+        return self._name
+
+    @property
+    def source(self) -> str | None:
+        """Where the tokenizer was read from, when known."""
+        return self._source
+
+    @property
+    def native_format(self) -> NativeFormat:
+        """The format `save` writes: 'tokenizer.json', 'tiktoken' or 'sentencepiece'."""
+        return self._backend.native_format
+
+    def native_bytes(self) -> bytes:
+        """The backend's own serialization (what `save` writes).
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").native_bytes().splitlines()[:2]  # the .tiktoken rank file
+            [b'IQ== 0', b'Ig== 1']
+        """
+        return self._backend.native_bytes()
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 (hex) of `native_bytes()`: the key of everything cached for this tokenizer.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").fingerprint == tokensmith.load("r50k_base").fingerprint
+            True
+        """
+        return _fingerprint(self._backend)
+
+    # ---- sizes and specials -----------------------------------------------------------------------------------------
     @property
     def vocab_size(self) -> int:
         """Number of ids (max id + 1), special tokens included."""
-        return self.backend.vocab_size
+        return self._backend.vocab_size
 
     @property
     def special_tokens(self) -> dict[str, int]:
-        """Special tokens by their text."""
-        return self.backend.special_tokens
+        """Special tokens by their text (a fresh dict)."""
+        return dict(self._backend.special_tokens)
 
     @property
     def special_ids(self) -> frozenset[int]:
-        return frozenset(self.backend.special_tokens.values())
+        """Ids of the special tokens."""
+        return frozenset(self._backend.special_tokens.values())
 
     @property
     def unk_id(self) -> int | None:
         """Id of the unknown token, or None when the tokenizer never produces one."""
-        return self.backend.unk_id
+        return self._backend.unk_id
 
     @property
     def byte_fallback_ids(self) -> frozenset[int]:
         """Ids of SentencePiece-style byte-fallback pieces ('<0xNN>')."""
-        return self.backend.byte_fallback_ids()
+        return self._backend.byte_fallback_ids()
 
     @property
     def lossless(self) -> bool:
         """True when token bytes always concatenate back to the input (byte-level BPE, tiktoken, byte fallback)."""
-        return self.backend.lossless
+        return self._backend.lossless
 
     @property
     def dummy_prefix(self) -> bool:
         """True when the model prepends one space to the text (SentencePiece `add_dummy_prefix`)."""
-        return self.backend.dummy_prefix
+        return self._backend.dummy_prefix
 
-    # ---- encode / decode ----------------------------------------------------------------------------------------
-    def encode(self, text: str, *, add_special_tokens: bool = False, parse_special: bool = False) -> list[int]:
-        """Token ids of `text`."""
-        return self.backend.encode(text, add_special_tokens=add_special_tokens, parse_special=parse_special)
+    # ---- encode / decode --------------------------------------------------------------------------------------------
+    def encode(
+        self,
+        text: str,
+        *,
+        add_special_tokens: bool = False,
+        allowed_special: AllowedSpecial = frozenset(),
+        parse_special: bool = False,
+    ) -> list[int]:
+        """Token ids of `text`.
+
+        Args:
+            text: the text.
+            add_special_tokens: add the tokenizer's BOS/EOS (as its post-processor or SentencePiece options say).
+            allowed_special: special-token strings that become their ids when they occur in the text ("all" for
+                every one); the others are read as plain text. Raises on a string that is no special token.
+            parse_special: the same as `allowed_special="all"`.
+
+        Example:
+            >>> import tokensmith
+            >>> tok = tokensmith.load("gpt2")
+            >>> tok.encode("hi<|endoftext|>")
+            [5303, 27, 91, 437, 1659, 5239, 91, 29]
+            >>> tok.encode("hi<|endoftext|>", allowed_special={"<|endoftext|>"})
+            [5303, 50256]
+        """
+        if not allowed_special and not parse_special:  # the common case: straight to the backend
+            return self._backend.encode(text, add_special_tokens=add_special_tokens)
+        return self.encode_batch([text], add_special_tokens=add_special_tokens, allowed_special=allowed_special,
+                                 parse_special=parse_special)[0]  # fmt: skip
 
     def encode_batch(
-        self, texts: Sequence[str], *, add_special_tokens: bool = False, parse_special: bool = False
+        self,
+        texts: Sequence[str],
+        *,
+        add_special_tokens: bool = False,
+        allowed_special: AllowedSpecial = frozenset(),
+        parse_special: bool = False,
     ) -> list[list[int]]:
-        """Token ids of many texts, through the backend's own threaded batch encoder."""
-        return self.backend.encode_batch(texts, add_special_tokens=add_special_tokens, parse_special=parse_special)
+        """Token ids of many texts, through the backend's own threaded batch encoder.
+
+        Args:
+            texts: the texts.
+            add_special_tokens: see `encode`.
+            allowed_special: see `encode`.
+            parse_special: see `encode`.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").encode_batch(["Hello", " world"])
+            [[15496], [995]]
+        """
+        if not allowed_special and not parse_special:
+            return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
+        allowed = self._allowed(allowed_special, parse_special)
+        if allowed == "all" or not allowed:
+            return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens, parse_special=bool(allowed))
+        return self._encode_allowing(texts, allowed, add_special_tokens=add_special_tokens)
+
+    def _allowed(self, allowed_special: AllowedSpecial, parse_special: bool) -> frozenset[str] | Literal["all"]:
+        if parse_special or allowed_special == "all":
+            return "all"
+        allowed = frozenset(allowed_special)
+        specials = self._backend.special_tokens
+        unknown = sorted(allowed - specials.keys())
+        if unknown:
+            raise TokensmithError(
+                f"{self.name}: {unknown[0]!r} is not a special token of this tokenizer "
+                f"({close_matches(unknown[0], specials) if specials else 'it has none'}). Pass allowed_special with "
+                "names from tok.special_tokens, or allowed_special='all'."
+            )
+        return "all" if allowed == specials.keys() else allowed
+
+    def _encode_allowing(
+        self, texts: Sequence[str], allowed: frozenset[str], *, add_special_tokens: bool
+    ) -> list[list[int]]:
+        """Split each text at the allowed specials and encode the pieces in one batch call (tiktoken's rule:
+        the text between specials is encoded as its own text)."""
+        split = re.compile("(" + "|".join(map(re.escape, sorted(allowed, key=len, reverse=True))) + ")")
+        specials = self._backend.special_tokens
+        parts = [split.split(t) for t in texts]
+        plain = [p for ps in parts for k, p in enumerate(ps) if k % 2 == 0 and p]
+        encoded = iter(self._backend.encode_batch(plain, add_special_tokens=False, parse_special=False))
+        head, tail = self._bos_eos_ids() if add_special_tokens else ([], [])
+        out = []
+        for ps in parts:
+            ids = list(head)
+            for k, p in enumerate(ps):
+                ids.extend([specials[p]] if k % 2 else (next(encoded) if p else []))
+            out.append(ids + tail)
+        return out
+
+    def _bos_eos_ids(self) -> tuple[list[int], list[int]]:
+        """The ids `add_special_tokens=True` puts before and after a text (found by encoding one probe text)."""
+        if self._bos_eos is None:
+            probe = "a"
+            plain = self._backend.encode(probe, add_special_tokens=False)
+            full = self._backend.encode(probe, add_special_tokens=True)
+            at = next((i for i in range(len(full) - len(plain) + 1) if full[i : i + len(plain)] == plain), None)
+            value = ([], []) if at is None else (full[:at], full[at + len(plain) :])
+            object.__setattr__(self, "_bos_eos", value)
+        return self._bos_eos
 
     def decode(self, ids: Sequence[int]) -> str:
-        """The backend's own decoding of `ids` (it may normalize, e.g. strip the dummy-prefix space)."""
-        return self.backend.decode(ids)
+        """The backend's own decoding of `ids` (it may normalize, e.g. strip the dummy-prefix space).
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").decode([15496, 995])
+            'Hello world'
+        """
+        return self._backend.decode(ids)
 
     def decode_bytes(self, ids: Sequence[int]) -> bytes:
-        """The exact concatenated bytes of `ids` (no dummy-prefix stripping, no UTF-8 repair)."""
+        """The exact concatenated bytes of `ids` (no dummy-prefix stripping, no UTF-8 repair).
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").decode_bytes([15496, 995])
+            b'Hello world'
+        """
         table = self.token_table
         return b"".join(table[i] for i in ids)
 
-    # ---- bytes ----------------------------------------------------------------------------------------------------
+    # ---- bytes ------------------------------------------------------------------------------------------------------
     @property
-    def token_table(self) -> list[bytes]:
-        """Exact bytes of every id, index = id. Special tokens map to their text; unused ids to b''."""
-        return self.backend.token_table()
+    def token_table(self) -> tuple[bytes, ...]:
+        """Exact bytes of every id, index = id (an immutable tuple). Special tokens map to their text; unused ids
+        to b''."""
+        if self._table is None:
+            object.__setattr__(self, "_table", tuple(self._backend.token_table()))
+        return self._table  # type: ignore[return-value]
 
     def token_bytes(self, idx: int) -> bytes:
-        """The exact bytes token `idx` stands for."""
+        """The exact bytes token `idx` stands for.
+
+        Args:
+            idx: a token id.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").token_bytes(995)
+            b' world'
+        """
         table = self.token_table
         if not 0 <= idx < len(table):
             raise TokensmithError(f"token id {idx} is out of range: this tokenizer has ids 0..{len(table) - 1}.")
@@ -144,57 +341,117 @@ class Tokenizer:
         For lossless tokenizers spans come from token byte lengths (exact, and a byte-fallback run that spells one
         character gets one span per byte). The dummy-prefix space is not part of the text, so the first span is
         shortened by one byte. Otherwise the library's own offsets are used.
+
+        Args:
+            text: the text.
+            add_special_tokens: add BOS/EOS (their spans come from the library).
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").encode_with_offsets("Hello world").offsets
+            [(0, 5), (5, 11)]
         """
-        ids = self.encode(text, add_special_tokens=add_special_tokens)
+        return self.encode_batch_with_offsets([text], add_special_tokens=add_special_tokens)[0]
+
+    def encode_batch_with_offsets(self, texts: Sequence[str], *, add_special_tokens: bool = False) -> list[Encoding]:
+        """`encode_with_offsets` for many texts, with one batch call to the backend.
+
+        Args:
+            texts: the texts.
+            add_special_tokens: see `encode_with_offsets`.
+
+        Example:
+            >>> import tokensmith
+            >>> [e.offsets for e in tokensmith.load("bert-base-uncased").encode_batch_with_offsets(["Hi there"])]
+            [[(0, 2), (3, 8)]]
+        """
+        batch = self.encode_batch(texts, add_special_tokens=add_special_tokens)
+        out: list[Encoding | None] = [None if add_special_tokens else self._byte_spans(t, ids)
+                                      for t, ids in zip(texts, batch, strict=True)]  # fmt: skip
+        rest = [k for k, e in enumerate(out) if e is None]  # token bytes do not spell these texts
+        if rest:
+            got = self._backend.encode_batch_char_offsets([texts[k] for k in rest], add_special_tokens=add_special_tokens)
+            for j, k in enumerate(rest):
+                offsets = (_char_to_byte_spans(texts[k], got[1][j]) if got is not None and got[0][j] == batch[k]
+                           else self._backend.byte_offsets(texts[k], add_special_tokens=add_special_tokens))  # fmt: skip
+                if offsets is None or len(offsets) != len(batch[k]):
+                    raise TokensmithError(
+                        f"{self.name}: cannot compute byte offsets for this text (the backend gives none and token "
+                        "bytes do not concatenate to the text)."
+                    )
+                out[k] = Encoding(ids=batch[k], offsets=list(offsets))
+        return out  # type: ignore[return-value]
+
+    def _byte_spans(self, text: str, ids: list[int]) -> Encoding | None:
+        """Spans from token byte lengths, when the token bytes spell the text (after a dummy-prefix space)."""
         data = text.encode("utf-8")
-        lengths = [len(self.token_table[i]) for i in ids]
         concat = self.decode_bytes(ids)
         shift = 0 if concat == data else (1 if concat == b" " + data else None)
-        if shift is not None and not add_special_tokens:
-            spans, pos = [], -shift
-            for n in lengths:
-                spans.append((max(pos, 0), max(pos + n, 0)))
-                pos += n
-            return Encoding(ids=ids, offsets=spans)
-        offsets = self.backend.byte_offsets(text, add_special_tokens=add_special_tokens)
-        if offsets is None or len(offsets) != len(ids):
-            raise TokensmithError(
-                f"{self.name}: cannot compute byte offsets for this text (the backend gives none and token bytes "
-                "do not concatenate to the text)."
-            )
-        return Encoding(ids=ids, offsets=list(offsets))
+        if shift is None:
+            return None
+        spans, pos, table = [], -shift, self.token_table
+        for i in ids:
+            n = len(table[i])
+            spans.append((max(pos, 0), max(pos + n, 0)))
+            pos += n
+        return Encoding(ids=ids, offsets=spans)
 
-    def encode_batch_char_offsets(
-        self, texts: Sequence[str]
-    ) -> tuple[list[list[int]], list[list[tuple[int, int]]]] | None:
-        """Ids and the library's *character* offsets of many texts in one batch call, or None when the backend
-        cannot give them (then call `encode_with_offsets` per text). Meant for tokenizers whose token bytes do not
-        concatenate to the text (WordPiece); map the offsets to bytes with each text's character → byte positions.
-        """
-        batch = getattr(self.backend, "encode_batch_char_offsets", None)
-        return None if batch is None else batch(texts, add_special_tokens=False)
+    # ---- saving -----------------------------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str], *, format: SaveFormat | None = None) -> Path:
+        """Write the tokenizer atomically in its native format (`native_format`) and return the file path.
 
-    def offsets(self, text: str) -> list[tuple[int, int]]:
-        """Byte offsets of each token of `encode(text)`."""
-        return self.encode_with_offsets(text).offsets
-
-    # ---- saving ---------------------------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str], *, format: SaveFormat = "tokenizer.json") -> Path:
-        """Write the tokenizer atomically in `format` and return the file path.
+        Other formats are a conversion, which must be verified: use `tokensmith.save(tok, path, format=...)`.
 
         Args:
             path: a file path, or a directory (the file is then named after the format).
-            format: 'tokenizer.json' (loads in `PreTrainedTokenizerFast(tokenizer_file=...)`), 'tiktoken' (byte-level
-                tokenizers only) or 'sentencepiece' (SentencePiece-backed tokenizers only).
+            format: the native format, or None; another format raises `ConversionError` naming the fix.
+
+        Example:
+            >>> import tempfile, tokensmith
+            >>> tok = tokensmith.load("gpt2")
+            >>> tok.save(tempfile.mkdtemp()).name
+            'tokenizer.tiktoken'
         """
-        from tokensmith.formats.save import save_tokenizer
+        native = self.native_format
+        if format is not None and format != native:
+            raise ConversionError(
+                f"{self.name} is a {self.backend_kind} tokenizer whose native format is {native}; writing {format} is "
+                f"a conversion. Call tokensmith.save(tok, path, format={format!r}), which converts and verifies it."
+            )
+        target = Path(path)
+        if target.is_dir() or (not target.suffix and not target.exists()):
+            target = target / DEFAULT_FILE_NAMES[native]
+        return atomic.write_bytes(target, self.native_bytes())
 
-        return save_tokenizer(self, Path(path), format=format)
+
+DEFAULT_FILE_NAMES: dict[NativeFormat, str] = {
+    "tokenizer.json": "tokenizer.json",
+    "tiktoken": "tokenizer.tiktoken",
+    "sentencepiece": "tokenizer.model",
+}
+
+_FINGERPRINTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()  # backend → sha256
 
 
-def load(spec: str | os.PathLike[str], *, pattern: str | None = None) -> Tokenizer:
-    """Load a tokenizer from a path or zoo name. See `Tokenizer.load`."""
-    return Tokenizer.load(spec, pattern=pattern)
+def _fingerprint(backend: Backend) -> str:
+    """sha256 of a backend's native bytes, computed once per backend (backends never change)."""
+    digest = _FINGERPRINTS.get(backend)
+    if digest is None:
+        digest = hashlib.sha256(backend.native_bytes()).hexdigest()
+        _FINGERPRINTS[backend] = digest
+    return digest
 
 
-__all__ = ["Encoding", "Tokenizer", "load", "SpecError", "TokenizerFileError"]
+def _char_to_byte_spans(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans of `text` as UTF-8 byte spans (vectorized: one numpy pass per non-ASCII text)."""
+    if text.isascii():
+        return [(s, e) for s, e in offsets]
+    import numpy as np
+
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+    starts = np.concatenate([[0], np.cumsum(widths)]).tolist()
+    return [(starts[s], starts[e]) for s, e in offsets]
+
+
+__all__ = ["DEFAULT_FILE_NAMES", "Encoding", "Tokenizer"]

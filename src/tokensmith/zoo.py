@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tokensmith.backends.base import Backend
 from tokensmith.errors import SpecError, TokenizerFileError, close_matches
 from tokensmith.tokenizer import Tokenizer
 from tokensmith.zoo_entries import BY_NAME, FileFormat, HubFile, PackageFile, ZooEntry
@@ -32,7 +33,9 @@ from tokensmith.zoo_entries import BY_NAME, FileFormat, HubFile, PackageFile, Zo
 Origin = Literal["dir", "package", "hub"]
 ZOO_DIR_ENV = "TOKENSMITH_ZOO_DIR"
 
-_LOADED: dict[tuple[str, str], Tokenizer] = {}
+# Loaded backends by (name, zoo folder), with the file they came from. Backends, not Tokenizers: every
+# `load_zoo` call hands out its own read-only Tokenizer over the shared backend.
+_LOADED: dict[tuple[str, str], tuple[Backend, str | None]] = {}
 _HASHES: dict[tuple[str, bool, int, int], str] = {}
 
 
@@ -157,25 +160,12 @@ def _read_checked(cand: _Candidate, name: str) -> bytes:
     return data
 
 
-def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
-    """Parse a .tiktoken rank file ('base64 rank' per line) the way `tiktoken.load.load_tiktoken_bpe` does."""
-    import base64
-    import binascii
-
-    try:
-        return {base64.b64decode(tok): int(rank) for tok, rank in (ln.split() for ln in data.splitlines() if ln)}
-    except (ValueError, binascii.Error) as e:
-        raise TokenizerFileError(
-            f"'{where}' is not a tiktoken rank file ({e}): each line must be '<base64 token> <rank>'. Re-download it."
-        ) from e
-
-
 def _tokenizer_from_bytes(data: bytes, fmt: FileFormat, *, entry: ZooEntry, source: str) -> Tokenizer:
     """Build the backend for one file's bytes (tiktoken ranks, tokenizer.json or SentencePiece proto)."""
     if fmt == "tiktoken":
         import tiktoken
 
-        from tokensmith.backends.tiktoken import KNOWN, TiktokenBackend
+        from tokensmith.backends.tiktoken import KNOWN, TiktokenBackend, parse_tiktoken_ranks
 
         pattern, specials, _ = KNOWN[entry.pattern or entry.name]
         ranks = parse_tiktoken_ranks(data, where=source)
@@ -215,9 +205,7 @@ def _load_candidate(entry: ZooEntry, cand: _Candidate) -> Tokenizer:
 
     path = _assembled(cand) if cand.package is not None else cand.path
     check_sha256(path, expected=cand.sha256, actual=_sha256_file(path, gz=False), name=entry.name)
-    tok = tokenizer_from_gguf(path, name=entry.name)
-    tok.source = str(path)
-    return tok
+    return tokenizer_from_gguf(path, name=entry.name).with_name(entry.name, source=str(path))
 
 
 def _hub_label(hub: HubFile) -> str:
@@ -276,12 +264,14 @@ def load_zoo(name: str, *, zoo_dir: str | os.PathLike[str] | None = None) -> Tok
         tried: list[str] = []
         for cand in _candidates(entry, folder):
             if cand.path is not None:
-                _LOADED[key] = _load_candidate(entry, cand)
+                tok = _load_candidate(entry, cand)
                 break
             tried.append(f"{cand.origin}: {cand.missing}")
         else:
-            _LOADED[key] = _load_from_hub(entry, tried)
-    return _LOADED[key]
+            tok = _load_from_hub(entry, tried)
+        _LOADED[key] = (tok.backend, tok.source)
+    backend, source = _LOADED[key]
+    return Tokenizer(backend, name=name, source=source)
 
 
 def clear_zoo_cache() -> None:
@@ -343,3 +333,29 @@ def zoo_status(*, zoo_dir: str | os.PathLike[str] | None = None) -> list[ZooStat
         ['gpt2', 'r50k_base', 'cl100k_base', ...]
     """
     return [entry_status(name, zoo_dir=zoo_dir) for name in zoo_names()]
+
+
+def distinct_available(*, gguf: bool = True, zoo_dir: str | os.PathLike[str] | None = None) -> list[ZooStatus]:
+    """The zoo entries that load offline, one per file, in listing order: what a comparison across the zoo should
+    evaluate. An alias of a file already listed (r50k_base reads gpt2's file) is left out, and so are entries read
+    from a GGUF model when `gguf` is False (their first load goes through transformers and takes a while).
+
+    Args:
+        gguf: keep the GGUF-backed entries.
+        zoo_dir: a folder of tokenizer files searched first (see `zoo_dir_from`).
+
+    Example:
+        >>> chosen = distinct_available(gguf=False)
+        >>> len({s.path for s in chosen}) == len(chosen), any(str(s.path).endswith(".gguf") for s in chosen)
+        (True, False)
+    """
+    chosen: list[ZooStatus] = []
+    seen: set[str | None] = set()
+    for status in zoo_status(zoo_dir=zoo_dir):
+        if not status.available or status.path in seen:
+            continue
+        if not gguf and str(status.path).endswith(".gguf"):
+            continue
+        seen.add(status.path)
+        chosen.append(status)
+    return chosen

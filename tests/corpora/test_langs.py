@@ -7,12 +7,15 @@ import pytest
 from tests.conftest import shared_path
 from tokensmith.corpora.langs import (
     SPACELESS_SCRIPTS,
+    base_lang,
     individual_languages,
     is_spaceless,
     known_languages,
     normalize_lang,
+    region_of,
     script_of,
 )
+from tokensmith.corpora.parallel import load_parallel
 from tokensmith.errors import CorpusError
 
 
@@ -25,11 +28,15 @@ from tokensmith.errors import CorpusError
         ("DE", "deu_Latn"),  # case-insensitive
         ("ger", "deu_Latn"),  # ISO 639-2/B
         ("zh", "zho_Hans"),  # default script: simplified
-        ("zh-TW", "zho_Hant"),  # a traditional-script region
+        ("zh-TW", "zho_Hant-TW"),  # a traditional-script region, kept as the region subtag
         ("zh-Hant", "zho_Hant"),  # explicit script wins
         ("sr", "srp_Cyrl"),
         ("sr-Latn", "srp_Latn"),
-        ("pt-BR", "por_Latn"),  # region dropped
+        ("pt-BR", "por_Latn-BR"),  # region kept after the script
+        ("por-BR", "por_Latn-BR"),
+        ("fra-CA", "fra_Latn-CA"),
+        ("fra_Latn-CA", "fra_Latn-CA"),  # FLORES code with a region, unchanged
+        ("es-419", "spa_Latn-419"),  # UN M.49 region
         ("de-1996", "deu_Latn"),  # variant dropped
         ("iw", "heb_Hebr"),  # deprecated ISO 639-1
         ("ja", "jpn_Jpan"),
@@ -77,3 +84,29 @@ def test_every_flores_file_name_normalizes_to_itself() -> None:
     names = sorted(p.stem for p in flores.glob("*_*.txt") if p.stem != "index_ids")
     assert len(names) == 205
     assert [normalize_lang(n) for n in names] == names
+
+
+def test_a_regional_variant_belongs_to_its_base_language() -> None:
+    assert base_lang("fra-CA") == "fra_Latn" and region_of("fra-CA") == "CA" and region_of("fra") is None
+    assert script_of("zh-TW") == "Hant" and is_spaceless("zh-TW")
+
+
+def test_a_region_finds_its_variant_first_then_the_plain_language() -> None:
+    assert individual_languages("pt-BR") == ["por_Latn-BR", "por_Latn"]
+
+
+def test_region_variants_in_a_parallel_directory_stay_distinct_languages(tmp_path) -> None:
+    for name, lines in [("fra", "le courriel\nla voiture\n"), ("fra-CA", "le courriel\nle char\n"),
+                        ("por", "o trem\n1\n"), ("pt-BR", "o trem\n2\n")]:
+        (tmp_path / f"{name}.txt").write_text(lines, encoding="utf-8")
+    pc = load_parallel(str(tmp_path))
+    assert pc.langs == ["fra_Latn", "fra_Latn-CA", "por_Latn", "por_Latn-BR"]
+    assert pc.texts["fra_Latn-CA"][1] == "le char" and pc.texts["fra_Latn"][1] == "la voiture"
+    assert load_parallel(str(tmp_path), langs=["fr-CA"]).langs == ["fra_Latn-CA"]
+
+
+def test_two_spellings_of_one_language_are_still_duplicates(tmp_path) -> None:
+    (tmp_path / "fra.txt").write_text("a\n", encoding="utf-8")
+    (tmp_path / "fra_Latn.txt").write_text("b\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="both language fra_Latn"):
+        load_parallel(str(tmp_path))

@@ -13,7 +13,7 @@ from tokensmith.decode.covers import Canonicalizer
 from tokensmith.decode.cuts import random_cuts
 from tokensmith.decode.ensemble import ByteEnsemble
 from tokensmith.decode.healing import healing_bits, naive_bits
-from tokensmith.decode.tokenlm import TableLM
+from tokensmith.tokenlm import TableLM
 from tokensmith.errors import ModelError, TokensmithError
 
 

@@ -16,7 +16,7 @@ import pytest
 from tests.decode_bytes.toys import byte_level_toy, sentencepiece_toy
 from tokensmith.decode.bytelevel import ByteLM, score_bytes
 from tokensmith.decode.covers import Canonicalizer
-from tokensmith.decode.tokenlm import TableLM
+from tokensmith.tokenlm import TableLM
 from tokensmith.errors import TokensmithError
 
 TOYS = {"byte-level": byte_level_toy, "sentencepiece": sentencepiece_toy}

@@ -10,7 +10,7 @@ import pytest
 from tests.decode_bytes.toys import brute_next_byte, byte_level_toy, sentencepiece_toy
 from tokensmith.decode.bytelevel import ByteLM, generate_bytes, score_bytes
 from tokensmith.decode.covers import Canonicalizer
-from tokensmith.decode.tokenlm import TableLM
+from tokensmith.tokenlm import TableLM
 from tokensmith.errors import ModelError
 
 TOYS = {"byte-level": byte_level_toy, "sentencepiece": sentencepiece_toy}
@@ -82,16 +82,16 @@ def test_noncanonical_covers_get_zero_probability():
     assert math.isclose(d.probs[ord("a")], p_a_then_a / p_a, rel_tol=1e-12)
 
 
-def test_invalid_utf8_and_empty_prefix_are_valid_input(toy):
+@pytest.mark.parametrize("prefix", [b"", b"\xa9", b"\xc3\xc3"])
+def test_invalid_utf8_and_empty_prefixes_get_the_exact_distribution(toy, prefix):
+    # Both toys spell these bytes ('Ã', '©' tokens; <0xC3>, <0xA9> pieces): each gets a real distribution, equal to
+    # brute-force enumeration (a stray continuation byte is what a context cut inside a character starts with).
     canon, lm = toy
     blm = ByteLM(lm, canon)
-    for prefix in (b"", b"\xa9", b"\xc3\xc3"):
-        try:
-            d = blm.next_byte(prefix)
-        except Exception as e:  # only the 'probability 0' user error is allowed
-            assert "probability is 0" in str(e)
-        else:
-            assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-12)
+    d = blm.next_byte(prefix)
+    probs, end = brute_next_byte(lm, canon, blm.internal(prefix))
+    assert math.isclose(d.probs.sum() + d.end, 1.0, abs_tol=1e-12)
+    assert np.allclose(d.probs, probs, rtol=0, atol=1e-9) and math.isclose(d.end, end, abs_tol=1e-9)
 
 
 def test_vocab_mismatch_names_both_sizes():

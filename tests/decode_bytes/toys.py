@@ -29,11 +29,27 @@ def byte_level_toy() -> Tokenizer:
     return Tokenizer(HFBackend(hf), name="toy-byte-level")
 
 
-def sentencepiece_toy() -> Tokenizer:
+def double_space_toy() -> Tokenizer:
+    """Byte-level BPE with a two-space token 'ĠĠ' (merged first) under the GPT-2 regex, whose lookahead split
+    `\\s+(?!\\S)` makes 'a  ab' the pretokens 'a', ' ', ' ab' but 'a  ' the pretokens 'a', '  '. '©' (byte A9) is a
+    token on its own, so a text cut inside a character ('\\xa9a  ab') is spellable."""
+    vocab = {"<eos>": 0, "a": 1, "b": 2, "Ġ": 3, "©": 4, "ĠĠ": 5, "Ġa": 6, "ab": 7, "Ġab": 8}
+    merges = [("Ġ", "Ġ"), ("a", "b"), ("Ġ", "a"), ("Ġa", "b")]
+    hf = HFTokenizer(models.BPE(vocab=vocab, merges=merges))
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    hf.decoder = decoders.ByteLevel()
+    hf.add_special_tokens(["<eos>"])
+    return Tokenizer(HFBackend(hf), name="toy-double-space")
+
+
+def sentencepiece_toy(*, ascii_bytes: bool = False) -> Tokenizer:
     """SentencePiece-style BPE (Metaspace, dummy prefix) with byte fallback: 'é' is not a piece, so it is spelled
-    <0xC3><0xA9>."""
+    <0xC3><0xA9>. `ascii_bytes` adds the byte pieces <0x20>, <0x61>, <0x62>, so that a word cut inside a character
+    ('\\xa9ab') can be spelled byte by byte too."""
     vocab = {"<eos>": 0, "<unk>": 1, "<0xC3>": 2, "<0xA9>": 3, "▁": 4, "a": 5, "b": 6, "▁a": 7, "ab": 8,
              "▁ab": 9, "▁b": 10, "ba": 11}  # fmt: skip
+    if ascii_bytes:
+        vocab |= {"<0x20>": 12, "<0x61>": 13, "<0x62>": 14}
     merges = [("▁", "a"), ("a", "b"), ("▁a", "b"), ("▁", "b"), ("b", "a")]
     hf = HFTokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", byte_fallback=True))
     hf.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)

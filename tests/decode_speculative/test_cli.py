@@ -40,7 +40,7 @@ def run_json(capsys, *args: str) -> dict:
 
 
 def test_generate_json_matches_hf_greedy_for_each_method(model_dir, capsys):
-    from tokensmith.decode.models import load_model
+    from tokensmith.models import load_model
 
     lm = load_model(str(model_dir))
     text = "abcabcabcabc"

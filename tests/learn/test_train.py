@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tokensmith.errors import CorpusError, TrainingError
+from tokensmith.formats.save import save
 from tokensmith.learn import TrainConfig, get_learner, learner_names, register_learner, train, train_files
 
 COMBOS = [("bpe", "hf"), ("bpe", "sentencepiece"), ("unigram", "hf"), ("unigram", "sentencepiece"), ("wordpiece", "hf")]
@@ -121,6 +125,7 @@ def test_unknown_algorithm_lists_the_learners() -> None:
 
 
 def test_registry_takes_new_learners(lines: list[str]) -> None:
+    # The root conftest's autouse fixture unregisters "echo-bpe" after this test, so no other test sees it.
     calls = []
 
     def echo(stream, config):  # type: ignore[no-untyped-def]
@@ -137,14 +142,24 @@ def test_lib_is_found_lazily_when_installed() -> None:
 
     if importlib.util.find_spec("tokensmith.learn.lib") is None:
         pytest.skip("tokensmith.learn.lib (the LiB learner) is not in this checkout yet")
-    assert callable(get_learner("lib"))
+    # A fresh interpreter, because this one may have imported the module already.
+    probe = (
+        "import sys\n"
+        "from tokensmith.learn import get_learner, learner_names\n"
+        "before = 'tokensmith.learn.lib' in sys.modules\n"
+        "listed = 'lib' in learner_names()\n"
+        "learner = get_learner('lib')\n"
+        "print(before, listed, learner is sys.modules['tokensmith.learn.lib'].train_lib)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ)
+    assert out.stdout.split() == ["False", "True", "True"]  # not imported, listed anyway, then it is train_lib
 
 
 @pytest.mark.parametrize(("algo", "engine"), COMBOS)
 def test_output_loads_in_transformers(tmp_path: Path, lines: list[str], algo: str, engine: str) -> None:
     transformers = pytest.importorskip("transformers")
     tok = train(algo, lines, _config(engine))
-    path = tok.save(tmp_path, format="tokenizer.json")
+    path = save(tok, tmp_path, format="tokenizer.json")  # converts (and verifies) sentencepiece models
     fast = transformers.PreTrainedTokenizerFast(tokenizer_file=str(path))
     for text in (HELD_OUT, lines[0], "  two  spaces "):
         assert fast.encode(text, add_special_tokens=False) == tok.encode(text)

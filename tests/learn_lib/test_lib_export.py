@@ -97,7 +97,7 @@ def test_saved_lib_tokenizer_loads_in_transformers(keep_tok, tmp_path):
 @pytest.mark.shared
 def test_saved_lib_tokenizer_evaluates_like_any_other(keep_tok, tmp_path):
     from tests.conftest import shared_path
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+    from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 
     lines = shared_path("parallel", "flores200", "eng_Latn.txt").read_text(encoding="utf-8").splitlines()[:50]
     path = keep_tok.save(tmp_path / "lib.json")

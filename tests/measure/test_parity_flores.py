@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import shared_path
-from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 from tokensmith.measure.parity import gini_naive, premiums_naive
 
 LANGS = ["eng_Latn", "deu_Latn", "zho_Hans", "amh_Ethi", "hin_Deva"]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
+from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 
 
 @pytest.fixture

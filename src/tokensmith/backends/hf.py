@@ -19,7 +19,16 @@ from typing import Any, Literal
 
 from tokenizers import Tokenizer as HFTokenizer
 
-from tokensmith.backends.base import SPM_SPACE, BackendKind, byte_fallback_value, byte_level_decode
+from tokensmith.backends.base import (
+    SPM_SPACE,
+    BackendKind,
+    CharOffsets,
+    NativeFormat,
+    byte_fallback_value,
+    byte_level_decode,
+    byte_level_encode,
+)
+from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
@@ -31,29 +40,57 @@ _UTF8_BYTES = [b for b in range(0xF5) if b not in (0xC0, 0xC1)]
 _SPACE_ONLY_NORMALIZERS = {"Prepend", "Replace"}
 
 
-def _components(node: Any, key: str) -> list[dict[str, Any]]:
-    """Flatten a (possibly nested) Sequence of normalizers / pre-tokenizers / decoders."""
+def components(node: Any, key: str) -> tuple[dict[str, Any], ...]:
+    """Flatten a (possibly nested) Sequence of normalizers / pre-tokenizers / decoders of a tokenizer.json.
+
+    Args:
+        node: the JSON object of the `normalizer`, `pre_tokenizer` or `decoder` field (or None).
+        key: the list field of a Sequence: 'normalizers', 'pretokenizers' or 'decoders'.
+
+    Example:
+        >>> seq = {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}
+        >>> [c["type"] for c in components(seq, "normalizers")]
+        ['NFC', 'Lowercase']
+    """
     if not node:
-        return []
+        return ()
     if node.get("type") == "Sequence":
         out: list[dict[str, Any]] = []
         for child in node.get(key, []):
-            out.extend(_components(child, key))
-        return out
-    return [node]
+            out.extend(components(child, key))
+        return tuple(out)
+    return (node,)
 
 
 class HFBackend:
-    """A `tokenizers.Tokenizer` seen as ids ↔ exact bytes."""
+    """A `tokenizers.Tokenizer` seen as ids ↔ exact bytes.
+
+    The pipeline is read once from the tokenizer's JSON: `normalizers`, `pre_tokenizers` and `decoders` (flattened,
+    read-only), `spelling` (how token strings map to bytes) and `config` (the parsed tokenizer.json).
+
+    Args:
+        tok: the `tokenizers.Tokenizer`; the backend owns it from now on (do not change it afterwards).
+
+    Example:
+        >>> from tokenizers import Tokenizer as HFTokenizer, models, pre_tokenizers
+        >>> hf = HFTokenizer(models.WordLevel({"a": 0, "b": 1, "[UNK]": 2}, unk_token="[UNK]"))
+        >>> hf.pre_tokenizer = pre_tokenizers.Whitespace()
+        >>> backend = HFBackend(hf)
+        >>> backend.encode("a b c", add_special_tokens=False), backend.spelling, backend.unk_id
+        ([0, 1, 2], 'plain', 2)
+    """
 
     kind: BackendKind = "hf"
+    native_format: NativeFormat = "tokenizer.json"
+    pattern = None
 
     def __init__(self, tok: HFTokenizer) -> None:
         self.tok = tok
-        self.config: dict[str, Any] = json.loads(tok.to_str())
-        self._normalizers = _components(self.config.get("normalizer"), "normalizers")
-        self._pretoks = _components(self.config.get("pre_tokenizer"), "pretokenizers")
-        self._decoders = _components(self.config.get("decoder"), "decoders")
+        self._json = tok.to_str()
+        self.config: dict[str, Any] = json.loads(self._json)
+        self.normalizers = components(self.config.get("normalizer"), "normalizers")
+        self.pre_tokenizers = components(self.config.get("pre_tokenizer"), "pretokenizers")
+        self.decoders = components(self.config.get("decoder"), "decoders")
         self.spelling: Spelling = self._detect_spelling()
         self._table: list[bytes] | None = None
 
@@ -68,13 +105,13 @@ class HFBackend:
             ) from e
 
     def _detect_spelling(self) -> Spelling:
-        types = {c.get("type") for c in self._pretoks + self._decoders}
+        types = {c.get("type") for c in self.pre_tokenizers + self.decoders}
         model_type = self.config.get("model", {}).get("type")
         if "ByteLevel" in types:
             return "byte_level"
         if "Metaspace" in types or any(
             c.get("type") in _SPACE_ONLY_NORMALIZERS and SPM_SPACE in json.dumps(c, ensure_ascii=False)
-            for c in self._normalizers
+            for c in self.normalizers
         ):
             return "metaspace"
         if model_type == "WordPiece" or "WordPiece" in types:
@@ -82,21 +119,25 @@ class HFBackend:
         return "plain"
 
     # ---- capabilities -------------------------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def vocab_size(self) -> int:
         vocab = self.tok.get_vocab(with_added_tokens=True)
         return max(vocab.values()) + 1 if vocab else 0
 
-    @property
+    @functools.cached_property
     def special_tokens(self) -> dict[str, int]:
         return {t["content"]: t["id"] for t in self.config.get("added_tokens", []) if t.get("special")}
 
-    @property
+    def native_bytes(self) -> bytes:
+        """The tokenizer.json text, as read at construction."""
+        return self._json.encode("utf-8")
+
+    @functools.cached_property
     def dummy_prefix(self) -> bool:
-        for c in self._normalizers:
+        for c in self.normalizers:
             if c.get("type") == "Prepend" and c.get("prepend") == SPM_SPACE:
                 return True
-        for c in self._pretoks:
+        for c in self.pre_tokenizers:
             if c.get("type") == "Metaspace" and c.get("prepend_scheme", "always") in ("always", "first"):
                 return bool(c.get("add_prefix_space", True))
             if c.get("type") == "ByteLevel" and c.get("add_prefix_space"):
@@ -105,7 +146,7 @@ class HFBackend:
 
     @functools.cached_property  # it scans the token table; the config never changes after __init__
     def lossless(self) -> bool:
-        if any(c.get("type") not in _SPACE_ONLY_NORMALIZERS for c in self._normalizers):
+        if any(c.get("type") not in _SPACE_ONLY_NORMALIZERS for c in self.normalizers):
             return False
         model = self.config.get("model", {})
         if self.spelling == "byte_level":
@@ -116,12 +157,16 @@ class HFBackend:
             return bool(model.get("byte_fallback"))
         return False
 
-    @property
+    @functools.cached_property
     def unk_id(self) -> int | None:
         unk = self.config.get("model", {}).get("unk_token")
         return self.tok.token_to_id(unk) if unk else None
 
     def byte_fallback_ids(self) -> frozenset[int]:
+        return self._byte_fallback_ids
+
+    @functools.cached_property
+    def _byte_fallback_ids(self) -> frozenset[int]:
         if self.spelling != "metaspace" or not self.config.get("model", {}).get("byte_fallback"):
             return frozenset()
         return frozenset(i for t, i in self.tok.get_vocab().items() if byte_fallback_value(t) is not None)
@@ -148,9 +193,7 @@ class HFBackend:
     def decode(self, ids: Sequence[int]) -> str:
         return self.tok.decode(list(ids), skip_special_tokens=False)
 
-    def encode_batch_char_offsets(
-        self, texts: Sequence[str], *, add_special_tokens: bool = False
-    ) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+    def encode_batch_char_offsets(self, texts: Sequence[str], *, add_special_tokens: bool = False) -> CharOffsets:
         """Ids and the library's *character* offsets of many texts, in one threaded batch call."""
         self._set_special_parsing(False)
         encs = self.tok.encode_batch(list(texts), add_special_tokens=add_special_tokens)
@@ -195,6 +238,55 @@ class HFBackend:
             return token[len(prefix) :].encode("utf-8")
         return token.encode("utf-8")
 
-    def save_json(self, path: str | Path) -> None:
-        """Write tokenizer.json to `path` (the caller makes the write atomic)."""
-        self.tok.save(str(path))
+    # ---- raw bytes (canonical encoding for covers) ----
+    @property
+    def byte_level(self) -> bool:
+        """True for the GPT-2 byte alphabet ('Ġ'): see `Backend.byte_level`."""
+        return self.spelling == "byte_level"
+
+    @property
+    def exact_bytes(self) -> bool:
+        """Every ordinary token has exact bytes: see `Backend.exact_bytes`."""
+        if self.lossless:
+            return True
+        space_only = all(n.get("type") in _SPACE_ONLY_NORMALIZERS for n in self.normalizers)
+        return self.spelling in ("byte_level", "metaspace") and space_only
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """Only a 'Prepend' normalizer adds the dummy space before a space too: see `Backend.dummy_prefix_always`."""
+        return self.dummy_prefix and any(n.get("type") == "Prepend" for n in self.normalizers)
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
+
+        Args:
+            data: the bytes of a text as `encode` would take it (the dummy space, if any, is added here).
+
+        Example:
+            >>> from tokenizers import Tokenizer as HF, models, pre_tokenizers
+            >>> hf = HF(models.BPE(vocab={"a": 0, "Ġ": 1, "©": 2, "ĠĠ": 3, "Ġa": 4}, merges=[("Ġ", "Ġ"), ("Ġ", "a")]))
+            >>> hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+            >>> HFBackend(hf).encode_raw_bytes(b"\\xa9a  a")  # the lookahead split keeps the two spaces apart
+            [2, 0, 1, 4]
+        """
+        stream = b" " + data if self.dummy_prefix and (self.dummy_prefix_always or data[:1] != b" ") else data
+        head, rest = valid_head(data)
+        if not rest:
+            return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
+        if self.spelling == "byte_level":
+            pieces = raw_pieces(stream, self._pretokens)
+            ids = [t.id for p in pieces for t in self.tok.model.tokenize(byte_level_encode(p))]
+            return spells(ids, self.token_table(), stream)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix_always,
+            space_id=self.tok.token_to_id(SPM_SPACE), table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )
+
+    def _pretokens(self, text: str) -> list[str]:
+        """The pretokenizer's pieces of `text`, as substrings (ByteLevel's own prefix space is not one)."""
+        pre = self.tok.pre_tokenizer
+        if pre is None:
+            return [text]
+        return [text[s:e] for _, (s, e) in pre.pre_tokenize_str(text)]

@@ -7,12 +7,15 @@ usually carries one space that is not in the input; `Tokenizer` accounts for tha
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import sentencepiece as spm
 
-from tokensmith.backends.base import SPM_SPACE, BackendKind
+from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.errors import TokenizerFileError
 
 
@@ -26,9 +29,19 @@ def load_model_proto(data: bytes):  # -> sentencepiece_model_pb2.ModelProto
 
 
 class SentencePieceBackend:
-    """A `SentencePieceProcessor` seen as ids ↔ exact bytes."""
+    """A `SentencePieceProcessor` seen as ids ↔ exact bytes.
+
+    SentencePiece itself never reads control pieces (`<s>`, `</s>`) in text. With `parse_special=True` this backend
+    splits the text at their literal strings first and encodes each piece of text on its own (so each piece gets
+    the dummy prefix, as a separate `encode` call would).
+
+    Args:
+        model_bytes: a serialized ModelProto (the content of a .model file).
+    """
 
     kind: BackendKind = "sentencepiece"
+    native_format: NativeFormat = "sentencepiece"
+    pattern = None
 
     def __init__(self, model_bytes: bytes) -> None:
         self.model_bytes = model_bytes
@@ -54,19 +67,33 @@ class SentencePieceBackend:
 
         return pb.TrainerSpec.ModelType.Name(self.proto.trainer_spec.model_type).lower()
 
-    @property
+    @functools.cached_property
     def vocab_size(self) -> int:
         return int(self.sp.get_piece_size())
 
-    @property
+    @functools.cached_property
     def special_tokens(self) -> dict[str, int]:
         return {self.sp.id_to_piece(i): i for i in range(self.vocab_size) if self.sp.is_control(i)}
+
+    @property
+    def bos_id(self) -> int | None:
+        """Id of the BOS piece, or None when the model has none."""
+        return int(self.sp.bos_id()) if self.sp.bos_id() >= 0 else None
+
+    def native_bytes(self) -> bytes:
+        """The serialized ModelProto."""
+        return self.model_bytes
+
+    @functools.cached_property
+    def _special_split(self) -> re.Pattern[str] | None:
+        names = sorted(self.special_tokens, key=len, reverse=True)
+        return re.compile("(" + "|".join(map(re.escape, names)) + ")") if names else None
 
     @property
     def dummy_prefix(self) -> bool:
         return bool(self.proto.normalizer_spec.add_dummy_prefix)
 
-    @property
+    @functools.cached_property
     def lossless(self) -> bool:
         norm = self.proto.normalizer_spec
         identity = norm.name == "identity" or (not norm.precompiled_charsmap and norm.name != "nmt_nfkc")
@@ -76,14 +103,29 @@ class SentencePieceBackend:
         return {"add_bos": add_special_tokens and self.sp.bos_id() >= 0, "add_eos": False}
 
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        if parse_special and self._special_split is not None:
+            return self._encode_parsing_special(text, add_special_tokens=add_special_tokens)
         return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
+        if parse_special and self._special_split is not None:
+            return [self._encode_parsing_special(t, add_special_tokens=add_special_tokens) for t in texts]
         # A list input runs sentencepiece's own thread pool (C++).
         # Already a list of lists of ints: copying it again would be pure overhead.
         return self.sp.encode(list(texts), out_type=int, num_threads=-1, **self._specials(add_special_tokens))
+
+    def _encode_parsing_special(self, text: str, *, add_special_tokens: bool) -> list[int]:
+        """Control pieces' literal text becomes their ids; the text between them is encoded piece by piece."""
+        assert self._special_split is not None
+        ids: list[int] = [self.sp.bos_id()] if add_special_tokens and self.sp.bos_id() >= 0 else []
+        for k, part in enumerate(self._special_split.split(text)):
+            if k % 2:
+                ids.append(self.special_tokens[part])
+            elif part:
+                ids.extend(self.sp.encode(part, out_type=int))
+        return ids
 
     def decode(self, ids: Sequence[int]) -> str:
         return str(self.sp.decode(list(ids)))
@@ -92,6 +134,11 @@ class SentencePieceBackend:
         """Byte offsets into the UTF-8 input, as sentencepiece reports them."""
         proto = self.sp.encode(text, return_type="proto", **self._specials(add_special_tokens))  # 0.2.x API
         return [(p.begin, p.end) for p in proto.pieces]
+
+    def encode_batch_char_offsets(
+        self, texts: Sequence[str], *, add_special_tokens: bool = False
+    ) -> CharOffsets | None:
+        return None  # sentencepiece reports byte offsets per text (`byte_offsets`)
 
     def token_table(self) -> list[bytes]:
         if self._table is None:
@@ -114,4 +161,48 @@ class SentencePieceBackend:
         return int(self.sp.unk_id()) if self.sp.unk_id() >= 0 else None
 
     def byte_fallback_ids(self) -> frozenset[int]:
+        return self._byte_fallback_ids
+
+    @functools.cached_property
+    def _byte_fallback_ids(self) -> frozenset[int]:
         return frozenset(i for i in range(self.vocab_size) if self.sp.is_byte(i))
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    byte_level = False  # see `Backend.byte_level`: pieces are text, bytes only through '<0xNN>' fallback
+
+    @property
+    def exact_bytes(self) -> bool:
+        """See `Backend.exact_bytes`: a SentencePiece model's bytes are exact when it is lossless."""
+        return self.lossless
+
+    @property
+    def dummy_prefix_always(self) -> bool:
+        """SentencePiece adds the dummy space to every text, one that starts with a space too."""
+        return self.dummy_prefix
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
+
+        Valid UTF-8 goes through `encode`; from an invalid byte to the next space every byte is its '<0xNN>' piece
+        (`backends/rawbytes.py`).
+
+        Args:
+            data: the bytes of a text as `encode` takes it (the dummy space is added here).
+
+        Example:
+            >>> from tests.conftest import shared_path  # doctest: +SKIP
+            >>> path = shared_path("tokenizers", "sentencepiece", "mistral-v1.model")  # doctest: +SKIP
+            >>> sp = SentencePieceBackend.from_file(path)  # doctest: +SKIP
+            >>> [sp.token_table()[i] for i in sp.encode_raw_bytes(b"a\\xc3")]  # doctest: +SKIP
+            [b' a', b'\\xc3']
+        """
+        head, rest = valid_head(data)
+        stream = b" " + data if self.dummy_prefix else data
+        if not rest:
+            return spells(self.encode(head, add_special_tokens=False), self.token_table(), stream)
+        space = self.sp.piece_to_id(SPM_SPACE)
+        return byte_fallback_raw(
+            stream, encode=lambda t: self.encode(t, add_special_tokens=False), adds_dummy=self.dummy_prefix,
+            space_id=space if space != self.sp.unk_id() else None, table=self.token_table(),
+            byte_ids={self.token_table()[i][0]: i for i in self.byte_fallback_ids()},
+        )

@@ -6,14 +6,17 @@ tiktoken and llama-models definitions) or from the caller. Token bytes are tikto
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import tiktoken
-from tiktoken.load import load_tiktoken_bpe
 
-from tokensmith.backends.base import BackendKind
+from tokensmith.backends.base import BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.rawbytes import compiled_pattern, raw_pieces, valid_head
 from tokensmith.errors import TokenizerFileError, close_matches
 
 R50K = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -65,6 +68,39 @@ KNOWN: dict[str, tuple[str, dict[str, int], str]] = {
 KNOWN["r50k_base"] = KNOWN["gpt2"]
 
 
+def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
+    r"""Parse a .tiktoken rank file ('base64 rank' per line) the way `tiktoken.load.load_tiktoken_bpe` does.
+
+    Args:
+        data: the file's bytes.
+        where: the file's name, for error messages.
+
+    Example:
+        >>> parse_tiktoken_ranks(b"YQ== 0\nYg== 1\n", where="toy.tiktoken")
+        {b'a': 0, b'b': 1}
+    """
+    try:
+        return {base64.b64decode(tok): int(rank) for tok, rank in (ln.split() for ln in data.splitlines() if ln)}
+    except (ValueError, binascii.Error) as e:
+        raise TokenizerFileError(
+            f"'{where}' is not a tiktoken rank file ({e}): each line must be '<base64 token> <rank>'. Re-download it."
+        ) from e
+
+
+def tiktoken_rank_file(ranks: dict[bytes, int]) -> bytes:
+    r"""Serialize mergeable ranks as a .tiktoken file: one 'base64(token) rank' line per token, by rank.
+
+    Args:
+        ranks: token bytes → rank.
+
+    Example:
+        >>> tiktoken_rank_file({b"b": 1, b"a": 0})
+        b'YQ== 0\nYg== 1\n'
+    """
+    lines = [base64.b64encode(tok) + b" " + str(rank).encode() for tok, rank in sorted(ranks.items(), key=lambda kv: kv[1])]
+    return b"\n".join(lines) + b"\n"
+
+
 def infer_encoding(path: Path) -> str | None:
     """Name of the known encoding a rank file belongs to, by content hash, else by file stem."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -76,9 +112,22 @@ def infer_encoding(path: Path) -> str | None:
 
 
 class TiktokenBackend:
-    """A `tiktoken.Encoding` seen as ids ↔ exact bytes."""
+    r"""A `tiktoken.Encoding` seen as ids ↔ exact bytes.
+
+    Args:
+        enc: the encoding (its split pattern, ranks and special tokens are read once).
+
+    Example:
+        >>> import tiktoken
+        >>> ranks = {bytes([b]): b for b in range(256)}
+        >>> backend = TiktokenBackend(tiktoken.Encoding(name="bytes", pat_str=r"\S+|\s+", mergeable_ranks=ranks,
+        ...                                             special_tokens={}))
+        >>> backend.encode("hi", add_special_tokens=False)
+        [104, 105]
+    """
 
     kind: BackendKind = "tiktoken"
+    native_format: NativeFormat = "tiktoken"
     dummy_prefix = False
     lossless = True
 
@@ -101,32 +150,36 @@ class TiktokenBackend:
                     f"explicitly, e.g. load('{path}', pattern='cl100k_base') or a regex ({close_matches('', KNOWN)})."
                 )
         pat, specials = (KNOWN[known][0], KNOWN[known][1]) if known else (str(pattern), {})
-        try:
-            ranks = load_tiktoken_bpe(str(path))
-        except Exception as e:
-            raise TokenizerFileError(
-                f"could not read '{path}' as a tiktoken rank file ({e}): each line must be "
-                "'<base64 token> <rank>'. Re-download the file."
-            ) from e
+        ranks = parse_tiktoken_ranks(path.read_bytes(), where=str(path))
         specials = dict(special_tokens if special_tokens is not None else specials)
         enc = tiktoken.Encoding(name=known or path.stem, pat_str=pat, mergeable_ranks=ranks, special_tokens=specials)
         return cls(enc)
 
     @property
     def pattern(self) -> str:
+        """The split regex (a .tiktoken file does not store it)."""
         return str(self.enc._pat_str)
 
     @property
     def mergeable_ranks(self) -> dict[bytes, int]:
+        """A copy of token bytes → rank, special tokens excluded."""
         return dict(self.enc._mergeable_ranks)
 
-    @property
+    @functools.cached_property
     def vocab_size(self) -> int:
         return int(self.enc.n_vocab)
 
-    @property
+    @functools.cached_property
     def special_tokens(self) -> dict[str, int]:
         return dict(self.enc._special_tokens)
+
+    def native_bytes(self) -> bytes:
+        """The .tiktoken rank file of this encoding."""
+        return self._native
+
+    @functools.cached_property
+    def _native(self) -> bytes:
+        return tiktoken_rank_file(self.enc._mergeable_ranks)
 
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
@@ -161,3 +214,35 @@ class TiktokenBackend:
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]] | None:
         return None  # lossless: Tokenizer derives offsets from token bytes
+
+    def encode_batch_char_offsets(
+        self, texts: Sequence[str], *, add_special_tokens: bool = False
+    ) -> CharOffsets | None:
+        return None  # lossless: Tokenizer derives offsets from token bytes
+
+    # ---- raw bytes (canonical encoding for covers) ----
+    byte_level = True  # see `Backend.byte_level`: ranks are byte strings
+    exact_bytes = True
+    dummy_prefix_always = False
+
+    def encode_raw_bytes(self, data: bytes) -> list[int] | None:
+        """The canonical ids of raw, possibly ragged bytes (never None: every byte is a rank-0..255 token).
+
+        On a ragged tail this is tiktoken's `_encode_bytes`; text after invalid bytes is still split by the
+        pattern (see `backends/rawbytes.py`).
+
+        Args:
+            data: raw bytes.
+
+        Example:
+            >>> import tiktoken
+            >>> ranks = {bytes([b]): b for b in range(256)} | {b"  ": 256, b" a": 257}
+            >>> enc = tiktoken.Encoding(name="toy", pat_str=R50K, mergeable_ranks=ranks, special_tokens={})
+            >>> TiktokenBackend(enc).encode_raw_bytes(b"\\xa9a  a")  # not [169, 97, 256, 97]
+            [169, 97, 32, 257]
+        """
+        head, rest = valid_head(data)
+        if not rest:
+            return list(self.enc.encode_ordinary(head))
+        pattern = compiled_pattern(self.enc._pat_str)
+        return [i for p in raw_pieces(data, pattern.findall) for i in self.enc._encode_single_piece(p)]

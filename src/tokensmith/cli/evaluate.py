@@ -1,25 +1,36 @@
-"""`tokensmith eval`: evaluate tokenizers on parallel text, morphology gold and compounds; print a table, write JSON.
+"""`tokensmith eval`: evaluate tokenizers on parallel or monolingual text, morphology gold and compounds.
 
-The command only parses options and prints: the work is `tokensmith.measure.evaluate.evaluate`.
+The command only parses options and prints: the work is `tokensmith.measure.evaluation.evaluate`. Output follows
+the CLI convention: a table by default, `--json` prints the results JSON on stdout, `-o/--out PATH` writes a .json
+or .parquet file. The old `--json PATH` form still works for one release, with a deprecation notice (see
+`legacy_json_args`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import click
 import typer
-from rich.table import Table
+from rich.table import Column, Table
+from typer.core import TyperCommand
 
-from tokensmith.cli.output import console, err_console
+from tokensmith.cli.output import console, emit_json, err_console
 from tokensmith.errors import TokensmithError
 from tokensmith.measure.results import Results, Row
 
+if TYPE_CHECKING:
+    from tokensmith.measure.evaluation import EvalInputs
+
 HELP = """Evaluate tokenizers: compression, fertility, parity, Rényi efficiency, vocabulary use, morphology,
-compounds and noise robustness, each with a bootstrap 95% CI.
+compounds and noise robustness, each with a bootstrap 95% CI. Every row says whether the tokenizer was lossless on
+that text; tokenizers that were not are marked "(lossy)".
 
 Examples:
   tokensmith eval gpt2 o200k_base --langs eng_Latn,deu_Latn,zho_Hans
-  tokensmith eval tok.json --parallel udhr --json results.json
+  tokensmith eval tok.json --parallel udhr -o results.json
+  tokensmith eval gpt2 llama3 --corpus notes.txt.gz --corpus 'data/*.jsonl' --lang fr-CA --json
   tokensmith eval llama3 --morph ../shared/data/morph/sigmorphon2022 --compounds germanet-dev.tsv --noise 0.01,0.05
 """
 
@@ -47,11 +58,13 @@ def _floats(text: str | None, *, option: str) -> tuple[float, ...]:
 
 def eval_command(
     specs: list[str] = typer.Argument(..., help="Tokenizer specs: zoo names or paths."),
-    json_out: Path | None = typer.Option(None, "--json", help="Write the results JSON here ('-' = stdout)."),
-    parquet_out: Path | None = typer.Option(None, "--parquet", help="Also write the rows as parquet."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results JSON on stdout instead of the table."),
+    out: Path | None = typer.Option(None, "-o", "--out", help="Write the results to PATH (.json or .parquet)."),
     parallel: str | None = typer.Option(None, "--parallel", help="flores200 | udhr | DIR of aligned <lang>.txt."),
+    corpus: list[str] = typer.Option([], "--corpus", help="Monolingual text: FILE, DIR or quoted GLOB (repeatable)."),
+    lang: list[str] = typer.Option([], "--lang", help="Language of the --corpus text: once, or once per --corpus."),
     langs: str | None = typer.Option(None, "--langs", help="Comma-separated languages, e.g. eng_Latn,deu_Latn."),
-    limit: int | None = typer.Option(None, "--limit", help="Use only the first N aligned lines."),
+    limit: int | None = typer.Option(None, "--limit", help="Use only the first N lines (per corpus)."),
     morph: Path | None = typer.Option(None, "--morph", help="SIGMORPHON 2022 folder (<lang>.word.dev.tsv)."),
     compounds: Path | None = typer.Option(None, "--compounds", help="Compound TSV: compound, modifiers, head."),
     noise: str | None = typer.Option(None, "--noise", help="Character-noise rates, e.g. 0.01,0.05."),
@@ -59,31 +72,85 @@ def eval_command(
     resamples: int = typer.Option(1000, "--resamples", help="Bootstrap resamples (0: no CIs)."),
     dist_resamples: int = typer.Option(200, "--dist-resamples", help="Resample cap for Rényi/Shannon/utilization."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and the noise."),
+    legacy_json: Path | None = typer.Option(None, "--legacy-json", hidden=True),
+    parquet_out: Path | None = typer.Option(None, "--parquet", hidden=True, help="Deprecated: use -o OUT.parquet."),
 ) -> None:
-    from tokensmith.measure.evaluate import EvalConfig, EvalInputs, evaluate
-    from tokensmith.measure.results import write_json, write_parquet
+    from tokensmith.measure import EvalConfig, evaluate
 
-    if parallel is None and morph is None and compounds is None:
+    outputs = _outputs(out, legacy_json=legacy_json, parquet=parquet_out)
+    if parallel is None and morph is None and compounds is None and not corpus:
         parallel = "flores200"
     config = EvalConfig(
         langs=tuple(x.strip() for x in langs.split(",") if x.strip()) if langs else None, limit=limit,
         alphas=_floats(alpha, option="--alpha") or (2.5,), noise=_floats(noise, option="--noise"),
         resamples=resamples, dist_resamples=dist_resamples, seed=seed,
     )  # fmt: skip
-    inputs = EvalInputs(parallel=parallel, morph=morph, compounds=compounds)
+    inputs = _inputs(parallel=parallel, corpus=corpus, lang=lang, morph=morph, compounds=compounds, limit=limit)
     with err_console.status("evaluating…") as status:
         results = evaluate(specs, inputs, config=config, progress=lambda msg: status.update(msg))
-    if parquet_out is not None:
-        write_parquet(results, parquet_out)
-    if json_out is not None and str(json_out) == "-":
-        import json
+    for path in outputs:
+        write_results(results, path)
+    if as_json or legacy_json == Path("-"):
+        emit_json(results.to_dict())
+    else:
+        console.print(summary_table(results))
+    _print_notes(results)
 
-        print(json.dumps(results.to_dict(), ensure_ascii=False, indent=1))
-        return
-    if json_out is not None:
-        write_json(results, json_out)
-    console.print(summary_table(results))
-    _print_errors(results)
+
+def _outputs(out: Path | None, *, legacy_json: Path | None, parquet: Path | None) -> list[Path]:
+    """The files to write, checked before any work; the deprecated forms say what to use instead."""
+    if legacy_json is not None:
+        err_console.print("[yellow]deprecated:[/] `--json PATH` will be removed in the next release: use "
+                          "`--json` (JSON on stdout) or `-o/--out PATH` (a .json or .parquet file).",
+                          highlight=False)  # fmt: skip
+    if parquet is not None:
+        err_console.print("[yellow]deprecated:[/] `--parquet PATH` will be removed in the next release: use "
+                          "`-o/--out PATH.parquet`.", highlight=False)  # fmt: skip
+    paths = [p for p in (out, None if legacy_json == Path("-") else legacy_json, parquet) if p is not None]
+    for p in paths:
+        if p.suffix.lower() not in (".json", ".parquet"):
+            raise TokensmithError(f"-o/--out writes .json or .parquet files, chosen by the suffix; got '{p}'. "
+                                  f"Use e.g. -o {p.with_suffix('.json')}.")  # fmt: skip
+    return paths
+
+
+def _inputs(
+    *, parallel: str | None, corpus: list[str], lang: list[str], morph: Path | None, compounds: Path | None,
+    limit: int | None,
+) -> EvalInputs:  # fmt: skip
+    """The corpora; `--lang` given once applies to every `--corpus`, given once per `--corpus` pairs with them."""
+    from tokensmith.corpora.monolingual import load_corpora
+    from tokensmith.measure.evaluation import EvalInputs
+
+    if lang and not corpus:
+        raise TokensmithError("--lang names the language of --corpus text; give --corpus FILE too (for a parallel "
+                              "corpus, choose languages with --langs).")  # fmt: skip
+    if len(lang) > 1 and len(lang) != len(corpus):
+        raise TokensmithError(f"give --lang once (for every --corpus) or once per --corpus: got {len(lang)} --lang "
+                              f"for {len(corpus)} --corpus.")  # fmt: skip
+    if len(lang) <= 1:
+        mono = load_corpora(corpus, lang=lang[0] if lang else None, limit=limit) if corpus else None
+    else:
+        mono = [c for src, code in zip(corpus, lang, strict=True) for c in load_corpora([src], lang=code, limit=limit)]
+    return EvalInputs(parallel=parallel, corpus=mono, morph=morph, compounds=compounds)
+
+
+def write_results(results: Results, path: Path) -> Path:
+    """Write `results` as parquet when `path` ends in .parquet, else as JSON.
+
+    Args:
+        results: the evaluation.
+        path: the file to write (atomically).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = write_results(Results(tokenizers={}, langs={}, rows=()), pathlib.Path(tempfile.mkdtemp()) / "r.json")
+        >>> p.name
+        'r.json'
+    """
+    from tokensmith.measure.results import write_json, write_parquet
+
+    return write_parquet(results, path) if path.suffix.lower() == ".parquet" else write_json(results, path)
 
 
 def _cell(rows: list[Row]) -> str:
@@ -99,12 +166,31 @@ def _cell(rows: list[Row]) -> str:
 
 
 def summary_table(results: Results) -> Table:
-    """Tokenizers × key metrics: one language gives value ± half the 95% CI; several give the mean over them."""
+    """Tokenizers × key metrics: one language gives value ± half the 95% CI; several give the mean over them.
+    A tokenizer that was not lossless on some text is named "NAME (lossy)".
+
+    Args:
+        results: the evaluation.
+
+    Example:
+        >>> import io
+        >>> from rich.console import Console
+        >>> r = Results(tokenizers={"b": {"vocab_size": 9}}, langs={}, rows=(Row("b", "c", "und", "fertility",
+        ...             None, 1.0, lossless=False),))
+        >>> out = Console(file=io.StringIO(), width=100)
+        >>> out.print(summary_table(r))
+        >>> "b (lossy)" in out.file.getvalue()
+        True
+    """
     present = {r.metric for r in results.rows}
     cols = [(m, title, p) for m, title, p in SUMMARY if m in present]
     n_langs = len(results.langs)
     caption = f"per-language metrics: mean over {n_langs} languages" if n_langs > 1 else "± half the 95% CI"
-    table = Table("tokenizer", "vocab", *[title for _, title, _ in cols], title="tokensmith eval", caption=caption)
+    lossy = set(lossy_tokenizers(results))
+    if lossy:
+        caption += "; (lossy) = its token bytes do not spell the text, so its figures are not comparable"
+    name_column = Column("tokenizer", overflow="fold")  # wrap long names ("… (lossy)") instead of cutting them
+    table = Table(name_column, "vocab", *[title for _, title, _ in cols], title="tokensmith eval", caption=caption)
     for name, meta in results.tokenizers.items():
         cells = []
         for metric, _, param in cols:
@@ -113,11 +199,20 @@ def summary_table(results: Results) -> Table:
                 first = next((r.param for r in rows if r.param is not None), None)
                 rows = [r for r in rows if r.param == first]
             cells.append(_cell(rows))
-        table.add_row(name, f"{meta.get('vocab_size', 0):,}", *cells)
+        label = f"{name} (lossy)" if name in lossy else name
+        table.add_row(label, f"{meta.get('vocab_size', 0):,}", *cells)
     return table
 
 
-def _print_errors(results: Results) -> None:
+def _print_notes(results: Results) -> None:
+    """Notes, lossy tokenizers and error rows, on stderr so that `--json` output stays clean."""
+    for note in results.notes:
+        err_console.print(f"[cyan]note:[/] {note}", highlight=False)
+    lossy = lossy_tokenizers(results)
+    if lossy:
+        err_console.print(f"[yellow]lossy:[/] {', '.join(lossy)}: the token bytes do not spell the text (unknown "
+                          "tokens, lower-casing or other normalization), so compression and fertility flatter "
+                          "them; rows carry lossless=false.", highlight=False)  # fmt: skip
     errors = [r for r in results.rows if r.error]
     if errors:
         first = errors[0]
@@ -125,6 +220,71 @@ def _print_errors(results: Results) -> None:
                           f"{first.metric}: {first.error}")  # fmt: skip
 
 
+def lossy_tokenizers(results: Results) -> list[str]:
+    """Tokenizers with at least one row that is not lossless, in results order.
+
+    Args:
+        results: the evaluation.
+
+    Example:
+        >>> r = Results(tokenizers={"a": {}, "b": {}}, langs={}, rows=(Row("b", "c", "und", "fertility", None, 1.0,
+        ...             lossless=False), Row("a", "c", "und", "fertility", None, 1.0, lossless=True)))
+        >>> lossy_tokenizers(r)
+        ['b']
+    """
+    lossy = {r.tokenizer for r in results.rows if r.lossless is False}
+    return [name for name in results.tokenizers if name in lossy]
+
+
+def legacy_json_args(args: list[str]) -> list[str]:
+    """Rewrite the deprecated `--json PATH` (and `--json=PATH`) to the hidden `--legacy-json PATH`.
+
+    `--json` is a flag now, so a following word is a tokenizer spec, unless it is '-' (the old "stdout") or a
+    .json/.parquet path that does not exist yet or already holds tokensmith results (a re-run of an old command).
+    An existing tokenizer.json stays a spec: it is never overwritten.
+
+    Args:
+        args: the arguments after `eval`.
+
+    Example:
+        >>> legacy_json_args(["gpt2", "--json", "out.json"]), legacy_json_args(["--json", "gpt2"])
+        (['gpt2', '--legacy-json', 'out.json'], ['--json', 'gpt2'])
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--json="):
+            out += ["--legacy-json", a.split("=", 1)[1]]
+        elif a == "--json" and i + 1 < len(args) and _legacy_path(args[i + 1]):
+            out += ["--legacy-json", args[i + 1]]
+            i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
+def _legacy_path(word: str) -> bool:
+    if word == "-":
+        return True
+    if word.startswith("-") or not word.lower().endswith((".json", ".parquet")):
+        return False
+    path = Path(word)
+    if not path.is_file() or word.lower().endswith(".parquet"):
+        return True
+    with path.open("rb") as fh:
+        return b'"schema": "tokensmith.results/' in fh.read(256)
+
+
+class _EvalCommand(TyperCommand):
+    """`eval` with the deprecated `--json PATH` form rewritten before parsing (see `legacy_json_args`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the rewritten arguments."""
+        return super().parse_args(ctx, legacy_json_args(args))
+
+
 def register(app: typer.Typer) -> None:
     """Add `eval` to the CLI."""
-    app.command("eval", help=HELP)(eval_command)
+    app.command("eval", help=HELP, cls=_EvalCommand)(eval_command)

@@ -67,7 +67,7 @@ def generate(
         tokensmith generate -m smollm2 --prompts-file p.jsonl --speculate recycling --tree 32 --json
     """
     from tokensmith.decode.drafters import make_drafter, recycler_of
-    from tokensmith.decode.models import load_model
+    from tokensmith.models import load_model
     from tokensmith.decode.recycling import load_matrix
     from tokensmith.decode.speculative import speculative_generate
 

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "train",
     "evaluate",  # eval
     "report",  # report, diff, demo
+    "data",  # data list|fetch|path
     "bytes",  # bytes next|score|generate
     "generate",  # speculative decoding
 ]

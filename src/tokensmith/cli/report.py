@@ -77,35 +77,36 @@ def diff(
     text: str | None = typer.Option(None, "--text", "-t", help="The text to segment."),
     file: Path | None = typer.Option(None, "--file", "-f", help="A UTF-8 file to segment."),
     html_out: Path | None = typer.Option(None, "--html", help="Also write a small self-contained HTML view."),
+    ids: bool = typer.Option(False, "--ids", help="Show each token's id after it (in HTML: ticked by default)."),
     width: int = typer.Option(0, "--width", help="Display width (default: the terminal's)."),
-    as_json: bool = typer.Option(False, "--json", help="Print tokens and spans as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print tokens, spans, ids and bytes as JSON."),
 ) -> None:
-    """Show how tokenizers segment the same text, aligned on byte offsets.
+    """Show how tokenizers segment the same text: one block per tokenizer, each token in its own colour.
 
-    Bars mark each tokenizer's token boundaries; bold green bars are shared by all.
-    Characters split inside a token show as byte escapes.
+    Tokens that split a UTF-8 character show byte escapes (\\xe4) for their own bytes; '^' marks the
+    boundaries that every tokenizer makes. Without colours (a pipe, NO_COLOR), '│' separates the tokens.
 
     Examples:
-        tokensmith diff gpt2 o200k_base llama3 --text "Donaudampfschifffahrt"
+        tokensmith diff gpt2 llama3 mistral-v3 --text "Donaudampfschifffahrt 東京"
+        tokensmith diff gpt2 bert-base-uncased --text "naïve café" --ids
         tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
     """
-    import tokensmith
     from tokensmith import atomic
-    from tokensmith.report.diff import align, render_html, render_rich, summary, to_json
+    from tokensmith.report.diff import align, render_html, render_rich, to_json
+    from tokensmith.spec import load
 
     body = _read_text(text, file)
-    alignment = align([tokensmith.load(s) for s in specs], body, names=_names(specs))
+    alignment = align([load(s) for s in specs], body, names=_names(specs))
     if html_out is not None:
-        atomic.write_text(html_out, render_html(alignment))
+        atomic.write_text(html_out, render_html(alignment, ids=ids))
     if as_json:
         emit_json(to_json(alignment))
         return
-    console.print(render_rich(alignment, width=width or console.width), soft_wrap=True, highlight=False)
-    for s in summary(alignment):
-        console.print(f"{s['tokenizer']}: {s['tokens']} tokens, {s['shared_cuts']}/{s['cuts']} boundaries shared "
-                      "by all", highlight=False)
+    separator = "" if console.color_system else "│"
+    console.print(render_rich(alignment, width=width or console.width, ids=ids, separator=separator),
+                  highlight=False, soft_wrap=True)
     if html_out is not None:
-        console.print(f"wrote {html_out}")
+        console.print(f"wrote {html_out}", highlight=False, soft_wrap=True)
 
 
 def demo(
@@ -120,10 +121,14 @@ def demo(
     Examples:
         tokensmith demo -o demo-out
         tokensmith demo --fast -o /tmp/demo
+        tokensmith data fetch udhr && tokensmith demo    # with the UDHR (`make demo` does both)
     """
-    from tokensmith.demo import DemoConfig, run_demo
+    from tokensmith.cli.runtime import StepProgress, numba_threads
+    from tokensmith.demo import STEPS, DemoConfig, run_demo
 
-    summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), quiet=as_json)
+    # One numba thread: the demo's corpora are small, so a thread pool costs more than it saves (see numba_threads).
+    with StepProgress(total=len(STEPS), label="demo", quiet=as_json) as progress, numba_threads(1):
+        summary = run_demo(DemoConfig(out=out, fast=fast, seed=seed), progress=progress)
     if as_json:
         emit_json(summary)
         return

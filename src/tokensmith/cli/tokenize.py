@@ -84,9 +84,9 @@ def encode_command(
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print ids, token bytes and byte offsets as JSON."),
 ) -> None:
-    import tokensmith
+    from tokensmith.spec import load
 
-    tok = tokensmith.load(spec, pattern=pattern)
+    tok = load(spec, pattern=pattern)
     content = read_text(text, file)
     enc = tok.encode_with_offsets(content, add_special_tokens=add_special)
     table = tok.token_table
@@ -107,9 +107,9 @@ def decode_command(
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print the text, its exact bytes and each token as JSON."),
 ) -> None:
-    import tokensmith
+    from tokensmith.spec import load
 
-    tok = tokensmith.load(spec, pattern=pattern)
+    tok = load(spec, pattern=pattern)
     values = parse_ids(ids)
     records = [token_record(tok.token_bytes(i), i) for i in values]  # token_bytes checks the range
     text = tok.decode(values)

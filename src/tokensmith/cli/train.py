@@ -55,7 +55,7 @@ def train_command(
     algo: str = typer.Option("bpe", "--algo", help="bpe | unigram | wordpiece | lib"),
     engine: str = typer.Option("hf", "--engine", help="hf | sentencepiece"),
     vocab_size: int = typer.Option(..., "--vocab-size", help="Number of ids, special tokens included."),
-    out: Path = typer.Option(..., "-o", "--output", help="Output directory, or a .json file path."),
+    out: Path = typer.Option(..., "-o", "--out", "--output", help="Output directory, or a .json file path."),
     normalization: str = typer.Option("none", "--normalization", help="none | nfc | nfkc | nfkc_lower"),
     byte_fallback: bool = typer.Option(
         True, "--byte-fallback/--no-byte-fallback", help="<0xNN> pieces (unigram, sentencepiece)."
@@ -72,6 +72,7 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     from tokensmith.corpora.readers import iter_lines
+    from tokensmith.formats.save import save
     from tokensmith.learn import TrainConfig, get_learner, train
 
     config = TrainConfig(
@@ -84,8 +85,8 @@ def train_command(
     start = time.perf_counter()
     tok = train(algo, lines, config)
     seconds = time.perf_counter() - start
-    paths = output_paths(out, sentencepiece=tok.backend.kind == "sentencepiece")
-    written = {fmt: str(tok.save(path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
+    paths = output_paths(out, sentencepiece=tok.native_format == "sentencepiece")
+    written = {fmt: str(save(tok, path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
     summary = {
         "algo": algo, "engine": engine, "vocab_size": tok.vocab_size, "lines": lines.lines, "chars": lines.chars,
         "seconds": round(seconds, 3), "files": written,

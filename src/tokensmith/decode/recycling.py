@@ -75,6 +75,9 @@ def template_paths(n: int, *, k: int = 8) -> list[tuple[int, ...]]:
 def template_arrays(paths: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
     """(parents [n + 1], ranks [n + 1]) of a template, root at index 0 (its rank is unused, -1).
 
+    Args:
+        paths: the template's nodes as rank paths from the root, parents before children (`template_paths`).
+
     Example:
         >>> [a.tolist() for a in template_arrays([(0,), (0, 0), (1,)])]
         [[-1, 0, 1, 0], [-1, 0, 0, 1]]
@@ -148,22 +151,66 @@ class TokenRecycling:
             )
 
     def begin(self, ids: np.ndarray) -> None:
-        """Cold start empties the matrix; hot start keeps it."""
+        """Cold start empties the matrix; hot start keeps it.
+
+        Args:
+            ids: the prompt's ids (unused).
+
+        Example:
+            >>> tr = TokenRecycling(vocab_size=4, k=2, tree=2, hot=False)
+            >>> tr.matrix[3] = [1, 2]
+            >>> tr.begin(np.array([3])); tr.matrix[3].tolist()
+            [-1, -1]
+        """
         if not self.hot:
             self.matrix.fill(-1)
 
     def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
-        """The template tree read from the matrix, cut to the first `budget` template nodes."""
+        """The template tree read from the matrix, cut to the first `budget` template nodes.
+
+        Args:
+            ids: the context so far; its last token is the root.
+            budget: draft nodes at most.
+
+        Example:
+            >>> tr = TokenRecycling(vocab_size=4, k=2, tree=2)
+            >>> tr.matrix[3] = [1, 2]
+            >>> tr.propose(np.array([3]), budget=1).tokens.tolist()
+            [3, 1]
+        """
         n = min(budget, len(self.parents) - 1) + 1
         return expand_template(self.matrix, int(ids[-1]), self.parents[:n], self.ranks[:n])
 
     def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
-        """Recycle: the top-k at every node becomes the row of that node's token. logits: [tree.size, vocab]."""
+        """Recycle: the top-k at every node becomes the row of that node's token.
+
+        Args:
+            tree: the verified tree.
+            logits: torch tensor [tree.size, vocab], the model's logits at the tree's nodes.
+            accepted: the accepted node indices (every node is recycled, accepted or not).
+
+        Example:
+            >>> import torch
+            >>> tr = TokenRecycling(vocab_size=4, k=2, tree=2)
+            >>> tr.observe(DraftTree.chain(0, [3]), torch.tensor([[0.0, 1, 2, 3], [3.0, 2, 1, 0]]), np.array([0]))
+            >>> tr.matrix[[0, 3]].tolist()
+            [[3, 2], [0, 1]]
+        """
         top = logits.topk(self.k, dim=-1).indices.numpy()  # [tree.size, k]
         self.matrix[tree.tokens] = top
 
     def save(self, path: str | Path) -> Path:
-        """Write the matrix as a plain .npy (atomically)."""
+        """Write the matrix as a plain .npy (atomically).
+
+        Args:
+            path: the file to write (`load_matrix` reads it back).
+
+        Example:
+            >>> import tempfile
+            >>> tr = TokenRecycling(vocab_size=4, k=2, tree=2)
+            >>> load_matrix(tr.save(tempfile.mkdtemp() + "/m.npy")).shape
+            (4, 2)
+        """
         with atomic.atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.save(fh, self.matrix, allow_pickle=False)
@@ -173,8 +220,17 @@ class TokenRecycling:
 def load_matrix(path: str | Path) -> np.ndarray:
     """Read a saved adjacency matrix (.npy, no pickle); raise TokenizerFileError if it is not an int matrix.
 
+    Args:
+        path: a .npy file written by `TokenRecycling.save`.
+
     Example:
-        >>> m = load_matrix("recycling.npy")  # doctest: +SKIP
+        >>> import tempfile
+        >>> path = tempfile.mkdtemp() + "/m.npy"
+        >>> np.save(path, np.zeros((2, 3)))
+        >>> load_matrix(path)
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: ...m.npy holds a float64 array of shape (2, 3), not an integer [vocab, k] matrix; delete it to start cold.
     """
     try:
         matrix = np.load(path, allow_pickle=False)

@@ -22,10 +22,10 @@ import numpy as np
 from tokensmith.errors import GenerationError, ModelError
 from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
 
-# Draft nodes per step by default. On the 2-core CPU this was measured on, a forward pass over 3 tokens costs 1.21x
-# one token but 4 tokens cost 1.63x and 17 tokens 2.3x (docs/benchmarks/decode-speculative.md), while SmolLM2-135M
-# accepts only 1.1-1.9 tokens per step from Token Recycling trees: 2 draft nodes (3 tokens per pass) is the only
-# size that pays for itself there. On a GPU, where t(n)/t(1) stays near 1 up to ~64 tokens, use 32-80.
+# Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
+# tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees: 2 draft nodes (3 tokens per pass) is
+# the only size that pays for itself there (the tree-size table in docs/benchmarks/decode-speculative.md, rendered
+# from benchmarks/results/). On a GPU, where t(n)/t(1) stays flat much longer, use 32-80.
 DEFAULT_BUDGET = 2
 
 __all__ = [
@@ -48,25 +48,79 @@ class Drafter(Protocol):
     tensor) and the accepted node indices (root first).
     """
 
-    def begin(self, ids: np.ndarray) -> None: ...
+    def begin(self, ids: np.ndarray) -> None:
+        """Start a prompt.
 
-    def propose(self, ids: np.ndarray, budget: int) -> DraftTree: ...
+        Args:
+            ids: the prompt's ids.
 
-    def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None: ...
+        Example:
+            >>> NullDrafter().begin(np.array([1, 2]))
+        """
+
+    def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
+        """The draft tree to verify next, rooted at `ids[-1]`, with at most `budget` draft nodes.
+
+        Args:
+            ids: the context so far.
+            budget: draft nodes at most.
+
+        Example:
+            >>> NullDrafter().propose(np.array([1, 2]), budget=4).tokens.tolist()
+            [2]
+        """
+        ...
+
+    def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
+        """Learn from a verified tree.
+
+        Args:
+            tree: the tree the model just scored.
+            logits: torch tensor [tree.size, vocab], the model's logits at its nodes.
+            accepted: the accepted node indices, root first.
+
+        Example:
+            >>> NullDrafter().observe(DraftTree.chain(2, []), None, np.array([0]))
+        """
 
 
 class NullDrafter:
     """Proposes no draft: each step is one ordinary greedy step."""
 
     def begin(self, ids: np.ndarray) -> None:
-        """Nothing to reset."""
+        """Nothing to reset.
+
+        Args:
+            ids: the prompt's ids (unused).
+
+        Example:
+            >>> NullDrafter().begin(np.array([1]))
+        """
 
     def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
-        """The root alone."""
+        """The root alone.
+
+        Args:
+            ids: the context so far; its last token is the root.
+            budget: ignored (no draft).
+
+        Example:
+            >>> NullDrafter().propose(np.array([4, 9]), budget=8).num_draft
+            0
+        """
         return DraftTree.chain(int(ids[-1]), [])
 
     def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
-        """Nothing to learn."""
+        """Nothing to learn.
+
+        Args:
+            tree: the verified tree (unused).
+            logits: the model's logits (unused).
+            accepted: the accepted node indices (unused).
+
+        Example:
+            >>> NullDrafter().observe(DraftTree.chain(4, []), None, np.array([0]))
+        """
 
 
 @dataclass(frozen=True)
@@ -82,7 +136,13 @@ class SpeculativeStats:
     tokens_per_s: float
 
     def to_dict(self) -> dict[str, float | int]:
-        """Plain dict for JSON."""
+        """Plain dict for JSON.
+
+        Example:
+            >>> SpeculativeStats(new_tokens=4, steps=2, forward_passes=3, mean_accepted=2.0, wall_s=0.5,
+            ...                  tokens_per_s=8.0).to_dict()["mean_accepted"]
+            2.0
+        """
         return asdict(self)
 
 
@@ -126,9 +186,13 @@ def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget
         budget: draft nodes per step, >= 0.
 
     Example:
-        >>> check_request(model, np.array([1, 2]), max_new_tokens=0, budget=8)  # doctest: +SKIP
+        >>> model = tiny_causal_lm()  # a 2-layer random Llama (root conftest.py)
+        >>> check_request(model, np.array([1, 2]), max_new_tokens=8, budget=2)
+        512
+        >>> check_request(model, np.array([1, 2]), max_new_tokens=0, budget=8)
         Traceback (most recent call last):
-        GenerationError: max_new_tokens must be at least 1 ...
+        ...
+        tokensmith.errors.GenerationError: max_new_tokens must be at least 1 (got 0). Pass --max-new-tokens 64.
     """
     if max_new_tokens <= 0:
         raise GenerationError(f"max_new_tokens must be at least 1 (got {max_new_tokens}). Pass --max-new-tokens 64.")
@@ -252,8 +316,13 @@ def speculative_generate(
         (prompt + new ids, stats).
 
     Example:
-        >>> from tokensmith.decode.lookup import PromptLookup  # doctest: +SKIP
-        >>> ids, stats = speculative_generate(model, [1, 2, 3], PromptLookup(), 32)  # doctest: +SKIP
+        >>> import torch
+        >>> from tokensmith.decode.lookup import PromptLookup
+        >>> model = tiny_causal_lm()  # a 2-layer random Llama (root conftest.py)
+        >>> ids, stats = speculative_generate(model, [1, 2, 3, 1, 2], PromptLookup(), 8)
+        >>> greedy = model.generate(torch.tensor([[1, 2, 3, 1, 2]]), max_new_tokens=8, do_sample=False)
+        >>> ids == greedy[0].tolist(), stats.new_tokens
+        (True, 8)
     """
     prompt = np.asarray(input_ids.tolist() if hasattr(input_ids, "tolist") else input_ids, dtype=np.int64).reshape(-1)
     context = check_request(model, prompt, max_new_tokens=max_new_tokens, budget=budget)

@@ -52,12 +52,25 @@ class DraftTree:
 
     @classmethod
     def from_lists(cls, tokens: Sequence[int], parents: Sequence[int]) -> DraftTree:
-        """Build a tree from plain lists (root first)."""
+        """Build a tree from plain lists (root first).
+
+        Args:
+            tokens: token ids, the root first.
+            parents: each node's parent index (-1 for the root; parents come before their children).
+
+        Example:
+            >>> DraftTree.from_lists([5, 7], [-1, 0]).num_draft
+            1
+        """
         return cls(np.asarray(tokens, dtype=np.int64), np.asarray(parents, dtype=np.int64))
 
     @classmethod
     def chain(cls, root: int, drafts: Sequence[int]) -> DraftTree:
         """A chain: root -> drafts[0] -> drafts[1] -> ...
+
+        Args:
+            root: the last committed token.
+            drafts: the drafted tokens, in order.
 
         Example:
             >>> DraftTree.chain(3, [4, 5]).parents.tolist()
@@ -85,21 +98,39 @@ class DraftTree:
         return depth
 
     def children(self) -> list[list[int]]:
-        """children()[i] = indices of the nodes whose parent is i, in index order."""
+        """children()[i] = indices of the nodes whose parent is i, in index order.
+
+        Example:
+            >>> DraftTree.from_lists([5, 7, 8, 9], [-1, 0, 0, 1]).children()
+            [[1, 2], [3], [], []]
+        """
         out: list[list[int]] = [[] for _ in range(self.size)]
         for i in range(1, self.size):
             out[int(self.parents[i])].append(i)
         return out
 
     def ancestors(self) -> np.ndarray:
-        """bool [n + 1, n + 1]: A[i, j] is True when j is i or an ancestor of i."""
+        """bool [n + 1, n + 1]: A[i, j] is True when j is i or an ancestor of i.
+
+        Example:
+            >>> DraftTree.from_lists([5, 7, 8], [-1, 0, 1]).ancestors().astype(int).tolist()
+            [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+        """
         anc = np.eye(self.size, dtype=bool)
         for i in range(1, self.size):
             anc[i] |= anc[self.parents[i]]
         return anc
 
     def path_to(self, node: int) -> list[int]:
-        """Node indices from the root to `node`, both included."""
+        """Node indices from the root to `node`, both included.
+
+        Args:
+            node: a node index of this tree.
+
+        Example:
+            >>> DraftTree.from_lists([5, 7, 8, 9], [-1, 0, 0, 2]).path_to(3)
+            [0, 2, 3]
+        """
         path = [node]
         while path[-1] != 0:
             path.append(int(self.parents[path[-1]]))
@@ -146,7 +177,19 @@ def tree_attention_mask(tree: DraftTree, *, prefix_len: int, dtype: Any = None) 
 
 
 def check_cache_gatherable(cache: Any) -> None:
-    """Raise ModelError unless every cache layer holds plain [batch, heads, seq, dim] key/value tensors."""
+    """Raise ModelError unless every cache layer holds plain [batch, heads, seq, dim] key/value tensors.
+
+    Args:
+        cache: the model's past key values (a transformers cache object).
+
+    Example:
+        >>> from transformers import DynamicCache
+        >>> check_cache_gatherable(DynamicCache())  # a standard cache: nothing raised
+        >>> check_cache_gatherable(object())
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ModelError: the model's KV cache (object) has no per-layer key/value tensors, ...
+    """
     layers = getattr(cache, "layers", None)
     if layers is None:
         raise ModelError(
@@ -179,7 +222,14 @@ def gather_cache(cache: Any, *, prefix_len: int, keep: Sequence[int] | np.ndarra
         keep: indices into the tree block, increasing.
 
     Example:
-        >>> gather_cache(cache, prefix_len=12, keep=[0, 2, 5])  # doctest: +SKIP
+        >>> import torch
+        >>> from transformers import DynamicCache
+        >>> cache = DynamicCache()
+        >>> kv = torch.arange(6.0).reshape(1, 1, 6, 1)  # 2 prefix positions + a tree of 4 nodes
+        >>> _ = cache.update(kv, kv.clone(), 0)
+        >>> gather_cache(cache, prefix_len=2, keep=[0, 2])  # keep the root and node 2
+        >>> cache.layers[0].keys.flatten().tolist()
+        [0.0, 1.0, 2.0, 4.0]
     """
     import torch
 

@@ -30,13 +30,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tokensmith import atomic
+from tokensmith.backends.base import byte_level_decode
+from tokensmith.backends.hf import HFBackend
+from tokensmith.backends.sentencepiece import SentencePieceBackend
+from tokensmith.backends.tiktoken import TiktokenBackend, parse_tiktoken_ranks, tiktoken_rank_file
 from tokensmith.errors import ConversionError, require
 from tokensmith.formats.verify import SAMPLE, Verification, read_lines, verify_lines
+from tokensmith.spec import load
+from tokensmith.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     import tokenizers
-
-    from tokensmith.tokenizer import Tokenizer
 
 TargetFormat = Literal["tokenizer.json", "tiktoken", "sentencepiece"]
 SUFFIXES: dict[str, TargetFormat] = {".json": "tokenizer.json", ".tiktoken": "tiktoken", ".model": "sentencepiece"}
@@ -76,7 +80,7 @@ class ConversionReport:
 
 
 # ---- to tokenizer.json ------------------------------------------------------------------------------------------
-def _tiktoken_to_hf(backend: Any) -> tokenizers.Tokenizer:
+def _tiktoken_to_hf(backend: TiktokenBackend) -> tokenizers.Tokenizer:
     """Byte-level BPE tokenizer.json with the tiktoken pattern, ids and specials."""
     require("transformers", extra="models")
     from tokenizers import AddedToken, Regex, decoders, pre_tokenizers, processors
@@ -101,7 +105,7 @@ def _tiktoken_to_hf(backend: Any) -> tokenizers.Tokenizer:
     return hf
 
 
-def _spm_to_hf(backend: Any) -> tokenizers.Tokenizer:
+def _spm_to_hf(backend: SentencePieceBackend) -> tokenizers.Tokenizer:
     """tokenizer.json that encodes like the SentencePiece model (BPE or Unigram)."""
     require("transformers", extra="models")
     from tokenizers import AddedToken, processors
@@ -112,7 +116,8 @@ def _spm_to_hf(backend: Any) -> tokenizers.Tokenizer:
     if kind == "bpe":
         vocab: Any = {p.piece: i for i, p in enumerate(proto.pieces)}
     elif kind == "unigram":
-        # SentencePiece never matches control (3) or unknown (2) pieces in text; HF's Unigram lattice would.
+        # SentencePiece never matches control (3) or unknown (2) pieces in text; HF's Unigram lattice would. A low
+        # score keeps them out wherever the model knows their characters; `_isolate_unknown` covers the rest.
         floor = min((p.score for p in proto.pieces if p.type == 1), default=0.0) - 1e4
         vocab = [(p.piece, floor if p.type in (2, 3) else p.score) for p in proto.pieces]
     else:
@@ -123,13 +128,33 @@ def _spm_to_hf(backend: Any) -> tokenizers.Tokenizer:
     hf = SpmConverter.build_tokenizer_from_spm_proto(proto, vocab)
     controls = [p.piece for p in proto.pieces if p.type == 3]
     hf.add_special_tokens([AddedToken(t, normalized=False, special=True) for t in controls])
-    bos = backend.sp.bos_id()
-    if bos >= 0:  # `add_special_tokens=True` adds BOS only, as SentencePieceBackend does
-        piece = backend.sp.id_to_piece(bos)
+    if kind == "unigram":
+        _isolate_unknown(hf, proto)
+    bos = backend.bos_id
+    if bos is not None:  # `add_special_tokens=True` adds BOS only, as SentencePieceBackend does
+        piece = proto.pieces[bos].piece
         hf.post_processor = processors.TemplateProcessing(
             single=f"{piece} $A", pair=f"{piece} $A $B", special_tokens=[(piece, bos)]
         )
     return hf
+
+
+def _isolate_unknown(hf: tokenizers.Tokenizer, proto: Any) -> None:
+    """Make each character of a control or unknown piece's text that the model has no piece for a pre-token of its own.
+
+    HF's unknown-token penalty is the lowest score minus 10, so a control piece whose text holds such a character
+    ('<s>' when '<' is no piece) always beats the unknown path in HF's Unigram lattice, while SentencePiece never
+    matches control pieces in text. No piece holds such a character, so SentencePiece's own output always has a
+    boundary on both sides of it: isolating it changes nothing else.
+    """
+    from tokenizers import Regex, pre_tokenizers
+
+    known = {p.piece for p in proto.pieces if p.type == 1 and len(p.piece) == 1}
+    odd = sorted({c for p in proto.pieces if p.type in (2, 3) for c in p.piece if c not in known})
+    if not odd:
+        return
+    split = pre_tokenizers.Split(Regex("[" + "".join(re.escape(c) for c in odd) + "]"), behavior="isolated")
+    hf.pre_tokenizer = pre_tokenizers.Sequence([p for p in [hf.pre_tokenizer, split] if p is not None])
 
 
 def to_hf_tokenizer(tok: Tokenizer) -> tokenizers.Tokenizer:
@@ -139,21 +164,28 @@ def to_hf_tokenizer(tok: Tokenizer) -> tokenizers.Tokenizer:
         tok: a tokenizer of any backend.
 
     Example:
-        >>> hf = to_hf_tokenizer(tokensmith.load("gpt2"))  # doctest: +SKIP
-        >>> hf.encode("Hello world").ids  # doctest: +SKIP
+        >>> from tokensmith.spec import load
+        >>> to_hf_tokenizer(load("gpt2")).encode("Hello world").ids
         [15496, 995]
     """
     from tokenizers import Tokenizer as HFTokenizer
 
     backend = tok.backend
-    if backend.kind == "hf":
-        return HFTokenizer.from_str(backend.tok.to_str())  # type: ignore[attr-defined]
-    if backend.kind == "tiktoken":
+    if isinstance(backend, TiktokenBackend):
         return _tiktoken_to_hf(backend)
-    return _spm_to_hf(backend)
+    if isinstance(backend, SentencePieceBackend):
+        return _spm_to_hf(backend)
+    return HFTokenizer.from_str(tok.native_bytes().decode("utf-8"))
 
 
 # ---- to .tiktoken -----------------------------------------------------------------------------------------------
+def _hf_backend(tok: Tokenizer) -> HFBackend:
+    """The HF backend of `tok`, or the refusal: only tokenizer.json pipelines are checked field by field."""
+    if not isinstance(tok.backend, HFBackend):
+        raise _refuse(tok, "SentencePiece pieces are Unicode with a '▁' space and byte fallback, not regex-split bytes")
+    return tok.backend
+
+
 def _refuse(tok: Tokenizer, why: str) -> ConversionError:
     return ConversionError(
         f"cannot convert '{tok.name}' to .tiktoken without loss: {why}. Convert it to tokenizer.json instead "
@@ -163,12 +195,12 @@ def _refuse(tok: Tokenizer, why: str) -> ConversionError:
 
 def _check_byte_level_bpe(tok: Tokenizer) -> None:
     """Refuse tokenizer.json pipelines that a tiktoken Encoding cannot reproduce (everything but the split)."""
-    backend: Any = tok.backend
+    backend = _hf_backend(tok)
     model = backend.config.get("model", {})
     if model.get("type") != "BPE" or backend.spelling != "byte_level":
         raise _refuse(tok, f"it is a {backend.spelling} {model.get('type')} model, and tiktoken holds only byte-level BPE")
-    if backend._normalizers:
-        kinds = ", ".join(c.get("type", "?") for c in backend._normalizers)
+    if backend.normalizers:
+        kinds = ", ".join(c.get("type", "?") for c in backend.normalizers)
         raise _refuse(tok, f"it normalizes text first ({kinds}), which tiktoken cannot do")
     if model.get("byte_fallback") or model.get("continuing_subword_prefix") or model.get("end_of_word_suffix"):
         raise _refuse(tok, "its BPE uses byte fallback or subword prefixes/suffixes, which tiktoken has not")
@@ -184,13 +216,11 @@ def tiktoken_pattern(tok: Tokenizer, *, pattern: str | None = None) -> str:
         tok: a tiktoken or byte-level BPE tokenizer.
         pattern: a regex to use instead of the derived one (the conversion's verification checks it).
     """
-    backend: Any = tok.backend
-    if backend.kind == "tiktoken":
-        return pattern or backend.pattern
-    if backend.kind != "hf":
-        raise _refuse(tok, "SentencePiece pieces are Unicode with a '▁' space and byte fallback, not regex-split bytes")
+    if isinstance(tok.backend, TiktokenBackend):
+        return pattern or tok.backend.pattern
+    backend = _hf_backend(tok)
     _check_byte_level_bpe(tok)
-    pretoks = backend._pretoks
+    pretoks = backend.pre_tokenizers
     levels = [k for k, c in enumerate(pretoks) if c.get("type") == "ByteLevel"]
     if len(levels) != 1 or pretoks[levels[0]].get("add_prefix_space"):
         raise _refuse(tok, "it prepends a space to the text (ByteLevel add_prefix_space) or has no single ByteLevel step")
@@ -245,12 +275,10 @@ def to_tiktoken_ranks(tok: Tokenizer, *, pattern: str | None = None) -> dict[byt
     Example:
         >>> ranks = to_tiktoken_ranks(tokensmith.load("smollm2"))  # doctest: +SKIP
     """
-    from tokensmith.backends.base import byte_level_decode
-
-    backend: Any = tok.backend
-    if backend.kind == "tiktoken":
-        return backend.mergeable_ranks
+    if isinstance(tok.backend, TiktokenBackend):
+        return tok.backend.mergeable_ranks
     tiktoken_pattern(tok, pattern=pattern)  # refuses pipelines tiktoken cannot express
+    backend = _hf_backend(tok)
     model = backend.config["model"]
     added = {t["id"] for t in backend.config.get("added_tokens", [])}
     vocab: dict[str, int] = model["vocab"]
@@ -287,21 +315,13 @@ class _Target:
 def _json_target(src: Tokenizer, name: str) -> _Target:
     from tokenizers import Tokenizer as HFTokenizer
 
-    from tokensmith.backends.hf import HFBackend
-    from tokensmith.tokenizer import Tokenizer
-
     text = to_hf_tokenizer(src).to_str(pretty=True)
     tok = Tokenizer(HFBackend(HFTokenizer.from_str(text)), name=name)
-    return _Target(text.encode("utf-8"), tok, getattr(src.backend, "pattern", None), ())
+    return _Target(text.encode("utf-8"), tok, src.backend.pattern, ())
 
 
 def _tiktoken_target(src: Tokenizer, name: str, pattern: str | None) -> _Target:
     import tiktoken
-
-    from tokensmith.backends.tiktoken import TiktokenBackend
-    from tokensmith.formats.save import tiktoken_rank_file
-    from tokensmith.tokenizer import Tokenizer
-    from tokensmith.zoo import parse_tiktoken_ranks
 
     regex = tiktoken_pattern(src, pattern=pattern)
     data = tiktoken_rank_file(to_tiktoken_ranks(src, pattern=pattern))
@@ -319,15 +339,12 @@ def _build_target(src: Tokenizer, fmt: TargetFormat, *, name: str, pattern: str 
         return _json_target(src, name)
     if fmt == "tiktoken":
         return _tiktoken_target(src, name, pattern)
-    if src.backend.kind != "sentencepiece":
+    if src.native_format != "sentencepiece":
         raise ConversionError(
-            f"cannot write '{src.name}' ({src.backend.kind}) as a SentencePiece .model: only a SentencePiece model "
+            f"cannot write '{src.name}' ({src.backend_kind}) as a SentencePiece .model: only a SentencePiece model "
             "has one, and inventing its normalizer and scores would change it. Write tokenizer.json (.json) instead."
         )
-    from tokensmith.backends.sentencepiece import SentencePieceBackend
-    from tokensmith.tokenizer import Tokenizer
-
-    data: bytes = src.backend.model_bytes  # type: ignore[attr-defined]
+    data = src.native_bytes()
     return _Target(data, Tokenizer(SentencePieceBackend(data), name=name), None, ())
 
 
@@ -343,7 +360,7 @@ def _refuse_mismatch(src: Tokenizer, dst: str, v: Verification, what: str) -> No
 
 
 def convert(
-    src_spec: str | os.PathLike[str],
+    src: str | os.PathLike[str] | Tokenizer,
     dst_path: str | os.PathLike[str],
     *,
     verify_corpus: str | os.PathLike[str] | None = None,
@@ -354,7 +371,7 @@ def convert(
     """Convert a tokenizer to the format that `dst_path`'s suffix names, verify it, and write it atomically.
 
     Args:
-        src_spec: a zoo name or tokenizer file (tokenizer.json, .model, .tiktoken, .gguf).
+        src: a `Tokenizer`, a zoo name or a tokenizer file (tokenizer.json, .model, .tiktoken, .gguf).
         dst_path: the output file: .json (tokenizer.json), .tiktoken or .model.
         verify_corpus: a UTF-8 text file; each line is encoded by both sides and the ids compared.
         pattern: for a .tiktoken source, its split regex or encoding name; otherwise the regex for a .tiktoken
@@ -362,17 +379,55 @@ def convert(
         max_lines: read at most this many corpus lines.
         force: write even when ids differ (never when the conversion is impossible).
 
-    Example:
-        >>> convert("cl100k_base", "out/cl100k.json", verify_corpus="corpus.txt").verification.share  # doctest: +SKIP
-        1.0
-    """
-    import tokensmith
+    Raises:
+        ConversionError: the conversion is impossible or not lossless (nothing is written).
 
+    Example:
+        >>> import tempfile
+        >>> report = convert("gpt2", tempfile.mkdtemp() + "/gpt2.json")
+        >>> report.dst_format, report.sample.identical
+        ('tokenizer.json', True)
+    """
     dst = Path(dst_path)
-    fmt = target_format(dst)
-    from_tiktoken_file = str(src_spec).endswith(".tiktoken")
-    src = tokensmith.load(src_spec, pattern=pattern if from_tiktoken_file else None)
-    target = _build_target(src, fmt, name=dst.stem, pattern=None if from_tiktoken_file else pattern)
+    from_tiktoken_file = not isinstance(src, Tokenizer) and str(src).endswith(".tiktoken")
+    tok = src if isinstance(src, Tokenizer) else load(src, pattern=pattern if from_tiktoken_file else None)
+    return convert_tokenizer(
+        tok, dst, fmt=target_format(dst), verify_corpus=verify_corpus, pattern=None if from_tiktoken_file else pattern,
+        max_lines=max_lines, force=force, label=str(src) if not isinstance(src, Tokenizer) else src.name,
+    )  # fmt: skip
+
+
+def convert_tokenizer(
+    src: Tokenizer,
+    dst: Path,
+    *,
+    fmt: TargetFormat,
+    verify_corpus: str | os.PathLike[str] | None = None,
+    pattern: str | None = None,
+    max_lines: int | None = None,
+    force: bool = False,
+    label: str | None = None,
+) -> ConversionReport:
+    """`convert` for a loaded tokenizer and an explicit target format (the path's suffix is not consulted).
+
+    Args:
+        src: the tokenizer.
+        dst: the file to write.
+        fmt: 'tokenizer.json', 'tiktoken' or 'sentencepiece'.
+        verify_corpus: see `convert`.
+        pattern: the split regex for a .tiktoken target when the pre-tokenizer's cannot be derived.
+        max_lines: see `convert`.
+        force: see `convert`.
+        label: how the report names the source (the tokenizer's name by default).
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.spec import load
+        >>> out = Path(tempfile.mkdtemp()) / "gpt2.tiktoken"
+        >>> convert_tokenizer(load("gpt2"), out, fmt="tiktoken").sample.identical
+        True
+    """
+    target = _build_target(src, fmt, name=dst.stem, pattern=pattern)
     sample = verify_lines(src, target.tok, SAMPLE)
     checks = [(sample, "")]
     if fmt != "tiktoken":  # BOS/EOS rules live in tokenizer.json post-processors and SentencePiece options
@@ -391,7 +446,7 @@ def convert(
             _refuse_mismatch(src, str(dst), v, what)
     atomic.write_bytes(dst, target.data)
     return ConversionReport(
-        src=str(src_spec), dst=str(dst), src_backend=src.backend.kind, dst_format=fmt, vocab_size=target.tok.vocab_size,
-        special_tokens=dict(target.tok.special_tokens), pattern=target.pattern, sample=sample, verification=corpus,
-        notes=target.notes,
+        src=label or src.name, dst=str(dst), src_backend=src.backend_kind, dst_format=fmt,
+        vocab_size=target.tok.vocab_size, special_tokens=dict(target.tok.special_tokens), pattern=target.pattern,
+        sample=sample, verification=corpus, notes=target.notes,
     )  # fmt: skip

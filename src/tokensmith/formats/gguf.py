@@ -67,6 +67,6 @@ def tokenizer_from_gguf(path: str | Path, *, name: str | None = None, cache: boo
     else:
         backend = HFBackend(hf_tokenizer_from_gguf(path))
         if cached is not None:
-            with contextlib.suppress(OSError), atomic.atomic_path(cached) as tmp:
-                backend.save_json(tmp)
+            with contextlib.suppress(OSError):
+                atomic.write_bytes(cached, backend.native_bytes())
     return Tokenizer(backend, name=name or path.stem, source=str(path))

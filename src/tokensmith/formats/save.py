@@ -1,53 +1,49 @@
-"""Save a `Tokenizer` in a chosen format, converting when the backend's native format differs."""
+"""Save a `Tokenizer` in any format: its native one as is, any other through the verified conversion.
+
+`Tokenizer.save` writes only the native format; a cross-format write is a conversion, which can lose information,
+so it goes through `formats.convert.convert_tokenizer` (reload from the exact bytes, compare ids on the built-in
+multilingual sample, refuse with `ConversionError` on any difference).
+"""
 
 from __future__ import annotations
 
-import base64
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tokensmith import atomic
-from tokensmith.errors import ConversionError
-
-if TYPE_CHECKING:
-    from tokensmith.tokenizer import SaveFormat, Tokenizer
-
-_DEFAULT_NAMES = {"tokenizer.json": "tokenizer.json", "tiktoken": "tokenizer.tiktoken", "sentencepiece": "tokenizer.model"}
+from tokensmith.formats.convert import convert_tokenizer
+from tokensmith.tokenizer import DEFAULT_FILE_NAMES, SaveFormat, Tokenizer
 
 
-def tiktoken_rank_file(ranks: dict[bytes, int]) -> bytes:
-    """Serialize mergeable ranks as a .tiktoken file: one 'base64(token) rank' line per token, by rank."""
-    lines = [base64.b64encode(tok) + b" " + str(rank).encode() for tok, rank in sorted(ranks.items(), key=lambda kv: kv[1])]
-    return b"\n".join(lines) + b"\n"
+def save(
+    tok: Tokenizer,
+    path: str | os.PathLike[str],
+    *,
+    format: SaveFormat | None = None,
+    verify_corpus: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write `tok` atomically in `format` (its native format by default) and return the file path.
 
+    Args:
+        tok: the tokenizer.
+        path: a file path, or a directory (the file is then named after the format).
+        format: 'tokenizer.json' (loads in `PreTrainedTokenizerFast(tokenizer_file=...)`), 'tiktoken' (byte-level
+            BPE only) or 'sentencepiece' (SentencePiece-backed tokenizers only).
+        verify_corpus: a text file whose lines must also encode identically after a conversion.
 
-def save_tokenizer(tok: Tokenizer, path: Path, *, format: SaveFormat) -> Path:
-    """Write `tok` to `path` (a file, or a directory that gets the format's default file name)."""
-    if format not in _DEFAULT_NAMES:
-        raise ConversionError(f"unknown save format '{format}': choose one of {', '.join(_DEFAULT_NAMES)}.")
-    if path.is_dir() or (not path.suffix and not path.exists()):
-        path = path / _DEFAULT_NAMES[format]
-    backend = tok.backend
-    if format == "tokenizer.json":
-        if backend.kind == "hf":
-            with atomic.atomic_path(path) as tmp:
-                backend.save_json(tmp)  # type: ignore[attr-defined]
-            return path
-        from tokensmith.formats.convert import to_hf_tokenizer
+    Raises:
+        ConversionError: the conversion is impossible or would change ids (nothing is written).
 
-        hf = to_hf_tokenizer(tok)
-        with atomic.atomic_path(path) as tmp:
-            hf.save(str(tmp))
-        return path
-    if format == "tiktoken":
-        if backend.kind == "tiktoken":
-            return atomic.write_bytes(path, tiktoken_rank_file(backend.mergeable_ranks))  # type: ignore[attr-defined]
-        from tokensmith.formats.convert import to_tiktoken_ranks
-
-        return atomic.write_bytes(path, tiktoken_rank_file(to_tiktoken_ranks(tok)))
-    if backend.kind == "sentencepiece":
-        return atomic.write_bytes(path, backend.model_bytes)  # type: ignore[attr-defined]
-    raise ConversionError(
-        f"cannot save {tok.name} ({backend.kind}) as a SentencePiece .model: only SentencePiece-backed tokenizers "
-        "have one. Save as tokenizer.json instead (format='tokenizer.json')."
-    )
+    Example:
+        >>> import tempfile, tokensmith
+        >>> out = save(tokensmith.load("gpt2"), tempfile.mkdtemp(), format="tokenizer.json")
+        >>> out.name, tokensmith.load(str(out)).encode("Hello world")
+        ('tokenizer.json', [15496, 995])
+    """
+    fmt = format or tok.native_format
+    target = Path(path)
+    if target.is_dir() or (not target.suffix and not target.exists()):
+        target = target / DEFAULT_FILE_NAMES[fmt]
+    if fmt == tok.native_format:
+        return tok.save(target)
+    convert_tokenizer(tok, target, fmt=fmt, verify_corpus=verify_corpus)
+    return target

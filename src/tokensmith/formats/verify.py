@@ -115,8 +115,9 @@ def verify_lines(
         batch_size: lines per `encode_batch` call (bounds memory).
 
     Example:
-        >>> v = verify_lines(tok, tok, ["Hello world"])  # doctest: +SKIP
-        >>> v.share
+        >>> require_model("gpt2")
+        >>> from tokensmith import load
+        >>> verify_lines(load("gpt2"), load("gpt2"), ["Hello world"]).share
         1.0
     """
     same, first = 0, None

@@ -42,7 +42,7 @@ class TrainConfig:
         seed: seed for any random choice (SentencePiece sampling); same inputs + seed = same tokenizer.
         epochs: passes over the corpus, for learners that iterate (lib); others reject it.
         space_mode: 'keep' trains on the text as is; 'remove' deletes all whitespace from each line first.
-        progress: show a progress bar of lines read (on stderr).
+        progress: show a progress bar of lines read (on stderr); off by default in library calls.
         extra: learner-specific options (e.g. {'min_frequency': 2}).
 
     Example:
@@ -58,7 +58,7 @@ class TrainConfig:
     seed: int = 0
     epochs: int | None = None
     space_mode: SpaceMode = "keep"
-    progress: bool = True
+    progress: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,3 +133,26 @@ def reject_epochs(algo: str, config: TrainConfig) -> None:
     """Learners that make a fixed number of passes refuse `epochs` rather than ignore it."""
     if config.epochs is not None:
         raise TrainingError(f"'{algo}' does not take epochs (only iterative learners such as lib do); drop --epochs.")
+
+
+def unregister_learner(name: str) -> None:
+    """Forget a learner added with `register_learner` (tests use it to leave the registry as they found it).
+
+    Built-in learners come back on their next `get_learner` call, because that call imports their module again only
+    when it was never imported; so unregistering a built-in that is already loaded removes it for this process.
+
+    Args:
+        name: a name given to `register_learner`.
+
+    Raises:
+        TrainingError: `name` is not registered; the message lists the registered names.
+
+    Example:
+        >>> register_learner("bpe-alias", get_learner("bpe"))
+        >>> unregister_learner("bpe-alias")
+        >>> "bpe-alias" in learner_names()
+        False
+    """
+    if name not in _LEARNERS:
+        raise TrainingError(f"no learner is registered as '{name}': registered names are {', '.join(sorted(_LEARNERS))}.")
+    del _LEARNERS[name]

@@ -27,7 +27,17 @@ DEFAULT_MAX_SENTENCE_BYTES = 1 << 16  # sentencepiece's default (4192) silently 
 
 
 def trainer_options(config: TrainConfig, *, model_type: Literal["bpe", "unigram"]) -> dict[str, object]:
-    """Keyword arguments for `SentencePieceTrainer.train` (without the input and output)."""
+    """Keyword arguments for `SentencePieceTrainer.train` (without the input and output).
+
+    Args:
+        config: the training config; its `extra` options override the defaults.
+        model_type: sentencepiece's algorithm.
+
+    Example:
+        >>> opts = trainer_options(TrainConfig(vocab_size=300), model_type="bpe")
+        >>> opts["model_type"], opts["vocab_size"], opts["num_threads"]
+        ('bpe', 300, 1)
+    """
     if config.normalization not in _RULES:
         raise TrainingError(
             f"the sentencepiece engine has no '{config.normalization}' normalization: choose one of "

@@ -31,7 +31,17 @@ CHAR_SCORE_STEP = 1e-4  # tokenizers' UnigramTrainer: score gap between the requ
 
 def required_char_tail(learned: list[list[Any]]) -> int:
     """Index where the trainer's appended required characters start: the longest suffix of single characters whose
-    scores fall by at most CHAR_SCORE_STEP from one to the next (len(learned) when there is none)."""
+    scores fall by at most CHAR_SCORE_STEP from one to the next (len(learned) when there is none).
+
+    Args:
+        learned: the trainer's [piece, score] pairs after the specials, in its order.
+
+    Example:
+        >>> required_char_tail([["ab", -1.0], ["a", -2.0], ["b", -2.0001]])
+        1
+        >>> required_char_tail([["a", -1.0], ["ab", -2.0]])
+        2
+    """
     start = len(learned) - 1
     while start > 0 and len(learned[start - 1][0]) == 1 and len(learned[start][0]) == 1:
         if not 0 <= learned[start - 1][1] - learned[start][1] <= CHAR_SCORE_STEP + 1e-9:
@@ -49,6 +59,20 @@ def finalize_vocab(tok: HFTokenizer, *, n_specials: int, byte_fallback: bool) ->
     (score, piece) and re-dealing the made-up scores in character order makes the file byte-identical across
     runs. Byte pieces get a score below every learned piece, so Viterbi never
     prefers them; they are reached through byte fallback, for characters the vocabulary lacks.
+
+    Args:
+        tok: a `tokenizers.Tokenizer` trained with the Unigram trainer, specials first.
+        n_specials: how many special tokens lead the vocabulary.
+        byte_fallback: add the 256 `<0xNN>` byte pieces after the specials.
+
+    Example:
+        >>> from tokenizers import Tokenizer as HF, models, trainers
+        >>> tok = HF(models.Unigram())
+        >>> trainer = trainers.UnigramTrainer(vocab_size=20, special_tokens=["<unk>"], unk_token="<unk>",
+        ...                                   show_progress=False)
+        >>> tok.train_from_iterator(["abab abc", "cab"], trainer=trainer)
+        >>> finalize_vocab(tok, n_specials=1, byte_fallback=True).get_vocab_size() - tok.get_vocab_size()
+        256
     """
     from tokenizers import Tokenizer as HFTokenizer
 

@@ -46,6 +46,20 @@ def canonical_ids(tok: HFTokenizer, *, n_specials: int) -> HFTokenizer:
     Specials keep ids 0..n_specials-1, then come the alphabet entries ('a', '##a'), then the longer pieces, each
     group sorted by text. Ids carry no meaning for WordPiece (encoding is greedy longest match), so this loses
     nothing.
+
+    Args:
+        tok: a `tokenizers.Tokenizer` trained with the WordPiece trainer, specials first.
+        n_specials: how many special tokens lead the vocabulary.
+
+    Example:
+        >>> from tokenizers import Tokenizer as HF, models, pre_tokenizers, trainers
+        >>> tok = HF(models.WordPiece(unk_token="[UNK]"))
+        >>> tok.pre_tokenizer = pre_tokenizers.Whitespace()
+        >>> trainer = trainers.WordPieceTrainer(vocab_size=20, special_tokens=["[UNK]"], show_progress=False)
+        >>> tok.train_from_iterator(["abab abc", "cab"], trainer=trainer)
+        >>> vocab = canonical_ids(tok, n_specials=1).get_vocab()
+        >>> sorted(vocab, key=vocab.get)[:6]
+        ['[UNK]', '##a', '##b', '##c', 'a', 'b']
     """
     from tokenizers import Tokenizer as HFTokenizer
 

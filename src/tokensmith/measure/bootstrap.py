@@ -35,6 +35,15 @@ def index_chunks(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
 
     Chunk k is drawn from its own generator seeded with (seed, n, k), so the indices do not depend on how the
     chunks are consumed.
+
+    Args:
+        n: units to resample (sentences, words...).
+        resamples: bootstrap resamples in all.
+        seed: the seed.
+
+    Example:
+        >>> [c.shape for c in index_chunks(3, resamples=5)] == [(min(5, CHUNK), 3)] * (1 + (5 - 1) // CHUNK)
+        True
     """
     for k, lo in enumerate(range(0, resamples, CHUNK)):
         rng = np.random.default_rng([seed, n, k])
@@ -67,6 +76,11 @@ def index_matrix(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
 def multiplicity_matrix(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
     """`M[b, i]` = how many times unit i is drawn in resample b (float64 (B, n), rows sum to n).
 
+    Args:
+        n: units to resample.
+        resamples: rows B.
+        seed: the seed (the same indices as `index_chunks`).
+
     Example:
         >>> multiplicity_matrix(4, resamples=3, seed=1).sum(axis=1).tolist()
         [4.0, 4.0, 4.0]
@@ -83,7 +97,18 @@ def _multiplicity(idx: np.ndarray) -> np.ndarray:
 
 
 def multiplicity_chunks(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> Iterator[np.ndarray]:
-    """The rows of `multiplicity_matrix`, chunk by chunk (float64 (rows, n) each)."""
+    """The rows of `multiplicity_matrix`, chunk by chunk (float64 (rows, n) each).
+
+    Args:
+        n: units to resample.
+        resamples: rows in all.
+        seed: the seed.
+
+    Example:
+        >>> m = np.concatenate(list(multiplicity_chunks(4, resamples=3, seed=1)))
+        >>> bool((m == multiplicity_matrix(4, resamples=3, seed=1)).all())
+        True
+    """
     for idx in index_chunks(n, resamples=resamples, seed=seed):
         yield _multiplicity(idx)
 
@@ -91,6 +116,11 @@ def multiplicity_chunks(n: int, *, resamples: int = DEFAULT_RESAMPLES, seed: int
 def resampled_sums(x: np.ndarray, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
     """Sums of the rows of `x` (n, K) over each resample: (B, K), as multiplicity matrix @ x. For moderate n the
     whole (B, n) matrix is cached; for large n it is built chunk by chunk so memory stays O(CHUNK · n).
+
+    Args:
+        x: (n, K) per-unit values.
+        resamples: rows B of the result.
+        seed: the seed.
 
     Example:
         >>> resampled_sums(np.ones((5, 2)), resamples=3).tolist()
@@ -104,6 +134,10 @@ def resampled_sums(x: np.ndarray, *, resamples: int = DEFAULT_RESAMPLES, seed: i
 
 def percentile_ci(samples: np.ndarray, *, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper percentile bounds over axis 0 of `samples` (B, ...); NaN resamples are ignored.
+
+    Args:
+        samples: (B, ...) bootstrap values.
+        level: the interval's coverage (0.95 by default).
 
     Example:
         >>> lo, hi = percentile_ci(np.arange(101.0)[:, None])
@@ -160,7 +194,19 @@ def ratio_of_sums(
 def ratio_of_sums_naive(
     num: list[float], den: list[float], *, scale: float = 1.0, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> tuple[float, float, float]:
-    """Slow reference for one column of `ratio_of_sums`: a Python loop over resamples with the same indices."""
+    """Slow reference for one column of `ratio_of_sums`: a Python loop over resamples with the same indices.
+
+    Args:
+        num: per-unit numerators.
+        den: per-unit denominators.
+        scale: constant factor.
+        resamples: bootstrap resamples.
+        seed: the seed.
+
+    Example:
+        >>> ratio_of_sums_naive([2.0, 2.0], [1.0, 1.0], resamples=10)  # every resample gives 2
+        (2.0, 2.0, 2.0)
+    """
     idx = index_matrix(len(num), resamples=resamples, seed=seed)
     boot = []
     for row in idx.tolist():
@@ -190,6 +236,11 @@ class SumRatio:
     scale: float = 1.0
 
     def value(self) -> float:
-        """The point estimate over all units (NaN when the denominator sums to 0)."""
+        """The point estimate over all units (NaN when the denominator sums to 0).
+
+        Example:
+            >>> SumRatio(np.array([3.0]), np.array([0.0])).value()
+            nan
+        """
         den = float(np.sum(self.den))
         return float(self.scale * np.sum(self.num) / den) if den else float("nan")

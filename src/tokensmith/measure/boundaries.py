@@ -42,8 +42,10 @@ def tokenize_words(tok: Tokenizer, words: Sequence[str]) -> WordTokens:
         words: the words (no surrounding spaces).
 
     Example:
-        >>> wt = tokenize_words(tokensmith.load("gpt2"), ["unhappy"])  # doctest: +SKIP
-        >>> (wt.boundaries % KEY).tolist()  # 'un' 'happy'  # doctest: +SKIP
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> wt = tokenize_words(tokensmith.load("gpt2"), ["unhappy"])
+        >>> (wt.boundaries % KEY).tolist()  # 'un' 'happy'
         [2]
     """
     index = build_text_index({"words": list(words)})
@@ -63,6 +65,9 @@ def tokenize_words(tok: Tokenizer, words: Sequence[str]) -> WordTokens:
 def boundary_keys(positions: Sequence[Sequence[int]]) -> np.ndarray:
     """Keys of given boundary positions per word (e.g. gold morph boundaries).
 
+    Args:
+        positions: per word, the character offsets of its internal boundaries.
+
     Example:
         >>> (boundary_keys([[2], [], [1, 3]]) % KEY).tolist(), (boundary_keys([[2], [], [1, 3]]) // KEY).tolist()
         ([2, 1, 3], [0, 2, 2])
@@ -74,5 +79,14 @@ def boundary_keys(positions: Sequence[Sequence[int]]) -> np.ndarray:
 
 
 def per_word(keys: np.ndarray, n_words: int) -> np.ndarray:
-    """(W,) number of keys belonging to each word."""
+    """(W,) number of keys belonging to each word.
+
+    Args:
+        keys: boundary keys (word * KEY + position), as `boundary_keys` makes them.
+        n_words: W.
+
+    Example:
+        >>> per_word(boundary_keys([[2], [], [1, 3]]), 3).tolist()
+        [1, 0, 2]
+    """
     return np.bincount(keys // KEY, minlength=n_words)

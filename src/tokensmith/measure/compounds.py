@@ -47,6 +47,9 @@ class Compound:
 def parse_compound(line: str) -> Compound | None:
     """Parse one TSV row; None when the head is not the end of the compound.
 
+    Args:
+        line: 'compound<TAB>modifier(s)<TAB>head'; alternatives inside a modifier are separated by '|'.
+
     Example:
         >>> c = parse_compound("Achtstundentag\\tacht Stunde\\tTag")
         >>> c.modifiers, c.split
@@ -68,8 +71,18 @@ def parse_compound(line: str) -> Compound | None:
 def load_compounds(path: str | os.PathLike[str]) -> list[Compound]:
     """Read a compound TSV (header line first), dropping unusable rows and duplicate compounds.
 
+    Args:
+        path: the TSV file.
+
     Raises:
         CorpusError: the file is missing, empty, or has no usable row.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "c.tsv"
+        >>> _ = path.write_text("compound\\tmodifier\\thead\\nAchtstundentag\\tacht Stunde\\tTag\\n")
+        >>> [c.split for c in load_compounds(path)]
+        [11]
     """
     p = Path(path)
     if not p.is_file():
@@ -119,7 +132,23 @@ def compound_rows(
     tok: Tokenizer, name: str, compounds: list[Compound], *, corpus: str = "germanet",
     resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
 ) -> list[Row]:  # fmt: skip
-    """The two compound rows of one tokenizer (error rows when it cannot encode the compounds)."""
+    """The two compound rows of one tokenizer (error rows when it cannot encode the compounds).
+
+    Args:
+        tok: the tokenizer.
+        name: its name in the results.
+        compounds: parsed compounds (`load_compounds`).
+        corpus: the corpus name in the rows.
+        resamples: bootstrap resamples.
+        seed: the seed.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> rows = compound_rows(tokensmith.load("gpt2"), "gpt2", [parse_compound("Achtstundentag\\tacht Stunde\\tTag")])
+        >>> sorted(r.metric for r in rows)
+        ['compound_boundary_rate', 'hard_compound_rate']
+    """
     wt = tokenize_words(tok, [c.compound for c in compounds])
     metrics = ("compound_boundary_rate", "hard_compound_rate")
     if wt.failed:

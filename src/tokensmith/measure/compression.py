@@ -41,6 +41,10 @@ def compression_ratios(*, n_tokens: np.ndarray, n_bytes: np.ndarray, n_chars: np
 def bytes_per_token(texts: list[str], token_counts: list[int]) -> float:
     """Plain-Python reference: total UTF-8 bytes / total tokens.
 
+    Args:
+        texts: the sentences.
+        token_counts: tokens of each sentence.
+
     Example:
         >>> bytes_per_token(["héllo"], [2])
         3.0

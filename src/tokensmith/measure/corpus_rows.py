@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tokensmith.measure import compression, distribution, fertility, parity, renyi, vocab
+import tokensmith.measure.compression as compression
+import tokensmith.measure.distribution as distribution
+import tokensmith.measure.fertility as fertility
+import tokensmith.measure.parity as parity
+import tokensmith.measure.renyi as renyi
+import tokensmith.measure.vocab as vocab
 from tokensmith.measure.bootstrap import (
     MATRIX_LIMIT,
     Estimate,
@@ -43,6 +48,7 @@ class CorpusSettings:
     seed: int
     reference: str
     spaceless: frozenset[str]
+    parity: bool = True  # False on monolingual corpora: their sentences are not aligned across languages
 
 
 def corpus_rows(
@@ -57,6 +63,17 @@ def corpus_rows(
         index: the corpus's `TextIndex`.
         settings: bootstrap and metric settings.
         timer: receives 'encode', 'convert' and 'metrics' seconds.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> settings = CorpusSettings(alphas=(2.5,), resamples=10, dist_resamples=10, seed=0, reference="eng_Latn",
+        ...                           spaceless=frozenset())
+        >>> rows, enc = corpus_rows(tokensmith.load("gpt2"), "gpt2", "toy", build_text_index({"eng_Latn": ["Hi there"]}),
+        ...                         settings, timer=Timer())
+        >>> [r.value for r in rows if r.metric == "bytes_per_token"]
+        [4.0]
     """
     enc = encode_corpus(tok, index, timer=timer)
     started = time.perf_counter()
@@ -65,10 +82,11 @@ def corpus_rows(
     est = per_language(ratios, index, ok, resamples=settings.resamples, seed=settings.seed)
     rows = [lang_row(name, corpus, lang, metric, e, i, index) for metric, (e, langs) in est.items() for i, lang in
             enumerate(langs) if not (metric == "continued_words" and lang in settings.spaceless)]  # fmt: skip
-    rows += _parity_rows(name, corpus, index, enc, ok, settings)
+    rows += _parity_rows(name, corpus, index, enc, ok, settings) if settings.parity else []
     rows += _distribution_rows(tok, name, corpus, index, enc, ok, settings)
+    metrics = _LANG_METRICS if settings.parity else tuple(m for m in _LANG_METRICS if not m.startswith("parity_"))
     for lang, err in enc.failed.items():
-        rows += [Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=m, error=err) for m in _LANG_METRICS]
+        rows += [Row.failed(tokenizer=name, corpus=corpus, lang=lang, metric=m, error=err) for m in metrics]
     timer.add("metrics", started)
     return rows, enc
 
@@ -98,8 +116,23 @@ def per_language(
 ) -> dict[str, tuple[Estimate, list[str]]]:
     """Every ratio metric for every language: languages with equal sentence counts share one bootstrap call.
 
+    Args:
+        ratios: metric → its per-sentence sums.
+        index: the corpus (languages and their sentence ranges).
+        langs: the languages to estimate.
+        resamples: bootstrap resamples.
+        seed: the seed.
+
     Returns:
         metric → (estimates over the languages, the languages in that order).
+
+    Example:
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> index = build_text_index({"a": ["x", "y"], "b": ["z", "w"]})
+        >>> ratio = SumRatio(np.array([1.0, 3.0, 2.0, 2.0]), np.array([1.0, 1.0, 1.0, 1.0]))
+        >>> estimates, langs = per_language({"m": ratio}, index, ["a", "b"], resamples=0, seed=0)["m"]
+        >>> estimates.value.tolist(), langs
+        ([2.0, 2.0], ['a', 'b'])
     """
     groups: dict[int, list[str]] = {}
     for lang in langs:
@@ -130,6 +163,29 @@ def lang_row(
     name: str, corpus: str, lang: str, metric: str, e: Estimate, i: int, index: TextIndex,
     *, param: float | None = None, n: int | None = None,
 ) -> Row:  # fmt: skip
+    """Row `i` of a per-language estimate (an error row when the value is not finite).
+
+    Args:
+        name: the tokenizer's name.
+        corpus: the corpus name.
+        lang: the language of the row ('*' for the whole corpus).
+        metric: the metric name.
+        e: the estimates over languages.
+        i: which entry of `e`.
+        index: the corpus (gives `n`, the sentences of `lang`, unless `n` is given).
+        param: the metric's parameter (α, a noise rate), or None.
+        n: units behind the value, when they are not the language's sentences.
+
+    Example:
+        >>> from tokensmith.measure.bootstrap import Estimate
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> e = Estimate(np.array([2.0, np.nan]), np.array([1.5, np.nan]), np.array([2.5, np.nan]))
+        >>> index = build_text_index({"eng_Latn": ["a", "b"]})
+        >>> lang_row("t", "c", "eng_Latn", "bytes_per_token", e, 0, index).n
+        2
+        >>> lang_row("t", "c", "eng_Latn", "bytes_per_token", e, 1, index).error
+        'undefined: the denominator is 0 on this corpus'
+    """
     sl = index.lang_slice(lang) if lang in index.langs else slice(0, len(index.texts))
     value = float(e.value[i])
     if not np.isfinite(value):

@@ -24,6 +24,10 @@ N_COL, USED_COL, SLOG_COL, ALPHA0_COL = 0, 1, 2, 3
 def moments(ids: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
     """Moments (3 + A,) of the count vector of `ids`.
 
+    Args:
+        ids: token ids.
+        alphas: the α values of the S_α moments.
+
     Example:
         >>> moments(np.array([5, 5, 7]), [2.0]).round(4).tolist()  # counts (2, 1): N=3, used=2, 2 ln 2, 2²+1²
         [3.0, 2.0, 1.3863, 5.0]
@@ -75,6 +79,11 @@ def boot_moments(
         mults: (B, n) multiplicity of each sentence in each resample (`bootstrap.multiplicity_matrix`), or an
             iterable of row chunks of it (`bootstrap.multiplicity_chunks`).
         alphas: the α values of the S_α moments.
+
+    Example:
+        >>> ids, first = np.array([5, 5, 7]), np.array([0, 2, 3])  # sentence 0: (5, 5); sentence 1: (7,)
+        >>> boot_moments(ids, first, np.array([[2.0, 0.0]]), [2.0]).round(4).tolist()  # sentence 0 twice
+        [[4.0, 1.0, 5.5452, 16.0]]
     """
     uniq, local = np.unique(ids, return_inverse=True)  # renumber once: counts stay (U,) per resample
     local = local.astype(np.int64)
@@ -99,7 +108,18 @@ def _chunk_moments(
 
 
 def boot_moments_naive(ids: np.ndarray, first: np.ndarray, mult: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
-    """Slow reference for `boot_moments`: rebuild each resample's ids (each sentence w times) and call `moments`."""
+    """Slow reference for `boot_moments`: rebuild each resample's ids (each sentence w times) and call `moments`.
+
+    Args:
+        ids: (T,) token ids, flat.
+        first: (n+1,) where each sentence's tokens start.
+        mult: (B, n) multiplicity of each sentence in each resample.
+        alphas: the α values.
+
+    Example:
+        >>> boot_moments_naive(np.array([5, 5, 7]), np.array([0, 2, 3]), np.array([[2.0, 0.0]]), [2.0]).round(4).tolist()
+        [[4.0, 1.0, 5.5452, 16.0]]
+    """
     rows = []
     for row in mult.astype(int).tolist():
         picked = [ids[first[i] : first[i + 1]] for i, w in enumerate(row) for _ in range(w)]

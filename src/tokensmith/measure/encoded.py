@@ -28,7 +28,18 @@ class Timer:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, phase: str, started: float) -> None:
-        """Add the time since `started` (a `time.perf_counter()` value) to `phase`."""
+        """Add the time since `started` (a `time.perf_counter()` value) to `phase`.
+
+        Args:
+            phase: the phase name.
+            started: when the phase began, from `time.perf_counter()`.
+
+        Example:
+            >>> timer = Timer()
+            >>> timer.add("encode", time.perf_counter())
+            >>> list(timer.seconds)
+            ['encode']
+        """
         self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
 
 
@@ -39,7 +50,7 @@ class EncodedCorpus:
     ids: np.ndarray  # (T,) int64
     first: np.ndarray  # (S+1,) token index where each sentence starts
     failed: dict[str, str]  # language → error message
-    char_offsets: list[list[tuple[int, int]]] | None = None  # library char offsets (non-lossless HF only)
+    offsets: list[list[tuple[int, int]]] | None = None  # byte spans per sentence (non-lossless tokenizers only)
 
     @property
     def n_tokens(self) -> np.ndarray:
@@ -47,7 +58,16 @@ class EncodedCorpus:
         return np.diff(self.first)
 
     def token_sentence(self) -> np.ndarray:
-        """(T,) sentence index of each token."""
+        """(T,) sentence index of each token.
+
+        Example:
+            >>> require_model("gpt2")
+            >>> import tokensmith
+            >>> from tokensmith.measure.textindex import build_text_index
+            >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world", "Hi"]}))
+            >>> enc.token_sentence().tolist()
+            [0, 0, 1]
+        """
         return np.repeat(np.arange(len(self.first) - 1), self.n_tokens)
 
 
@@ -60,9 +80,8 @@ def _flatten(batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]] | None]:
     if not tok.lossless:
-        got = tok.encode_batch_char_offsets(texts)
-        if got is not None:
-            return got
+        encs = tok.encode_batch_with_offsets(texts)
+        return [e.ids for e in encs], [e.offsets for e in encs]
     return tok.encode_batch(texts), None
 
 
@@ -75,9 +94,11 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
         timer: receives 'encode' (the backend's batch call) and 'convert' (lists → numpy) seconds.
 
     Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
         >>> from tokensmith.measure.textindex import build_text_index
-        >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world"]}))  # doctest: +SKIP
-        >>> enc.n_tokens.tolist()  # doctest: +SKIP
+        >>> enc = encode_corpus(tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world"]}))
+        >>> enc.n_tokens.tolist()
         [2]
     """
     timer = timer or Timer()
@@ -100,11 +121,21 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
     started = time.perf_counter()
     ids, first = _flatten(batch)
     timer.add("convert", started)
-    return EncodedCorpus(ids=ids, first=first, failed=failed, char_offsets=offsets)
+    return EncodedCorpus(ids=ids, first=first, failed=failed, offsets=offsets)
 
 
 def byte_length_table(tok: Tokenizer) -> np.ndarray:
-    """(V,) byte length of every token id, from the exact token table."""
+    """(V,) byte length of every token id, from the exact token table.
+
+    Args:
+        tok: the tokenizer.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> byte_length_table(tokensmith.load("gpt2"))[[15496, 995]].tolist()  # 'Hello', ' world'
+        [5, 6]
+    """
     return np.fromiter(map(len, tok.token_table), dtype=np.int64, count=len(tok.token_table))
 
 
@@ -114,9 +145,22 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
     Lossless tokenizers: spans are cumulative token byte lengths, shifted by one byte in sentences where the dummy
     prefix added a space. Sentences whose byte total does not match (e.g. normalization) and non-lossless
     tokenizers use the library's offsets.
+
+    Args:
+        tok: the tokenizer.
+        index: the corpus.
+        enc: its encoding by `tok` (`encode_corpus`).
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> tok, index = tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world", "Hi"]})
+        >>> [a.tolist() for a in token_spans(tok, index, encode_corpus(tok, index))]  # sentence 1 starts at byte 12
+        [[0, 5, 12], [5, 11, 14]]
     """
-    if enc.char_offsets is not None:
-        return _spans_from_char_offsets(index, enc)
+    if enc.offsets is not None:
+        return _spans_from_offsets(index, enc)
     lengths = byte_length_table(tok)[enc.ids] if len(enc.ids) else np.zeros(0, np.int64)
     cum = np.concatenate([[0], np.cumsum(lengths)])
     totals = cum[enc.first[1:]] - cum[enc.first[:-1]]  # (S,) bytes the tokens spell per sentence
@@ -157,13 +201,13 @@ def _fill_from_library(
     end[lo:hi] = index.byte_base[s] + spans[:, 1]
 
 
-def _spans_from_char_offsets(index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
-    """Library character offsets → global byte spans through the corpus's char → byte map."""
-    assert enc.char_offsets is not None
+def _spans_from_offsets(index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sentence byte spans (`Tokenizer.encode_batch_with_offsets`) → global byte spans."""
+    assert enc.offsets is not None
     flat = np.fromiter(
-        itertools.chain.from_iterable(itertools.chain.from_iterable(enc.char_offsets)),
+        itertools.chain.from_iterable(itertools.chain.from_iterable(enc.offsets)),
         dtype=np.int64,
         count=2 * len(enc.ids),
     ).reshape(-1, 2)
-    chars = flat + index.char_base[:-1][enc.token_sentence()][:, None]
-    return index.char2byte[chars[:, 0]], index.char2byte[chars[:, 1]]
+    spans = flat + index.byte_base[enc.token_sentence()][:, None]
+    return spans[:, 0], spans[:, 1]

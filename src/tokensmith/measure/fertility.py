@@ -47,7 +47,16 @@ def _sorted(a: np.ndarray) -> bool:
 def word_token_counts_naive(
     words: list[tuple[int, int]], tokens: list[tuple[int, int]]
 ) -> list[int]:
-    """Slow reference for `word_token_counts`: test every (word, token) pair."""
+    """Slow reference for `word_token_counts`: test every (word, token) pair.
+
+    Args:
+        words: (start, end) byte spans of the words.
+        tokens: (start, end) byte spans of the tokens.
+
+    Example:
+        >>> word_token_counts_naive([(0, 5), (6, 8)], [(0, 2), (2, 5), (5, 8)])  # (5, 8) overlaps word 1 only
+        [2, 1]
+    """
     return [sum(1 for ts, te in tokens if ts < we and te > ws) for ws, we in words]
 
 

@@ -46,6 +46,9 @@ class MorphGold:
 def parse_gold_line(line: str) -> tuple[str, list[int]] | None:
     """(word, boundaries) when the morphs concatenate to the word, else None.
 
+    Args:
+        line: 'word<TAB>morphs separated by " @@"<TAB>category'.
+
     Example:
         >>> parse_gold_line("absolvent\\tab @@solv @@ent\\t100")
         ('absolvent', [2, 6])
@@ -63,7 +66,19 @@ def parse_gold_line(line: str) -> tuple[str, list[int]] | None:
 
 
 def read_gold_file(path: Path) -> MorphGold:
-    """Read one word-level TSV file."""
+    """Read one word-level TSV file.
+
+    Args:
+        path: a SIGMORPHON 2022 `<lang>.word.<split>.tsv` file.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "ces.word.dev.tsv"
+        >>> _ = path.write_text("absolvent\\tab @@solv @@ent\\t100\\nnominated\\tnominate @@ed\\t010\\n")
+        >>> gold = read_gold_file(path)
+        >>> gold.words, gold.boundaries, gold.total
+        (['absolvent'], [[2, 6]], 2)
+    """
     words, bounds, total = [], [], 0
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -84,6 +99,13 @@ def load_morph_gold(directory: str | os.PathLike[str]) -> dict[str, MorphGold]:
 
     Raises:
         CorpusError: the folder is missing or holds no word-level file with gold.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "ces.word.dev.tsv").write_text("absolvent\\tab @@solv @@ent\\t100\\n")
+        >>> list(load_morph_gold(folder))
+        ['ces_Latn']
     """
     root = Path(directory)
     if not root.is_dir():
@@ -115,6 +137,11 @@ def _lang(code: str) -> str:
 def boundary_stats(pred: np.ndarray, gold: np.ndarray, n_words: int) -> dict[str, SumRatio]:
     """Per-word sums behind P, R, F1 and the clean share, from boundary keys (boundaries.py).
 
+    Args:
+        pred: the tokenizer's boundary keys.
+        gold: the gold boundary keys.
+        n_words: W, the words both key sets refer to.
+
     Example:
         >>> from tokensmith.measure.boundaries import boundary_keys
         >>> # word 0: pred {2, 4}, gold {2}; word 1: pred {}, gold {3}
@@ -137,7 +164,22 @@ def boundary_stats(pred: np.ndarray, gold: np.ndarray, n_words: int) -> dict[str
 def morph_rows(
     tok: Tokenizer, name: str, gold: dict[str, MorphGold], *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> list[Row]:
-    """Rows of the morphology metrics per language (plus `morph_coverage`, a property of the gold data)."""
+    """Rows of the morphology metrics per language (plus `morph_coverage`, a property of the gold data).
+
+    Args:
+        tok: the tokenizer.
+        name: its name in the results.
+        gold: language → gold words (`load_morph_gold`).
+        resamples: bootstrap resamples.
+        seed: the seed.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> rows = morph_rows(tokensmith.load("gpt2"), "gpt2", {"eng": MorphGold(["unhappy"], [[2]], 1)}, resamples=0)
+        >>> [(r.metric, r.value) for r in rows if r.metric in ("morph_recall", "morph_coverage")]
+        [('morph_coverage', 1.0), ('morph_recall', 1.0)]
+    """
     rows: list[Row] = []
     for lang, g in gold.items():
         n = len(g.words)

@@ -26,6 +26,9 @@ REFERENCE = "eng_Latn"
 def gini(x: np.ndarray) -> np.ndarray:
     """Gini coefficient over the last axis (vectorized over leading axes).
 
+    Args:
+        x: (..., L) non-negative values.
+
     Uses the sorted form G = 2 Σ_i i·x_(i) / (L Σ x) − (L + 1) / L, with i = 1..L, equal to the mean-absolute-
     difference form.
 
@@ -41,7 +44,15 @@ def gini(x: np.ndarray) -> np.ndarray:
 
 
 def gini_naive(values: list[float]) -> float:
-    """Slow reference: the mean-absolute-difference form with a double loop."""
+    """Slow reference: the mean-absolute-difference form with a double loop.
+
+    Args:
+        values: the values (e.g. per-language token totals).
+
+    Example:
+        >>> round(gini_naive([0.0, 0.0, 3.0]), 6)
+        0.666667
+    """
     n = len(values)
     total = sum(abs(a - b) for a in values for b in values)
     return total / (2 * n * n * (sum(values) / n))
@@ -94,6 +105,10 @@ def premiums_naive(counts: dict[str, list[int]], *, ref: str = REFERENCE) -> dic
     Args:
         counts: language → token count of each aligned sentence.
         ref: the reference language.
+
+    Example:
+        >>> premiums_naive({"eng_Latn": [2, 2], "deu_Latn": [3, 3]})
+        {'eng_Latn': 1.0, 'deu_Latn': 1.5}
     """
     totals = {}
     for lang, per_sentence in counts.items():

@@ -23,14 +23,37 @@ DEFAULT_ALPHA = 2.5
 
 
 def shannon_from_moments(m: np.ndarray, *, vocab_size: int) -> np.ndarray:
-    """Shannon efficiency from moments (..., 3 + A)."""
+    """Shannon efficiency from moments (..., 3 + A).
+
+    Args:
+        m: moments as `distribution.moments` gives them.
+        vocab_size: |V|.
+
+    Example:
+        >>> from tokensmith.measure.distribution import moments
+        >>> round(float(shannon_from_moments(moments(np.array([0, 1]), [2.0]), vocab_size=4)), 6)  # ln 2 / ln 4
+        0.5
+    """
     n = m[..., N_COL]
     with np.errstate(all="ignore"):
         return (np.log(n) - m[..., SLOG_COL] / n) / math.log(vocab_size)
 
 
 def renyi_from_moments(m: np.ndarray, *, alpha: float, column: int, vocab_size: int) -> np.ndarray:
-    """Rényi efficiency from moments; `column` is the index of α in the alphas given to the moments."""
+    """Rényi efficiency from moments; `column` is the index of α in the alphas given to the moments.
+
+    Args:
+        m: moments as `distribution.moments` gives them.
+        alpha: the order α (1.0 is Shannon).
+        column: the index of α in the alphas given to `moments`.
+        vocab_size: |V|.
+
+    Example:
+        >>> from tokensmith.measure.distribution import moments
+        >>> m = moments(np.array([0, 1]), [2.0])  # a uniform distribution over 2 of 4 types
+        >>> round(float(renyi_from_moments(m, alpha=2.0, column=0, vocab_size=4)), 6)
+        0.5
+    """
     if alpha == 1.0:
         return shannon_from_moments(m, vocab_size=vocab_size)
     n = m[..., N_COL]
@@ -60,6 +83,10 @@ def renyi_efficiency(counts: list[int], *, alpha: float, vocab_size: int) -> flo
 
 def shannon_efficiency(counts: list[int], *, vocab_size: int) -> float:
     """Plain-Python Shannon efficiency H(p) / ln |V|.
+
+    Args:
+        counts: how often each token id was used.
+        vocab_size: |V|.
 
     Example:
         >>> round(shannon_efficiency([1, 1, 0, 0], vocab_size=4), 6)  # ln 2 / ln 4

@@ -26,7 +26,18 @@ from tokensmith.tokenizer import Tokenizer
 
 
 def noisy_index(index: TextIndex, *, rate: float, seed: int = 0) -> TextIndex:
-    """The same corpus with seeded character noise at `rate`, language by language."""
+    """The same corpus with seeded character noise at `rate`, language by language.
+
+    Args:
+        index: the clean corpus.
+        rate: share of characters changed.
+        seed: the noise seed.
+
+    Example:
+        >>> clean = build_text_index({"eng_Latn": ["hello world"]})
+        >>> noisy_index(clean, rate=0.0).texts, noisy_index(clean, rate=0.5).texts == noisy_index(clean, rate=0.5).texts
+        (['hello world'], True)
+    """
     return build_text_index(
         {lang: noisy_texts(index.texts[index.lang_slice(lang)], rate=rate, seed=seed) for lang in index.langs}
     )
@@ -34,6 +45,10 @@ def noisy_index(index: TextIndex, *, rate: float, seed: int = 0) -> TextIndex:
 
 def levenshtein_naive(a: list[int], b: list[int]) -> int:
     """Edit distance (insert, delete, substitute; cost 1 each) between two sequences.
+
+    Args:
+        a: the first sequence.
+        b: the second sequence.
 
     Example:
         >>> levenshtein_naive([1, 2, 3], [1, 3, 4])
@@ -75,6 +90,12 @@ def _kernel():  # -> numba dispatcher, compiled on first use
 def levenshtein_batch(a: np.ndarray, a_first: np.ndarray, b: np.ndarray, b_first: np.ndarray) -> np.ndarray:
     """(S,) edit distance between sentence s of `a` and of `b` (flat ids with (S+1,) start indices).
 
+    Args:
+        a: flat ids of the first corpus.
+        a_first: (S+1,) where each sentence starts in `a`.
+        b: flat ids of the second corpus.
+        b_first: (S+1,) where each sentence starts in `b`.
+
     Example:
         >>> levenshtein_batch(np.array([1, 2, 3, 7]), np.array([0, 3, 4]), np.array([1, 3, 4]), np.array([0, 3, 3])).tolist()
         [2, 1]
@@ -85,6 +106,11 @@ def levenshtein_batch(a: np.ndarray, a_first: np.ndarray, b: np.ndarray, b_first
 
 def noise_ratios(*, distance: np.ndarray, clean_len: np.ndarray, noisy_len: np.ndarray) -> dict[str, SumRatio]:
     """Per-sentence sums behind the two noise metrics.
+
+    Args:
+        distance: (S,) edit distance between each sentence's clean and noisy ids.
+        clean_len: (S,) tokens of each clean sentence.
+        noisy_len: (S,) tokens of each noisy sentence.
 
     Example:
         >>> r = noise_ratios(distance=np.array([1, 0]), clean_len=np.array([4, 2]), noisy_len=np.array([5, 2]))
@@ -100,7 +126,30 @@ def noise_rows(
     tok: Tokenizer, name: str, corpus: str, index: TextIndex, enc: EncodedCorpus, noisy: TextIndex, *,
     rate: float, resamples: int, seed: int, timer: Timer,
 ) -> list[Row]:  # fmt: skip
-    """Noise rows (param = rate) per language, from the clean encoding and one batch encoding of the noisy copy."""
+    """Noise rows (param = rate) per language, from the clean encoding and one batch encoding of the noisy copy.
+
+    Args:
+        tok: the tokenizer.
+        name: its name in the results.
+        corpus: the corpus name.
+        index: the clean corpus.
+        enc: its encoding by `tok`.
+        noisy: the noisy copy (`noisy_index`).
+        rate: the noise rate (the rows' param).
+        resamples: bootstrap resamples.
+        seed: the seed.
+        timer: receives 'encode', 'convert' and 'metrics' seconds.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> from tokensmith.measure.encoded import Timer, encode_corpus
+        >>> tok, clean = tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["hello world"]})
+        >>> rows = noise_rows(tok, "gpt2", "toy", clean, encode_corpus(tok, clean), noisy_index(clean, rate=0.0),
+        ...                   rate=0.0, resamples=0, seed=0, timer=Timer())
+        >>> sorted((r.metric, r.value) for r in rows if r.lang == "eng_Latn")  # no noise: nothing changes
+        [('noise_edit_distance', 0.0), ('noise_length_growth', 0.0)]
+    """
     enc_noisy = encode_corpus(tok, noisy, timer=timer)
     started = time.perf_counter()
     failed = {**enc.failed, **enc_noisy.failed}

@@ -50,17 +50,33 @@ class TextIndex:
         return np.bincount(self.word_sent, minlength=len(self.texts))
 
     def lang_slice(self, lang: str) -> slice:
-        """The sentences of `lang` as a slice of the flat order."""
+        """The sentences of `lang` as a slice of the flat order.
+
+        Args:
+            lang: one of `langs`.
+
+        Example:
+            >>> build_text_index({"a": ["x"], "b": ["y", "z"]}).lang_slice("b")
+            slice(1, 3, None)
+        """
         i = self.langs.index(lang)
         return slice(int(self.bounds[i]), int(self.bounds[i + 1]))
 
     def sentence_lang(self) -> np.ndarray:
-        """(S,) index into `langs` of each sentence."""
+        """(S,) index into `langs` of each sentence.
+
+        Example:
+            >>> build_text_index({"a": ["x"], "b": ["y", "z"]}).sentence_lang().tolist()
+            [0, 1, 1]
+        """
         return np.repeat(np.arange(len(self.langs)), np.diff(self.bounds))
 
 
 def utf8_lengths(codepoints: np.ndarray) -> np.ndarray:
     """UTF-8 byte length of each code point (uint32 array → int64 array).
+
+    Args:
+        codepoints: uint32 code points.
 
     Example:
         >>> utf8_lengths(np.array([ord("a"), ord("é"), ord("€"), ord("😀")], dtype=np.uint32)).tolist()
@@ -72,6 +88,9 @@ def utf8_lengths(codepoints: np.ndarray) -> np.ndarray:
 
 def word_char_mask(codepoints: np.ndarray) -> np.ndarray:
     """True where a code point matches `\\w`; decided once per distinct code point (a lookup table, no sort).
+
+    Args:
+        codepoints: uint32 code points.
 
     Example:
         >>> word_char_mask(np.array([ord(c) for c in "a b_9!"], dtype=np.uint32)).tolist()

@@ -22,12 +22,26 @@ from tokensmith.measure.distribution import USED_COL
 
 
 def utilization_from_moments(m: np.ndarray, *, vocab_size: int) -> np.ndarray:
-    """Utilization from distribution moments (..., 3 + A)."""
+    """Utilization from distribution moments (..., 3 + A).
+
+    Args:
+        m: moments as `distribution.moments` gives them.
+        vocab_size: |V|.
+
+    Example:
+        >>> from tokensmith.measure.distribution import moments
+        >>> float(utilization_from_moments(moments(np.array([3, 3, 7, 1]), [2.0]), vocab_size=10))
+        0.3
+    """
     return m[..., USED_COL] / vocab_size
 
 
 def vocab_utilization(ids: Iterable[int], *, vocab_size: int) -> float:
     """Plain-Python reference: distinct ids used / vocabulary size.
+
+    Args:
+        ids: the token ids of a corpus.
+        vocab_size: |V|.
 
     Example:
         >>> vocab_utilization([3, 3, 7, 1], vocab_size=10)

@@ -2,8 +2,10 @@
 
 Layout: a header with what was measured, a navigation bar, one section per plot (see `plots.PLOTS`; a section whose
 metrics are absent names the command that produces them), a summary table per tokenizer, the error rows, and the
-full table of rows (sortable and filterable by a few lines of inline JavaScript). Every string from the results
-goes through `html.escape`. Widths are capped at 1200 px so the page reads on a 1366×768 laptop screen.
+full table of rows (sortable and filterable by a few lines of inline JavaScript). Tokenizers that were not lossless
+on some text are "NAME (lossy)" in every plot and table, and every plot section and the tables carry a note (class
+"lossy-note") saying why. Every string from the results goes through `html.escape`. Widths are capped at 1200 px so
+the page reads on a 1366×768 laptop screen.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ code{background:#eef1f5;padding:1px 4px;border-radius:3px}
 th,td{padding:3px 6px;border-bottom:1px solid #eceef2;text-align:right;white-space:nowrap}
 th{background:#f0f2f6;position:sticky;top:0;cursor:pointer;text-align:left}td:first-child{text-align:left}
 td.txt{text-align:left}.err{color:#b00020}input.filter{margin:6px 0;padding:4px;width:280px}
+.lossy-note{color:#7a3e00;background:#fff1e6;padding:6px 8px;border-radius:4px;font-size:13px}
 """
 
 # Sort a table by a clicked header; filter rows by a text box. No external code.
@@ -51,6 +54,7 @@ def _esc(text: Any) -> str:
 
 def _plot_section(spec: PlotSpec, results: ReportData) -> str:
     fig = spec.build(results)
+    note = results.lossy_note()
     if fig is None:
         needs = " or ".join(f"<code>{_esc(m)}</code>" for m in spec.metrics)
         body = (f'<p class="missing">No {needs} rows in these results. Produce them with '
@@ -59,7 +63,8 @@ def _plot_section(spec: PlotSpec, results: ReportData) -> str:
         config = {"displaylogo": False, "responsive": True}
         body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{spec.key}", config=config,
                            default_width="100%", default_height=f"{fig.layout.height}px")
-    return f'<section id="{spec.key}"><h2>{_esc(spec.title)}</h2>{body}</section>'
+    note_html = f'<p class="lossy-note">{_esc(note)}</p>' if note and fig is not None else ""
+    return f'<section id="{spec.key}"><h2>{_esc(spec.title)}</h2>{body}{note_html}</section>'
 
 
 def _header(results: ReportData, title: str) -> str:
@@ -85,8 +90,8 @@ def render_report(results: ReportData, *, title: str = "tokensmith report") -> s
 
     Example:
         >>> from tokensmith.report.data import ReportData
-        >>> page = render_report(ReportData(tokenizers={}, langs={}, rows=[]))  # doctest: +SKIP
-        >>> page.startswith("<!DOCTYPE html>")  # doctest: +SKIP
+        >>> page = render_report(ReportData(tokenizers={}, langs={}, rows=[]))
+        >>> page.startswith("<!DOCTYPE html>")
         True
     """
     from plotly.offline import get_plotlyjs
@@ -109,8 +114,13 @@ def write_report(
         title: the page title.
 
     Example:
-        >>> write_report(["results.json"], "report.html")  # doctest: +SKIP
-        PosixPath('report.html')
+        >>> import tempfile
+        >>> from tokensmith.measure.results import Results, Row, write_json
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> results = Results(tokenizers={}, langs={}, rows=(Row("t", "c", "*", "bytes_per_token", None, 4.2),))
+        >>> page = write_report([write_json(results, folder / "results.json")], folder / "report.html")
+        >>> page.name, "bytes_per_token" in page.read_text(encoding="utf-8")
+        ('report.html', True)
     """
     page = render_report(read_report_data(paths), title=title)
     return atomic.write_text(out, page)

@@ -1,8 +1,9 @@
 """The report's figures, one function per plot, built with plotly from a merged results file.
 
 Each builder returns a plotly Figure, or None when the results hold none of the metrics it needs (the page then
-says which command produces them). Every string that comes from the results is HTML-escaped before it reaches
-plotly, whose labels accept a few HTML tags. plotly is imported lazily: `import tokensmith` stays light.
+says which command produces them). A tokenizer that was not lossless on some text is named "NAME (lossy)" in every
+legend, label and hover text (`ReportData.label`); html.py adds the note that says why. Every string that comes
+from the results is HTML-escaped before it reaches plotly, whose labels accept a few HTML tags. plotly is imported lazily: `import tokensmith` stays light.
 """
 
 from __future__ import annotations
@@ -69,7 +70,20 @@ def parity_premium(results: ReportData) -> go.Figure | None:
     """Parity premium per language (token count relative to English; Petrov et al. 2023), one line per tokenizer
     over every language, sorted. Two views (buttons): each tokenizer's premiums sorted (a clean distribution
     curve; hover names the language) and all tokenizers over the languages sorted by median premium. Log y axis,
-    so 2× and 0.5× look alike."""
+    so 2× and 0.5× look alike.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> rows = [Row("t", "flores200", "eng_Latn", "parity_premium", None, 1.0),
+        ...         Row("t", "flores200", "jpn_Jpan", "parity_premium", None, 1.6)]
+        >>> fig = parity_premium(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> list(fig.data[0].y), fig.layout.yaxis.type
+        ([1.0, 1.6], 'log')
+        >>> parity_premium(ReportData(tokenizers={}, langs={}, rows=[])) is None  # nothing to plot
+        True
+    """
     import plotly.graph_objects as go
 
     corpus, per_tok = _parity_values(results)
@@ -87,10 +101,10 @@ def parity_premium(results: ReportData) -> go.Figure | None:
             style = _line_style(results, tok)
             fig.add_trace(go.Scatter(
                 x=list(range(1, len(pairs) + 1)) if view == "ranked" else [_esc(lang) for lang, _ in pairs],
-                y=[v for _, v in pairs], text=[_esc(lang) for lang, _ in pairs], name=_esc(tok),
+                y=[v for _, v in pairs], text=[_esc(lang) for lang, _ in pairs], name=_esc(results.label(tok)),
                 legendgroup=_esc(tok), showlegend=view == "ranked", visible=view == "ranked",
                 mode="lines+markers", marker={"size": 3, "color": style["color"]}, line=style,
-                hovertemplate="%{text}: %{y:.2f}× English<extra>" + _esc(tok) + "</extra>",
+                hovertemplate="%{text}: %{y:.2f}× English<extra>" + _esc(results.label(tok)) + "</extra>",
             ))
     fig.add_hline(y=1.0, line_dash="dot", line_color="grey")
     _layout(fig, title=f"Parity premium on {corpus}: {len(langs)} languages, sorted",
@@ -103,7 +117,18 @@ def parity_premium(results: ReportData) -> go.Figure | None:
 
 
 def compression_vs_vocab(results: ReportData) -> go.Figure | None:
-    """Bytes per token (cross-language figure) against vocabulary size, one marker per tokenizer, by kind."""
+    """Bytes per token (cross-language figure) against vocabulary size, one marker per tokenizer, by kind.
+
+    Args:
+        results: the merged results (vocabulary sizes come from `results.tokenizers`).
+
+    Example:
+        >>> data = ReportData(tokenizers={"t": {"vocab_size": 100, "kind": "trained"}}, langs={},
+        ...                   rows=[Row("t", "flores200", "*", "bytes_per_token", None, 4.2)])
+        >>> fig = compression_vs_vocab(data)
+        >>> list(fig.data[0].x), list(fig.data[0].y)
+        ([100], [4.2])
+    """
     import plotly.graph_objects as go
 
     points: dict[str, list[tuple[str, int, float]]] = defaultdict(list)
@@ -117,7 +142,7 @@ def compression_vs_vocab(results: ReportData) -> go.Figure | None:
     fig = go.Figure()
     for kind, pts in sorted(points.items()):
         fig.add_trace(go.Scatter(
-            x=[p[1] for p in pts], y=[p[2] for p in pts], text=[_esc(p[0]) for p in pts], name=_esc(kind),
+            x=[p[1] for p in pts], y=[p[2] for p in pts], text=[_esc(results.label(p[0])) for p in pts], name=_esc(kind),
             mode="markers+text", textposition="top center", marker={"size": 10},
             hovertemplate="%{text}<br>vocab %{x:,}<br>%{y:.2f} bytes/token<extra></extra>",
         ))
@@ -129,7 +154,20 @@ def compression_vs_vocab(results: ReportData) -> go.Figure | None:
 
 def fertility_by_script(results: ReportData) -> go.Figure | None:
     """Mean fertility (tokens per word) per script and tokenizer as a heat map; scripts written without spaces are
-    marked '*' because their figure is per character."""
+    marked '*' because their figure is per character.
+
+    Args:
+        results: the merged results (scripts come from `results.langs`).
+
+    Example:
+        >>> langs = {"eng_Latn": {"script": "Latn", "spaceless": False},
+        ...          "jpn_Jpan": {"script": "Jpan", "spaceless": True}}
+        >>> rows = [Row("t", "flores200", "eng_Latn", "fertility", None, 1.3),
+        ...         Row("t", "flores200", "jpn_Jpan", "fertility", None, 0.9)]
+        >>> fig = fertility_by_script(ReportData(tokenizers={}, langs=langs, rows=rows))
+        >>> fig.data[0].type, list(fig.data[0].x)
+        ('heatmap', ['Jpan*', 'Latn'])
+    """
     import plotly.graph_objects as go
 
     corpus = results.main_corpus("fertility")
@@ -149,7 +187,7 @@ def fertility_by_script(results: ReportData) -> go.Figure | None:
     z = [[statistics.fmean(cells[(t, s)]) if (t, s) in cells else None for s in scripts] for t in toks]
     labels = [_esc(s) + ("*" if s in spaceless else "") for s in scripts]
     fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=[_esc(t) for t in toks], colorscale="YlOrRd", texttemplate="%{z:.2f}",
+        z=z, x=labels, y=[_esc(results.label(t)) for t in toks], colorscale="YlOrRd", texttemplate="%{z:.2f}",
         textfont={"size": 10}, hovertemplate="%{y} · %{x}: %{z:.2f} tokens/word<extra></extra>",
         colorbar={"title": {"text": "tokens/word"}},
     ))
@@ -162,7 +200,17 @@ def fertility_by_script(results: ReportData) -> go.Figure | None:
 
 def boundary_f1(results: ReportData) -> go.Figure | None:
     """Morphological boundary F1 per language and the German compound boundary rate, per tokenizer, with the
-    bootstrap 95% interval as error bars."""
+    bootstrap 95% interval as error bars.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> rows = [Row("t", "sigmorphon", "eng_Latn", "morph_f1", None, 0.4, 0.3, 0.5)]
+        >>> fig = boundary_f1(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> fig.data[0].type, list(fig.data[0].y)
+        ('bar', [0.4])
+    """
     import plotly.graph_objects as go
 
     series: dict[str, list[Row]] = defaultdict(list)
@@ -176,7 +224,7 @@ def boundary_f1(results: ReportData) -> go.Figure | None:
     for label, rows in sorted(series.items()):
         rows = sorted(rows, key=lambda r: results.tokenizer_names().index(r.tokenizer))
         fig.add_trace(go.Bar(
-            x=[_esc(r.tokenizer) for r in rows], y=[r.value for r in rows], name=_esc(label),
+            x=[_esc(results.label(r.tokenizer)) for r in rows], y=[r.value for r in rows], name=_esc(label),
             error_y=_error_bars(rows), hovertemplate="%{x}: %{y:.3f}<extra>" + _esc(label) + "</extra>",
         ))
     _layout(fig, title="Boundary F1: morphology (SIGMORPHON 2022) and compounds", xaxis="tokenizer",
@@ -196,7 +244,18 @@ def _error_bars(rows: list[Row]) -> dict[str, Any]:
 
 def robustness(results: ReportData) -> go.Figure | None:
     """Normalized edit distance between clean and noisy id sequences against the noise rate, one curve per
-    tokenizer (left), and the sequence growth (right)."""
+    tokenizer (left), and the sequence growth (right).
+
+    Args:
+        results: the merged results (rows with param = noise rate).
+
+    Example:
+        >>> rows = [Row("t", "flores200", "*", "noise_edit_distance", 0.1, 0.2),
+        ...         Row("t", "flores200", "*", "noise_length_growth", 0.1, 0.05)]
+        >>> fig = robustness(ReportData(tokenizers={}, langs={}, rows=rows))
+        >>> [list(trace.y) for trace in fig.data]
+        [[0.2], [0.05]]
+    """
     from plotly.subplots import make_subplots
 
     import plotly.graph_objects as go
@@ -211,9 +270,10 @@ def robustness(results: ReportData) -> go.Figure | None:
             ys = [results.aggregate(metric, tok, param=rate) for rate in rates]
             if any(y is not None for y in ys):
                 fig.add_trace(go.Scatter(
-                    x=rates, y=ys, name=_esc(tok), legendgroup=_esc(tok), showlegend=col == 1, mode="lines+markers",
+                    x=rates, y=ys, name=_esc(results.label(tok)), legendgroup=_esc(tok), showlegend=col == 1,
+                    mode="lines+markers",
                     marker={"color": _line_style(results, tok)["color"]}, line=_line_style(results, tok),
-                    hovertemplate="rate %{x}: %{y:.3f}<extra>" + _esc(tok) + "</extra>",
+                    hovertemplate="rate %{x}: %{y:.3f}<extra>" + _esc(results.label(tok)) + "</extra>",
                 ), row=1, col=col)
     _layout(fig, title="Robustness to character noise", xaxis="noise rate", yaxis="normalized edit distance")
     fig.update_xaxes(title_text="noise rate", row=1, col=2)
@@ -244,13 +304,13 @@ class PlotSpec:
 
 PLOTS: tuple[PlotSpec, ...] = (
     PlotSpec("parity", "Cross-lingual parity", parity_premium, ("parity_premium",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("compression", "Compression", compression_vs_vocab, ("bytes_per_token",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("fertility", "Fertility by script", fertility_by_script, ("fertility",),
-             "tokensmith eval SPEC... --parallel udhr --json results.json"),
+             "tokensmith eval SPEC... --parallel udhr -o results.json"),
     PlotSpec("boundaries", "Boundary F1", boundary_f1, ("morph_f1", "compound_boundary_rate"),
-             "tokensmith eval SPEC... --morph DIR --compounds FILE --json results.json"),
+             "tokensmith eval SPEC... --morph DIR --compounds FILE -o results.json"),
     PlotSpec("robustness", "Robustness to noise", robustness, ("noise_edit_distance", "noise_length_growth"),
-             "tokensmith eval SPEC... --noise 0.01,0.05,0.1 --json results.json"),
+             "tokensmith eval SPEC... --noise 0.01,0.05,0.1 -o results.json"),
 )

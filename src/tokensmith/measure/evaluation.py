@@ -1,5 +1,9 @@
 """`evaluate`: tokenizers × corpora × metrics → `Results` (one row per tokenizer × corpus × language × metric).
 
+Corpora: a parallel corpus (every metric, parity included), monolingual corpora (the user's own files: every metric
+but parity, which needs the same sentences in several languages; `Results.notes` says so), morphology gold and
+compounds. Every row carries `lossless` (lossless.py): whether the tokenizer spelled that text exactly.
+
 Order of work, chosen for speed: each corpus is indexed once (textindex.py), each tokenizer encodes each corpus once
 with one batch call (encoded.py), and every metric is computed from the id arrays with numpy. A `Timer` records the
 seconds spent in the backends' batch encoding ('encode') apart from the rest ('convert', 'index', 'metrics', …).
@@ -19,6 +23,7 @@ from typing import Any
 from tokensmith.measure.bootstrap import DEFAULT_RESAMPLES
 from tokensmith.measure.corpus_rows import CorpusSettings, corpus_rows
 from tokensmith.measure.encoded import Timer
+from tokensmith.measure.lossless import lossless_by_language, lossless_on, with_lossless
 from tokensmith.measure.renyi import DEFAULT_ALPHA
 from tokensmith.measure.results import Results, Row, TokenizerKind
 from tokensmith.measure.textindex import TextIndex, build_text_index
@@ -33,7 +38,7 @@ class EvalConfig:
 
     Args:
         langs: languages to keep from the parallel corpus (any code form); all when None.
-        limit: keep only the first `limit` aligned lines.
+        limit: keep only the first `limit` aligned lines (per corpus and language for monolingual corpora).
         alphas: Rényi orders α (one `renyi_efficiency` row per α).
         noise: character-noise rates for the robustness rows (none when empty).
         resamples: bootstrap resamples for every metric (0 disables CIs).
@@ -67,16 +72,37 @@ class LoadedTokenizer:
     source: str
 
     def meta(self) -> dict[str, Any]:
-        """The `tokenizers[name]` entry of the results."""
+        """The `tokenizers[name]` entry of the results.
+
+        Example:
+            >>> require_model("gpt2")
+            >>> load_tokenizers(["gpt2"])[0].meta()
+            {'vocab_size': 50257, 'backend': 'tiktoken', 'kind': 'zoo', 'source': 'gpt2'}
+        """
         t = self.tokenizer
         return {"vocab_size": t.vocab_size, "backend": t.backend.kind, "kind": self.kind, "source": self.source}
 
 
 @dataclass
 class EvalInputs:
-    """Corpora for `evaluate`; each part is optional. Paths or already loaded objects."""
+    """Corpora for `evaluate`; each part is optional. Paths or already loaded objects.
+
+    Args:
+        parallel: 'flores200' | 'udhr' | a directory of aligned `<lang>.txt` | a `ParallelCorpus`.
+        corpus: monolingual text: a file, directory or glob, a `MonolingualCorpus`, or a sequence of these.
+        corpus_lang: the language of the `corpus` files (any code form); else each file's name, else 'und'.
+        morph: a directory of SIGMORPHON 2022 *.word.*.tsv files.
+        compounds: a compound TSV (compound, modifiers, head).
+        kinds: name → kind override ('trained').
+
+    Example:
+        >>> EvalInputs(corpus=["notes.txt", "fra-CA.txt.gz"]).corpus_lang is None
+        True
+    """
 
     parallel: Any = None  # 'flores200' | 'udhr' | a directory | a ParallelCorpus
+    corpus: Any = None  # path | glob | MonolingualCorpus | a sequence of these
+    corpus_lang: str | None = None
     morph: str | Path | None = None  # a directory of SIGMORPHON 2022 *.word.*.tsv files
     compounds: str | Path | None = None  # a compound TSV (compound, modifiers, head)
     kinds: Mapping[str, TokenizerKind] = field(default_factory=dict)  # name → kind override ('trained')
@@ -90,15 +116,20 @@ def load_tokenizers(
     Args:
         specs: zoo names, paths, or Tokenizer objects (kind 'trained' unless `kinds` says otherwise).
         kinds: name → kind overrides.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> [t.name for t in load_tokenizers(["gpt2", "gpt2"])]
+        ['gpt2', 'gpt2#2']
     """
-    import tokensmith
+    from tokensmith.spec import load
 
     out: list[LoadedTokenizer] = []
     for spec in specs:
         if isinstance(spec, Tokenizer):
             tok, kind, source = spec, "trained", spec.source or spec.name
         else:
-            tok = tokensmith.load(spec)
+            tok = load(spec)
             kind, source = ("file" if Path(spec).expanduser().exists() else "zoo"), str(spec)
         name = _unique(tok.name, {t.name for t in out})
         out.append(LoadedTokenizer(name, tok, (kinds or {}).get(name, kind), source))  # type: ignore[arg-type]
@@ -124,15 +155,24 @@ def evaluate(
 
     Args:
         specs: tokenizer specs or objects.
-        inputs: the corpora (parallel text, morphology gold, compounds).
+        inputs: the corpora (parallel text, monolingual text, morphology gold, compounds).
         config: metric and bootstrap options.
         timer: collects seconds per phase ('load', 'index', 'encode', 'convert', 'metrics').
         progress: called with a short message before each tokenizer × corpus step.
 
     Example:
-        >>> res = evaluate(["gpt2"], EvalInputs(parallel="flores200"), config=EvalConfig(langs=("en", "de")))  # doctest: +SKIP
-        >>> res.select(metric="parity_premium", lang="deu_Latn")[0].value  # doctest: +SKIP
-        1.47
+        >>> from tokensmith.corpora.monolingual import MonolingualCorpus
+        >>> from tokensmith.measure.results import Results
+        >>> res = evaluate([], EvalInputs(corpus=MonolingualCorpus("notes", {"und": ["hi"]})))
+        >>> isinstance(res, Results), res.notes[0].startswith("parity_* not computed on notes")
+        (True, True)
+        >>> require_model("gpt2")
+        >>> from tokensmith.corpora.parallel import ParallelCorpus
+        >>> toy = ParallelCorpus(name="toy", texts={"eng_Latn": ["Hello world.", "The cat sat."],
+        ...                                           "deu_Latn": ["Hallo Welt.", "Die Katze saß."]})
+        >>> res = evaluate(["gpt2"], EvalInputs(parallel=toy), config=EvalConfig(resamples=20))
+        >>> res.select(metric="parity_premium", lang="deu_Latn")[0].value  # 11 tokens in German, 7 in English
+        1.5714285714285714
     """
     timer = timer or Timer()
     say = progress or (lambda _msg: None)
@@ -140,19 +180,21 @@ def evaluate(
     toks = load_tokenizers(specs, kinds=inputs.kinds)
     morph_gold, compound_list = _word_inputs(inputs)
     timer.add("load", started)
-    corpus, index, noisy = _parallel_inputs(inputs, config, timer)  # adds 'load' (reading) and 'index' seconds
+    texts = _parallel_inputs(inputs, config, timer) + _monolingual_inputs(inputs, config, timer)
     rows: list[Row] = []
     for t in toks:
-        if index is not None:
-            say(f"{t.name}: {corpus} ({len(index.langs)} languages)")
-            rows += _parallel_rows(t, corpus, index, noisy, config, timer)
+        for part in texts:
+            say(f"{t.name}: {part.corpus} ({len(part.index.langs)} languages)")
+            rows += _text_rows(t, part, config, timer)
         if morph_gold:
             say(f"{t.name}: morphology ({len(morph_gold)} languages)")
             rows += _timed(timer, lambda t=t: _morph_rows(t, morph_gold, config))
         if compound_list:
             say(f"{t.name}: compounds ({len(compound_list)})")
             rows += _timed(timer, lambda t=t: _compound_rows(t, compound_list, config))
-    return Results(tokenizers={t.name: t.meta() for t in toks}, langs=_lang_meta(rows), rows=tuple(rows))
+    notes = tuple(note for part in texts for note in part.notes(config.reference))
+    return Results(tokenizers={t.name: t.meta() for t in toks}, langs=_lang_meta(rows), rows=tuple(rows),
+                   notes=notes)  # fmt: skip
 
 
 def _timed(timer: Timer, fn: Callable[[], list[Row]]) -> list[Row]:
@@ -163,11 +205,39 @@ def _timed(timer: Timer, fn: Callable[[], list[Row]]) -> list[Row]:
         timer.add("metrics", started)
 
 
-def _parallel_inputs(
-    inputs: EvalInputs, config: EvalConfig, timer: Timer
-) -> tuple[str, TextIndex | None, dict[float, TextIndex]]:
+@dataclass(frozen=True)
+class _Text:
+    """One indexed corpus: its name, the index, its noisy copies (rate → index) and whether parity applies."""
+
+    corpus: str
+    index: TextIndex
+    noisy: dict[float, TextIndex]
+    parallel: bool
+
+    def notes(self, reference: str) -> list[str]:
+        """Why parity is missing on this corpus, if it is."""
+        if not self.parallel:
+            return [f"parity_* not computed on {self.corpus}: it is a monolingual corpus, and parity compares token "
+                    "counts of the same sentences across languages. Measure it on a parallel corpus "
+                    "(--parallel flores200|udhr|DIR)."]  # fmt: skip
+        if reference not in self.index.langs:
+            return [f"parity_* not computed on {self.corpus}: it has no {reference} text, the reference language."]
+        return []
+
+
+def _indexed(name: str, texts: dict[str, list[str]], config: EvalConfig, *, parallel: bool) -> _Text:
+    index = build_text_index({lang: texts[lang] for lang in sorted(texts)})
+    noisy = {}
+    if config.noise:
+        from tokensmith.measure.robustness import noisy_index
+
+        noisy = {rate: noisy_index(index, rate=rate, seed=config.seed) for rate in config.noise}
+    return _Text(name, index, noisy, parallel)
+
+
+def _parallel_inputs(inputs: EvalInputs, config: EvalConfig, timer: Timer) -> list[_Text]:
     if inputs.parallel is None:
-        return "", None, {}
+        return []
     pc = inputs.parallel
     started = time.perf_counter()
     if isinstance(pc, (str, Path)):
@@ -176,14 +246,28 @@ def _parallel_inputs(
         pc = load_parallel(str(pc), langs=list(config.langs) if config.langs else None, limit=config.limit)
     timer.add("load", started)
     started = time.perf_counter()
-    index = build_text_index({lang: pc.texts[lang] for lang in pc.langs})
-    noisy = {}
-    if config.noise:
-        from tokensmith.measure.robustness import noisy_index
-
-        noisy = {rate: noisy_index(index, rate=rate, seed=config.seed) for rate in config.noise}
+    text = _indexed(pc.name, pc.texts, config, parallel=True)
     timer.add("index", started)
-    return pc.name, index, noisy
+    return [text]
+
+
+def _monolingual_inputs(inputs: EvalInputs, config: EvalConfig, timer: Timer) -> list[_Text]:
+    """`inputs.corpus` as indexed corpora: paths are read with `load_corpora`, loaded corpora are taken as they are."""
+    from tokensmith.corpora.monolingual import MonolingualCorpus, load_corpora
+
+    given = inputs.corpus
+    if given is None:
+        return []
+    items = [given] if isinstance(given, (str, Path, MonolingualCorpus)) else list(given)
+    started = time.perf_counter()
+    paths = [x for x in items if not isinstance(x, MonolingualCorpus)]
+    loaded = load_corpora(paths, lang=inputs.corpus_lang, limit=config.limit) if paths else []
+    corpora = [x for x in items if isinstance(x, MonolingualCorpus)] + loaded
+    timer.add("load", started)
+    started = time.perf_counter()
+    texts = [_indexed(c.name, c.texts, config, parallel=False) for c in corpora]
+    timer.add("index", started)
+    return texts
 
 
 def _word_inputs(inputs: EvalInputs) -> tuple[dict, list]:
@@ -200,37 +284,39 @@ def _word_inputs(inputs: EvalInputs) -> tuple[dict, list]:
     return gold, comps
 
 
-def _settings(index: TextIndex, config: EvalConfig) -> CorpusSettings:
+def _settings(text: _Text, config: EvalConfig) -> CorpusSettings:
     from tokensmith.corpora.langs import SPACELESS_SCRIPTS
 
-    spaceless = frozenset(lang for lang in index.langs if _script(lang) in SPACELESS_SCRIPTS)
+    spaceless = frozenset(lang for lang in text.index.langs if _script(lang) in SPACELESS_SCRIPTS)
     return CorpusSettings(alphas=config.alphas, resamples=config.resamples, dist_resamples=config.dist_resamples,
-                          seed=config.seed, reference=config.reference, spaceless=spaceless)  # fmt: skip
+                          seed=config.seed, reference=config.reference, spaceless=spaceless,
+                          parity=text.parallel)  # fmt: skip
 
 
-def _parallel_rows(
-    t: LoadedTokenizer, corpus: str, index: TextIndex, noisy: dict[float, TextIndex], config: EvalConfig, timer: Timer
-) -> list[Row]:
-    rows, enc = corpus_rows(t.tokenizer, t.name, corpus, index, _settings(index, config), timer=timer)
-    if noisy:
+def _text_rows(t: LoadedTokenizer, text: _Text, config: EvalConfig, timer: Timer) -> list[Row]:
+    """Every metric of one tokenizer on one indexed corpus (noise rows included), each row with its lossless flag."""
+    rows, enc = corpus_rows(t.tokenizer, t.name, text.corpus, text.index, _settings(text, config), timer=timer)
+    if text.noisy:
         from tokensmith.measure.robustness import noise_rows
 
-        for rate, noisy_ix in noisy.items():
-            rows += noise_rows(t.tokenizer, t.name, corpus, index, enc, noisy_ix, rate=rate,
+        for rate, noisy_ix in text.noisy.items():
+            rows += noise_rows(t.tokenizer, t.name, text.corpus, text.index, enc, noisy_ix, rate=rate,
                                resamples=config.resamples, seed=config.seed, timer=timer)  # fmt: skip
-    return rows
+    return _timed(timer, lambda: with_lossless(rows, lossless_by_language(t.tokenizer, text.index, enc)))
 
 
 def _morph_rows(t: LoadedTokenizer, gold: dict, config: EvalConfig) -> list[Row]:
     from tokensmith.measure.morphology import morph_rows
 
-    return morph_rows(t.tokenizer, t.name, gold, resamples=config.resamples, seed=config.seed)
+    rows = morph_rows(t.tokenizer, t.name, gold, resamples=config.resamples, seed=config.seed)
+    return with_lossless(rows, lossless_on(t.tokenizer, {lang: g.words for lang, g in gold.items()}))
 
 
 def _compound_rows(t: LoadedTokenizer, compounds: list, config: EvalConfig) -> list[Row]:
-    from tokensmith.measure.compounds import compound_rows
+    from tokensmith.measure.compounds import LANG, compound_rows
 
-    return compound_rows(t.tokenizer, t.name, compounds, resamples=config.resamples, seed=config.seed)
+    rows = compound_rows(t.tokenizer, t.name, compounds, resamples=config.resamples, seed=config.seed)
+    return with_lossless(rows, lossless_on(t.tokenizer, {LANG: [c.compound for c in compounds]}))
 
 
 def _script(lang: str) -> str:

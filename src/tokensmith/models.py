@@ -49,7 +49,15 @@ class LoadedModel:
 
 
 def packaged_gguf_path(name: str) -> Path:
-    """The GGUF file of a packaged model, assembling chunked packages on first use."""
+    """The GGUF file of a packaged model, assembling chunked packages on first use.
+
+    Args:
+        name: a key of `PACKAGED` ('smollm2', 'gemma3').
+
+    Example:
+        >>> packaged_gguf_path("smollm2").suffix  # doctest: +SKIP
+        '.gguf'
+    """
     entry = PACKAGED[name]
     spec = importlib.util.find_spec(entry.package)
     if spec is None or spec.origin is None:
@@ -64,7 +72,15 @@ def packaged_gguf_path(name: str) -> Path:
 
 
 def resolve_model_path(spec: str) -> tuple[str, str | None]:
-    """(directory or hub id, gguf file name or None) for a model spec."""
+    """(directory or hub id, gguf file name or None) for a model spec.
+
+    Args:
+        spec: a packaged name, an HF model directory, a .gguf file, or a hub id ('owner/name').
+
+    Example:
+        >>> resolve_model_path("HuggingFaceTB/SmolLM2-135M-Instruct")
+        ('HuggingFaceTB/SmolLM2-135M-Instruct', None)
+    """
     if spec in PACKAGED:
         path = packaged_gguf_path(spec)
         return str(path.parent), path.name
@@ -103,6 +119,7 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
     from transformers import AutoModelForCausalLM
 
     from tokensmith.backends.hf import HFBackend
+    from tokensmith.spec import load as load_tokenizer
     from tokensmith.tokenizer import Tokenizer
 
     where, gguf_file = resolve_model_path(spec)
@@ -122,13 +139,23 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
             fast = AutoTokenizer.from_pretrained(where, **({"gguf_file": gguf_file} if gguf_file else {}))
         tok = Tokenizer(HFBackend(fast.backend_tokenizer), name=spec, source=where)
     else:
-        tok = tokenizer if isinstance(tokenizer, Tokenizer) else Tokenizer.load(tokenizer)
+        tok = tokenizer if isinstance(tokenizer, Tokenizer) else load_tokenizer(tokenizer)
     check_vocab_fits(model, tok)
     return LoadedModel(model=model, tokenizer=tok, name=spec)
 
 
 def check_vocab_fits(model: Any, tok: Tokenizer) -> None:
-    """Refuse a tokenizer whose ids the model cannot embed (a tokenizer/model mismatch)."""
+    """Refuse a tokenizer whose ids the model cannot embed (a tokenizer/model mismatch).
+
+    Args:
+        model: a `PreTrainedModel` (anything with `get_input_embeddings().weight.shape`).
+        tok: the tokenizer meant for it.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> model = NS(get_input_embeddings=lambda: NS(weight=NS(shape=(10, 4))))
+        >>> check_vocab_fits(model, NS(name="toy", vocab_size=10))  # fits: returns None
+    """
     rows = model.get_input_embeddings().weight.shape[0]
     if tok.vocab_size > rows:
         raise ModelError(

@@ -20,6 +20,8 @@ class TokenLM(Protocol):
     for every id t, where `start` (`start_ids`) is the model's own start-of-text prefix. `eos_id` is the id whose
     probability is the end-of-text mass. `calls` counts model forward passes. `logprobs_all(ids)` returns the
     (len(ids) + 1, vocab_size) rows log p(t | start + ids[:j]) for j = 0..len(ids) from one forward call.
+    `sequence_logprobs(seqs)` returns, per sequence, the (len(seq),) log p(seq[j] | start + seq[:j]) (the start
+    ids themselves are not scored), batching the sequences through the model.
     """
 
     vocab_size: int
@@ -29,6 +31,13 @@ class TokenLM(Protocol):
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray: ...
 
     def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray: ...
+
+    def sequence_logprobs(self, seqs: Sequence[tuple[int, ...]]) -> list[np.ndarray]: ...
+
+
+def _gather(rows: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+    """(len(ids),) rows[j, ids[j]] from (len(ids) + 1, V) `logprobs_all` rows."""
+    return rows[np.arange(len(ids)), np.asarray(ids, dtype=np.int64)] if len(ids) else np.zeros(0)
 
 
 class TableLM:
@@ -40,6 +49,7 @@ class TableLM:
         max_len: after this many tokens the model ends the text with probability 1 (so brute force is finite).
         seed: the table's seed; the same seed gives the same model.
         temperature: logit scale (lower = peakier).
+        start_ids: the model's start-of-text ids (a BOS), put in front of every context; () for none.
 
     Example:
         >>> lm = TableLM(vocab_size=5, eos_id=0, max_len=3, seed=0)
@@ -47,15 +57,20 @@ class TableLM:
         1.0
     """
 
-    def __init__(self, *, vocab_size: int, eos_id: int, max_len: int, seed: int = 0, temperature: float = 1.0):
+    def __init__(
+        self, *, vocab_size: int, eos_id: int, max_len: int, seed: int = 0, temperature: float = 1.0,
+        start_ids: tuple[int, ...] = (),
+    ) -> None:
         self.vocab_size = vocab_size
         self.eos_id = eos_id
         self.max_len = max_len
         self.seed = seed
         self.temperature = temperature
+        self.start_ids = tuple(start_ids)
         self.calls = 0
 
     def _row(self, ctx: tuple[int, ...]) -> np.ndarray:
+        ctx = self.start_ids + ctx
         if len(ctx) >= self.max_len:
             row = np.full(self.vocab_size, -np.inf)
             row[self.eos_id] = 0.0
@@ -73,6 +88,20 @@ class TableLM:
         self.calls += 1
         return np.stack([self._row(tuple(ids[:j])) for j in range(len(ids) + 1)])
 
+    def sequence_logprobs(self, seqs: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+        """Per sequence, (len(seq),) log p(seq[j] | start + seq[:j]), counted as one call (one batched pass).
+
+        Args:
+            seqs: token id sequences.
+
+        Example:
+            >>> lm = TableLM(vocab_size=4, eos_id=0, max_len=5, seed=1)
+            >>> [x.shape for x in lm.sequence_logprobs([(1, 2), ()])]
+            [(2,), (0,)]
+        """
+        self.calls += 1
+        return [_gather(np.stack([self._row(tuple(s[:j])) for j in range(len(s) + 1)]), s) for s in seqs]
+
 
 class HFTokenLM:
     """A transformers causal LM as a `TokenLM`, with a KV cache on the longest shared context prefix.
@@ -84,7 +113,7 @@ class HFTokenLM:
         eos_id: the end-of-text id.
 
     Example:
-        >>> from tokensmith.decode.models import load_model  # doctest: +SKIP
+        >>> from tokensmith.models import load_model  # doctest: +SKIP
         >>> lm = load_model("smollm2"); tlm = HFTokenLM.from_loaded(lm)  # doctest: +SKIP
         >>> tlm.logprobs([(19556,)]).shape  # doctest: +SKIP
         (1, 49152)
@@ -103,7 +132,7 @@ class HFTokenLM:
 
     @classmethod
     def from_loaded(cls, loaded: Any) -> HFTokenLM:
-        """Wrap a `decode.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
+        """Wrap a `tokensmith.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
         tok, cfg = loaded.tokenizer, loaded.model.config
         start = tuple(tok.encode("", add_special_tokens=True))
         specials = tok.special_tokens
@@ -149,6 +178,41 @@ class HFTokenLM:
             keep, self._cache = 0, None
         self._last = self._forward(target[keep:])[-1]
         self._trunk = target
+
+    def sequence_logprobs(self, seqs: Sequence[tuple[int, ...]], *, batch_size: int = 4) -> list[np.ndarray]:
+        """Per sequence, (len(seq),) float64 log p(seq[j] | start + seq[:j]): `batch_size` sequences per forward
+        pass, right-padded (causal attention never looks at the padding), no KV cache. The log-softmax runs in the
+        model's dtype (float32 unless it was cast) and is returned as float64.
+
+        Args:
+            seqs: token id sequences (without the start ids).
+            batch_size: sequences per forward pass (memory: batch_size x longest x V logits).
+
+        Example:
+            >>> from tokensmith.models import load_model  # doctest: +SKIP
+            >>> tlm = HFTokenLM.from_loaded(load_model("smollm2"))  # doctest: +SKIP
+            >>> [x.shape for x in tlm.sequence_logprobs([(19556, 905), (19556,)])]  # doctest: +SKIP
+            [(2,), (1,)]
+        """
+        import torch
+
+        out: list[np.ndarray] = [np.zeros(0)] * len(seqs)
+        order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i]))  # similar lengths share a batch
+        s = len(self.start_ids)
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            full = [list(self.start_ids) + list(seqs[i]) for i in idx]
+            width = max(len(f) for f in full)
+            ids = torch.tensor([f + [f[-1]] * (width - len(f)) for f in full])  # (B, T)
+            self.calls += 1
+            with torch.no_grad():
+                logits = self.model(input_ids=ids, use_cache=False).logits[:, :, : self.vocab_size]  # (B, T, V)
+            for row, i in enumerate(idx):
+                n = len(seqs[i])
+                lg = logits[row, s - 1 : s - 1 + n]  # (n, V): the rows that predict seq[0..n-1]
+                target = torch.tensor(list(seqs[i]), dtype=torch.long)[:, None]
+                out[i] = (lg.gather(1, target)[:, 0] - torch.logsumexp(lg, dim=-1)).double().numpy()
+        return out
 
     def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray:
         """(len(ids) + 1, V) log-probs after start + ids[:j] for every j, from ONE forward call.
