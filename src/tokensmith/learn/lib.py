@@ -100,6 +100,9 @@ def _with_progress(plans: Iterable[EpochPlan], total: int) -> Iterator[EpochPlan
 def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
     """LiB hyper-parameters and implementation from a `TrainConfig` (`epochs` and `extra`).
 
+    Args:
+        config: `epochs` (None: 2,000) and `extra` (the `LibParams` fields and `implementation`).
+
     Example:
         >>> from types import SimpleNamespace
         >>> lib_params(SimpleNamespace(epochs=5, extra={"max_len": 8}))[0].max_len

@@ -61,6 +61,9 @@ def _byte_symbols() -> tuple[str, ...]:
 def byte_spelling(text: str) -> str:
     """`text` spelled in the byte-level alphabet.
 
+    Args:
+        text: any string; each of its UTF-8 bytes becomes one symbol.
+
     Example:
         >>> byte_spelling("a b")
         'aĠb'

@@ -368,7 +368,18 @@ class FastLib:
                             self.node_chunk, self.lex, self.order, self.counts)
 
     def train(self, sentences: Sequence[str], plans: Iterable[EpochPlan]) -> list[str]:
-        """Run every epoch of `plans` and return the ranked lexicon (best first)."""
+        """Run every epoch of `plans` and return the ranked lexicon (best first).
+
+        Args:
+            sentences: the corpus, one string per sentence.
+            plans: the epochs' random draws (`plan_epochs`), consumed in order.
+
+        Example:
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> p = LibParams(epochs=5, batch_size=2, documents=0)
+            >>> FastLib(p).train(["abab", "abab"], plan_epochs([4, 4], p, seed=0))[:2]
+            ['a', 'b']
+        """
         p = self.params
         self._encode_corpus(sentences)
         iprm = np.array([p.max_len, p.unknown_run_max, len(self.alphabet), p.resolve_at_end,

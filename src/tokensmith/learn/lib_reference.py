@@ -117,7 +117,21 @@ class ReferenceLib:
         return rewards
 
     def read_sentence(self, s: str, coins: Sequence[float], pending: set[str], rewards: list[Reward]) -> None:
-        """Read one sentence: memorizer proposals and forgetter tests along the greedy reading."""
+        """Read one sentence: memorizer proposals and forgetter tests along the greedy reading.
+
+        Args:
+            s: the sentence.
+            coins: one uniform number per character of `s` (the memorizer proposes where it is < memorize_p).
+            pending: this epoch's proposals seen once so far (updated).
+            rewards: this epoch's rank rewards, (chunk, +1 demote / -1 promote), appended in order.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks, learner.members = ["a", "b"], {"a", "b"}
+            >>> learner.read_sentence("abab", [0.0] * 4, set(), [])
+            >>> learner.ranks
+            ['a', 'b', 'ab']
+        """
         tests: list[_Test] = []
         prev, prev_known = "", False
         i = 0
