@@ -127,7 +127,18 @@ def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
 
 
 def check_text(sentences: Sequence[str]) -> None:
-    """Refuse a corpus that is empty or looks like binary data (NUL or many control characters)."""
+    """Refuse a corpus that is empty or looks like binary data (NUL or many control characters).
+
+    Args:
+        sentences: the prepared sentences (the first 2,000 are checked).
+
+    Example:
+        >>> check_text(["the dog"])
+        >>> check_text([chr(0) * 4])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: the corpus looks like binary data, not text (NUL or control characters). ...
+    """
     if not sentences:
         raise CorpusError("the corpus has no text: give at least one non-empty line of UTF-8 text.")
     sample = "".join(sentences[:2000])
@@ -143,6 +154,11 @@ def supported_vocab_bound(sentences: Sequence[str], *, max_len: int, floor: int)
     """An upper bound on the vocabulary LiB can learn: a chunk enters the lexicon only when it is proposed twice,
     so it must occur at least twice. None when the corpus is too large to count cheaply (then only the
     after-training check applies).
+
+    Args:
+        sentences: the prepared sentences.
+        max_len: the longest chunk counted.
+        floor: the vocabulary before any chunk (specials, 256 bytes, multi-byte characters).
 
     Example:
         >>> supported_vocab_bound(["abab"], max_len=4, floor=256)

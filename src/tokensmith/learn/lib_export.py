@@ -73,7 +73,16 @@ def byte_spelling(text: str) -> str:
 
 
 def minimum_vocab_size(alphabet: Sequence[str], *, n_special: int) -> int:
-    """Smallest vocabulary that holds the specials, the 256 bytes and every multi-byte character of `alphabet`."""
+    """Smallest vocabulary that holds the specials, the 256 bytes and every multi-byte character of `alphabet`.
+
+    Args:
+        alphabet: the characters of the training text.
+        n_special: how many special tokens come first.
+
+    Example:
+        >>> minimum_vocab_size(["a", "é", "中"], n_special=1)
+        259
+    """
     return n_special + 256 + sum(len(ch.encode("utf-8")) > 1 for ch in alphabet)
 
 
@@ -104,6 +113,9 @@ def select_chunks(ranked: Sequence[str], alphabet: Sequence[str], *, vocab_size:
 
 def reader_regex(chunks: Sequence[str]) -> str:
     """An Oniguruma pattern whose leftmost match at any position is the longest chunk there.
+
+    Args:
+        chunks: the reader's lexicon.
 
     Example:
         >>> reader_regex(["a", "ab", "b"])

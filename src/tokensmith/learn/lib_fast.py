@@ -52,7 +52,15 @@ def _put(table, key, value):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def empty_table(min_items):  # type: ignore[no-untyped-def]
-    """A hash table (2, capacity) for at least `min_items` keys at load factor ≤ 1/2 (capacity a power of 2)."""
+    """A hash table (2, capacity) for at least `min_items` keys at load factor ≤ 1/2 (capacity a power of 2).
+
+    Args:
+        min_items: how many keys it must hold.
+
+    Example:
+        >>> empty_table(20).shape, int(empty_table(20)[1].max())
+        ((2, 64), -1)
+    """
     cap = 16
     while cap < 2 * min_items:
         cap *= 2
@@ -408,7 +416,16 @@ class FastLib:
                 return rew[:, : st[2]]
 
     def ranked(self) -> list[str]:
-        """The lexicon as strings, best rank first."""
+        """The lexicon as strings, best rank first (after `train`).
+
+        Example:
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> p = LibParams(epochs=1, batch_size=1, documents=0)
+            >>> learner = FastLib(p)
+            >>> _ = learner.train(["ab"], plan_epochs([2], p, seed=0))
+            >>> learner.ranked()
+            ['a', 'b']
+        """
         out = []
         for cid in self.order[: self.counts[N_ORDER]]:
             pos, length = self.lex[0, cid], self.lex[1, cid]

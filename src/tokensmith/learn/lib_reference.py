@@ -72,6 +72,17 @@ class ReferenceLib:
 
     # ---- lexicon --------------------------------------------------------------------------------------------------
     def rank(self, chunk: str) -> int:
+        """The rank of a chunk in the lexicon (0 = best); a linear scan, on purpose.
+
+        Args:
+            chunk: a chunk in the lexicon.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks = ["b", "a"]
+            >>> learner.rank("a")
+            1
+        """
         return self.ranks.index(chunk)
 
     def _append(self, chunk: str) -> None:
@@ -84,13 +95,35 @@ class ReferenceLib:
         self.probation.pop(chunk, None)
 
     def longest_two(self, s: str, i: int) -> tuple[str, str]:
-        """The longest chunk at `s[i:]` and the longest shorter one ('' when absent)."""
+        """The longest chunk at `s[i:]` and the longest shorter one ('' when absent).
+
+        Args:
+            s: the text.
+            i: the position read from.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.members = {"a", "ab", "abc"}
+            >>> learner.longest_two("xabcd", 1)
+            ('abc', 'ab')
+        """
         found = [s[i : i + n] for n in range(min(self.params.max_len, len(s) - i), 0, -1) if s[i : i + n] in self.members]
         return (found[0] if found else "", found[1] if len(found) > 1 else "")
 
     # ---- training -------------------------------------------------------------------------------------------------
     def train(self, sentences: Sequence[str], plans: object) -> list[str]:
-        """Run every epoch of `plans` (an iterable of EpochPlan) and return the ranked lexicon."""
+        """Run every epoch of `plans` (an iterable of EpochPlan) and return the ranked lexicon.
+
+        Args:
+            sentences: the corpus, one string per sentence.
+            plans: the epochs' random draws (`plan_epochs`), consumed in order.
+
+        Example:
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> p = LibParams(epochs=1, batch_size=1, documents=0)
+            >>> ReferenceLib(p).train(["ab"], plan_epochs([2], p, seed=0))
+            ['a', 'b']
+        """
         for n, plan in enumerate(plans):  # type: ignore[attr-defined]
             if n == 0:
                 self._init([sentences[k] for k in plan.sentences])
@@ -106,7 +139,21 @@ class ReferenceLib:
                     self.probation[ch] = self.params.probation
 
     def read_epoch(self, sentences: Sequence[str], plan: EpochPlan) -> list[Reward]:
-        """Read one epoch's sentences; grow the lexicon and return the rank rewards, in order."""
+        """Read one epoch's sentences; grow the lexicon and return the rank rewards, in order.
+
+        Args:
+            sentences: the corpus.
+            plan: which sentences this epoch reads, and the memorizer's coins.
+
+        Example:
+            >>> import numpy as np
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks, learner.members = ["a", "b"], {"a", "b"}
+            >>> learner.read_epoch(["abab"], EpochPlan(np.array([0]), np.zeros(4)))
+            []
+            >>> learner.ranks
+            ['a', 'b', 'ab']
+        """
         rewards: list[Reward] = []
         pending: set[str] = set()
         offset = 0
@@ -201,7 +248,18 @@ class ReferenceLib:
 
     # ---- batch update ---------------------------------------------------------------------------------------------
     def batch_update(self, rewards: Sequence[Reward]) -> None:
-        """Count probation down, apply the rewards in order, and put the tail on probation."""
+        """Count probation down, apply the rewards in order, and put the tail on probation.
+
+        Args:
+            rewards: (chunk, +1 demote / -1 promote), applied in order; each moves `int(rank * update_rate) + 1`.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams(forget_tail=0.0))
+            >>> learner.ranks, learner.members = list("abcd"), set("abcd")
+            >>> learner.batch_update([("c", -1)])
+            >>> learner.ranks
+            ['a', 'c', 'b', 'd']
+        """
         expired = [c for c, life in self.probation.items() if life <= 1]
         for c in list(self.probation):
             self.probation[c] -= 1
