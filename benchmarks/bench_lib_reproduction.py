@@ -9,6 +9,12 @@ exact token spans), for chunks and subchunks, and also with the test lines held 
 
 Run: nice -n 10 .venv/bin/python benchmarks/bench_lib_reproduction.py [--epochs 2000] [--seeds 0 1 2 3 4]
 Writes benchmarks/results/lib_reproduction.json.
+
+Unseen-text mode (`bench_lib_unseen.py`): tokensmith's learner and the reference (ray306/LiB, from a local checkout)
+side by side on FLORES-200 English and Chinese and the BR-text test split, seeds 0-4, in one run:
+  nice -n 10 .venv/bin/python benchmarks/bench_lib_reproduction.py --unseen --reference-dir /tmp/LiB-ref
+Writes benchmarks/results/lib_unseen.json. `--option NAME=VALUE` (repeatable) sets a LiB option of tokensmith's
+learner, to test one difference at a time; `--texts` picks texts.
 """
 
 from __future__ import annotations
@@ -60,7 +66,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--unseen", action="store_true", help="side by side with the reference on unseen texts")
+    parser.add_argument("--reference-dir", type=Path, help="a checkout of ray306/LiB (unseen mode)")
+    parser.add_argument("--texts", nargs="+", default=["flores-eng", "flores-zho", "brtext"])
+    parser.add_argument("--option", action="append", default=[], help="NAME=VALUE, a LiB option (unseen mode)")
+    parser.add_argument("--out", type=Path, help="results file of the unseen mode (default results/lib_unseen.json)")
     args = parser.parse_args()
+    if args.unseen:
+        from bench_lib_unseen import run_unseen
+
+        extra = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.option)}
+        run_unseen(reference_dir=args.reference_dir, epochs=args.epochs, seeds=args.seeds, texts=args.texts,
+                   extra=extra, out_path=args.out)  # fmt: skip
+        return
     raw = [x for x in dict.fromkeys((SHARED / "lib" / "br-text.txt").read_text(encoding="utf-8").splitlines()) if x.strip()]
     words = [line.split() for line in raw]
     spaceless = ["".join(w) for w in words]

@@ -1,4 +1,5 @@
-"""Tables and derived figures for the LiB section of the benchmark docs (lib_reproduction, lib_speed, lib_vs_bpe).
+"""Tables and derived figures for the LiB section of the benchmark docs (lib_reproduction, lib_speed, lib_vs_bpe,
+lib_unseen*, lib_cli_startup*).
 
 Each function is a placeholder of `render_docs.py`; it reads named keys of `benchmarks/results/*.json`. Counts such
 as "fewer tokens than BPE in 7 of 15 languages" are computed here from the rows, never typed.
@@ -6,6 +7,7 @@ as "fewer tokens than BPE in 7 of 15 languages" are computed here from the rows,
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from render_docs import RENDERERS, Results, fmt, renderer, span, table
@@ -201,3 +203,93 @@ def lib_level(results: Results) -> str:
 def lib_smallest_vocab(results: Results) -> str:
     lang, algos = min(_by_lang(results).items(), key=lambda item: item[1]["lib"]["vocab_size"])
     return f"{lang}, {algos['lib']['vocab_size']:,} entries"
+
+
+# --- LiB against the reference learner (lib_unseen*.json) and the CLI's start-up (lib_cli_startup*.json) ----------
+
+UNSEEN_COLUMNS = ["reference_boundary_f1", "reference_token_f1", "standard_boundary_f1", "standard_token_f1"]
+HEADLINE = ("subchunks", "reference_boundary_f1")  # the notebook's own measure
+
+
+@renderer
+def lib_unseen_table(results: Results) -> str:
+    rows = []
+    for text, res in results["lib_unseen"]["results"].items():
+        for reading in ("chunks", "subchunks"):
+            for who in ("tokensmith", "reference"):
+                sizes = res[who]["lexicon_size"]
+                rows.append([text, reading, who, *(_mean_range(res[who][reading][c]) for c in UNSEEN_COLUMNS),
+                             fmt(round(sum(sizes) / len(sizes)), ",")])
+    header = ["text", "reading", "learner", "boundary F1 (reference)", "token F1 (reference)",
+              "boundary F1 (standard)", "token F1 (standard)", "lexicon"]
+    return table(header, rows, right=[7])
+
+
+@renderer
+def lib_unseen_parity(results: Results) -> str:
+    """The issue's test: is tokensmith's mean at least the reference's worst seed (every text, reading, measure)?"""
+    below, above = [], []
+    for text, res in results["lib_unseen"]["results"].items():
+        for reading in ("chunks", "subchunks"):
+            for c in UNSEEN_COLUMNS:
+                mean, ref = res["tokensmith"][reading][c]["mean"], res["reference"][reading][c]
+                where = f"{text} {reading} {c.replace('_', ' ')}"
+                if mean < ref["min"]:
+                    below.append(f"{where} ({mean:.4f} < {ref['min']:.4f})")
+                elif mean > ref["max"]:
+                    above.append(f"{where} ({mean:.4f} > {ref['max']:.4f})")
+    if below:
+        return "tokensmith's mean is below the reference's worst seed in: " + "; ".join(below)
+    verdict = "On every text, reading and measure, tokensmith's mean is at least the reference's worst seed"
+    return verdict + (f"; it is above the best seed in {'; '.join(above)}" if above else ", and at most its best")
+
+
+@renderer
+def lib_unseen_seeds(results: Results) -> str:
+    return ", ".join(map(str, results["lib_unseen"]["seeds"]))
+
+
+def _headline(results: Results, stem: str) -> str:
+    """'0.596 on flores-eng (the reference: 0.602, range 0.594-0.611), ...' for one results file."""
+    reading, key = HEADLINE
+    parts = []
+    for text, res in results[stem]["results"].items():
+        ours, ref = res["tokensmith"][reading][key], res["reference"][reading][key]
+        parts.append(f"{ours['mean']:.3f} on {text} (the reference: {ref['mean']:.3f}, range "
+                     f"{ref['min']:.3f}-{ref['max']:.3f})")
+    return ", ".join(parts)
+
+
+# {{ lib_unseen_now }}, {{ lib_unseen_before }}, {{ lib_unseen_resolve_at_end }}: the headline of each results file
+for _stem in ("lib_unseen", "lib_unseen_before", "lib_unseen_resolve_at_end"):
+    RENDERERS["lib_unseen_now" if _stem == "lib_unseen" else _stem] = partial(_headline, stem=_stem)
+
+
+@renderer
+def lib_variants_table(results: Results) -> str:
+    rows = [[r["text"], r["variant"], f"`{r['options']}`" if r["options"] else "(defaults)",
+             fmt(r["subchunks_reference_boundary_f1_mean"], ".3f"), fmt(r["chunks_reference_boundary_f1_mean"], ".3f")]
+            for r in results["lib_unseen_variants"]["rows"]]
+    header = ["text", "variant", "options", "boundary F1, subchunks", "boundary F1, chunks"]
+    return table(header, rows, right=[3, 4])
+
+
+def _cli_row(label: str, res: Results) -> list[str]:
+    walls = [r["wall_s"] for r in res["runs"]]
+    cpus = [r["cpu_s"] for r in res["runs"]]
+    loads = [r["load_1min"] for r in res["runs"]]
+    return [label, span(walls, ".1f"), span(cpus, ".1f"), fmt(res["learner_s"], ".1f"), span(loads, ".1f")]
+
+
+@renderer
+def lib_cli_table(results: Results) -> str:
+    rows = [_cli_row("before (commit 7deacfc)", results["lib_cli_startup_before"]),
+            _cli_row("after", results["lib_cli_startup"])]
+    header = ["", "CLI wall (s)", "CLI CPU (s)", "learner alone (s)", "load (1 min)"]
+    return table(header, rows, right=[1, 2, 3, 4])
+
+
+@renderer
+def lib_cli_verdict(results: Results) -> str:
+    worst = max(r["wall_s"] for r in results["lib_cli_startup"]["runs"])
+    return f"at most {worst:.1f} s: the 12 s goal is {'met' if worst <= 12 else 'not met'}"

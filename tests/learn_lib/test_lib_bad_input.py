@@ -54,3 +54,8 @@ def test_too_small_after_training_gives_what_lib_learned():
 def test_unknown_lib_option_lists_the_valid_ones():
     with pytest.raises(TrainingError, match="valid options are.*max_len"):
         train_lib(["the dog"] * 10, config(260, extra={"maxlen": 3}))
+
+
+def test_negative_documents_is_refused_with_the_valid_range():
+    with pytest.raises(TrainingError, match="documents must be 0.*or more"):
+        train_lib(["the dog"] * 10, config(260, extra={"documents": -1}))

@@ -41,10 +41,20 @@ def test_memorizer_proposes_a_short_unknown_run():
 
 
 def test_forgetter_demotes_a_chunk_when_the_shorter_reading_has_fewer_tokens():
-    # main: ab|c|d (3 tokens); alternative: a|bcd (2 tokens) -> ab demoted, a promoted.
+    # main: ab|c|d (3 tokens); alternative: a|bcd (2 tokens); they meet at 4, before the last "c" -> ab demoted,
+    # a promoted.
     learner = lib_with(["ab", "c", "d", "a", "bcd"])
     rewards: list[tuple[str, int]] = []
-    learner.read_sentence("abcd", [1.0] * 4, set(), rewards)
+    learner.read_sentence("abcdc", [1.0] * 5, set(), rewards)
+    assert rewards == [("ab", 1), ("a", -1)]
+
+
+def test_a_test_still_open_at_the_sentence_end_is_dropped_unless_resolve_at_end():
+    # The same readings, but they meet only at the sentence end: the reference drops such a test.
+    rewards: list[tuple[str, int]] = []
+    lib_with(["ab", "c", "d", "a", "bcd"]).read_sentence("abcd", [1.0] * 4, set(), rewards)
+    assert rewards == []
+    lib_with(["ab", "c", "d", "a", "bcd"], resolve_at_end=True).read_sentence("abcd", [1.0] * 4, set(), rewards)
     assert rewards == [("ab", 1), ("a", -1)]
 
 
@@ -52,13 +62,13 @@ def test_forgetter_breaks_a_tie_in_tokens_by_rank_sum():
     # main ab|c and alternative a|bc both have 2 tokens; ranks decide.
     worse_main = lib_with(["a", "bc", "ab", "c"])  # main 2+3=5 > alternative 0+1=1
     rewards: list[tuple[str, int]] = []
-    worse_main.read_sentence("abc", [1.0] * 3, set(), rewards)
+    worse_main.read_sentence("abca", [1.0] * 4, set(), rewards)  # the readings meet at 3, before the last "a"
     assert rewards == [("ab", 1), ("a", -1)]
 
     better_main = lib_with(["ab", "c", "a", "bc"])  # main 0+1=1 < alternative 2+3=5
     better_main.probation["ab"] = 3
     rewards = []
-    better_main.read_sentence("abc", [1.0] * 3, set(), rewards)
+    better_main.read_sentence("abca", [1.0] * 4, set(), rewards)
     assert rewards == [("ab", -1)]
     assert "ab" not in better_main.probation
 

@@ -62,7 +62,9 @@ def train_command(
     ),
     special_tokens: list[str] = typer.Option([], "--special-token", help="A special token (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for random choices."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the corpus (lib only)."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", help="lib only: epochs, each one document of 200 sampled lines (default 2000)."
+    ),
     space_mode: str = typer.Option("keep", "--space-mode", help="keep | remove (delete whitespace first)."),
     field: str | None = typer.Option(None, "--field", help="JSON field of .jsonl records (default: text)."),
     column: str | None = typer.Option(None, "--column", help="Parquet column (default: text)."),

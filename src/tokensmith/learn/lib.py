@@ -100,6 +100,9 @@ def _with_progress(plans: Iterable[EpochPlan], total: int) -> Iterator[EpochPlan
 def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
     """LiB hyper-parameters and implementation from a `TrainConfig` (`epochs` and `extra`).
 
+    Args:
+        config: `epochs` (None: 2,000) and `extra` (the `LibParams` fields and `implementation`).
+
     Example:
         >>> from types import SimpleNamespace
         >>> lib_params(SimpleNamespace(epochs=5, extra={"max_len": 8}))[0].max_len
@@ -118,11 +121,24 @@ def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
     params = LibParams(epochs=epochs, **extra)
     if params.epochs < 1 or params.max_len < 1 or params.batch_size < 1 or params.probation < 1:
         raise TrainingError("LiB needs epochs, max_len, batch_size and probation of at least 1; raise them.")
+    if params.documents < 0:
+        raise TrainingError("LiB's documents must be 0 (a fresh draw every epoch) or more; raise it.")
     return params, implementation
 
 
 def check_text(sentences: Sequence[str]) -> None:
-    """Refuse a corpus that is empty or looks like binary data (NUL or many control characters)."""
+    """Refuse a corpus that is empty or looks like binary data (NUL or many control characters).
+
+    Args:
+        sentences: the prepared sentences (the first 2,000 are checked).
+
+    Example:
+        >>> check_text(["the dog"])
+        >>> check_text([chr(0) * 4])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: the corpus looks like binary data, not text (NUL or control characters). ...
+    """
     if not sentences:
         raise CorpusError("the corpus has no text: give at least one non-empty line of UTF-8 text.")
     sample = "".join(sentences[:2000])
@@ -138,6 +154,11 @@ def supported_vocab_bound(sentences: Sequence[str], *, max_len: int, floor: int)
     """An upper bound on the vocabulary LiB can learn: a chunk enters the lexicon only when it is proposed twice,
     so it must occur at least twice. None when the corpus is too large to count cheaply (then only the
     after-training check applies).
+
+    Args:
+        sentences: the prepared sentences.
+        max_len: the longest chunk counted.
+        floor: the vocabulary before any chunk (specials, 256 bytes, multi-byte characters).
 
     Example:
         >>> supported_vocab_bound(["abab"], max_len=4, floor=256)
@@ -176,8 +197,8 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
 
     Example:
         >>> tok = train_lib(["the dog", "the cat"] * 50, TrainConfig(vocab_size=262, epochs=20, progress=False))
-        >>> [tok.token_bytes(i) for i in tok.encode("the dog")]
-        [b'the dog']
+        >>> [tok.token_bytes(i) for i in tok.encode("the cat")]
+        [b'the ', b'ca', b't']
     """
     from tokensmith.backends.hf import HFBackend
     from tokensmith.learn.hf_engine import hf_normalizer

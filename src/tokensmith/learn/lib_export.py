@@ -24,6 +24,7 @@ Limits: the regex grows with the lexicon (about 17 characters per vocabulary ent
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from tokenizers import Regex, decoders, models, pre_tokenizers
 from tokenizers import Tokenizer as HFTokenizer
@@ -40,6 +41,12 @@ def byte_alphabet() -> list[str]:
         >>> byte_alphabet()[32], byte_alphabet()[65]
         ('Ġ', 'A')
     """
+    return list(_byte_symbols())
+
+
+@lru_cache(maxsize=1)
+def _byte_symbols() -> tuple[str, ...]:
+    """The byte alphabet, built once: exporting spells every chunk with it (8k chunks = 8k look-ups)."""
     keep = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
     table, extra = {}, 0
     for b in range(256):
@@ -48,22 +55,34 @@ def byte_alphabet() -> list[str]:
         else:
             table[b] = chr(256 + extra)
             extra += 1
-    return [table[b] for b in range(256)]
+    return tuple(table[b] for b in range(256))
 
 
 def byte_spelling(text: str) -> str:
     """`text` spelled in the byte-level alphabet.
 
+    Args:
+        text: any string; each of its UTF-8 bytes becomes one symbol.
+
     Example:
         >>> byte_spelling("a b")
         'aĠb'
     """
-    alphabet = byte_alphabet()
+    alphabet = _byte_symbols()
     return "".join(alphabet[b] for b in text.encode("utf-8"))
 
 
 def minimum_vocab_size(alphabet: Sequence[str], *, n_special: int) -> int:
-    """Smallest vocabulary that holds the specials, the 256 bytes and every multi-byte character of `alphabet`."""
+    """Smallest vocabulary that holds the specials, the 256 bytes and every multi-byte character of `alphabet`.
+
+    Args:
+        alphabet: the characters of the training text.
+        n_special: how many special tokens come first.
+
+    Example:
+        >>> minimum_vocab_size(["a", "é", "中"], n_special=1)
+        259
+    """
     return n_special + 256 + sum(len(ch.encode("utf-8")) > 1 for ch in alphabet)
 
 
@@ -94,6 +113,9 @@ def select_chunks(ranked: Sequence[str], alphabet: Sequence[str], *, vocab_size:
 
 def reader_regex(chunks: Sequence[str]) -> str:
     """An Oniguruma pattern whose leftmost match at any position is the longest chunk there.
+
+    Args:
+        chunks: the reader's lexicon.
 
     Example:
         >>> reader_regex(["a", "ab", "b"])

@@ -3,7 +3,7 @@
 Paper: Yang, Cai & Frank (2019), "Less is Better", Section 2; see `lib_reference` for the algorithm in plain Python.
 This module must give the *same* ranked lexicon as `ReferenceLib` for the same `EpochPlan`s (tests check this).
 
-Data layout (all numpy, grown between epochs by `FastLib._reserve`):
+Data layout (all numpy, grown by `FastLib._reserve` whenever the next sentence might not fit):
 - the corpus is one int64 array of character codes (shape: (total chars,)) with sentence starts (n + 1,);
 - a chunk is an id, a column of `lex` (shape: (5, capacity)) whose rows are `pos` (where its text occurs in the
   corpus), `length`, `node` (its trie node), `life` (probation epochs left; 0 = not on probation) and `rank` (its
@@ -52,7 +52,15 @@ def _put(table, key, value):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def empty_table(min_items):  # type: ignore[no-untyped-def]
-    """A hash table (2, capacity) for at least `min_items` keys at load factor ≤ 1/2 (capacity a power of 2)."""
+    """A hash table (2, capacity) for at least `min_items` keys at load factor ≤ 1/2 (capacity a power of 2).
+
+    Args:
+        min_items: how many keys it must hold.
+
+    Example:
+        >>> empty_table(20).shape, int(empty_table(20)[1].max())
+        ((2, 64), -1)
+    """
     cap = 16
     while cap < 2 * min_items:
         cap *= 2
@@ -180,54 +188,73 @@ def _proposal_len(prev_known, prev_len, size, run_max, max_len):  # type: ignore
 
 
 @njit(cache=True)
-def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex, order, counts, rew, tests):  # type: ignore[no-untyped-def]
-    """Read one epoch (see lib_reference.read_sentence). iprm: max_len, unknown_run_max, alphabet.
+def _read_sentence(codes, a, b, coins, iprm, p_mem, edges, node_chunk, lex, order, counts, rew, n_rew, tests, pend,
+                   pend_pos, n_pend):  # type: ignore[no-untyped-def]
+    """Read codes[a:b] (see lib_reference.read_sentence); `coins` are this sentence's. Returns (n_pend, n_rew).
 
-    Returns the number of rewards written to rew (rows: chunk id, sign).
+    iprm: max_len, unknown_run_max, alphabet, resolve_at_end (0/1), main_unknowns_are_tokens (0/1).
     """
-    max_len, run_max, alpha = iprm[0], iprm[1], iprm[2]
-    pend = empty_table(coins.shape[0] + 1)
-    pend_pos = np.empty((2, coins.shape[0] + 1), np.int64)  # rows: pos, length
+    max_len, run_max, alpha, at_end, unknown_token = iprm[0], iprm[1], iprm[2], iprm[3], iprm[4]
     ti, ta, tm = tests[0], tests[1], tests[2]
-    n_pend, n_rew, off = 0, 0, 0
-    for s in picks:
-        a, b = starts[s], starts[s + 1]
-        n_t, prev_start, prev_len, prev_known = 0, a, 0, False
-        i = a
-        while i < b:
-            n_t, n_rew = _settle(codes, i, b, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, lex, rew, n_rew)
-            first, second = _longest_two(codes, i, b, max_len, alpha, edges, node_chunk)
-            if first < 0:  # unknown character
-                for t in range(n_t):
-                    tm[t, 0] += 1
-                    tm[t, 1] += 1
-                if prev_known or prev_len == 0:
-                    prev_start, prev_len = i, 0
-                prev_len += 1
-                prev_known = False
-                i += 1
-                continue
-            r, size = lex[4, first], lex[1, first]
+    n_t, prev_start, prev_len, prev_known = 0, a, 0, False
+    i = a
+    while i < b:
+        n_t, n_rew = _settle(codes, i, b, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, lex, rew, n_rew)
+        first, second = _longest_two(codes, i, b, max_len, alpha, edges, node_chunk)
+        if first < 0:  # unknown character
             for t in range(n_t):
-                tm[t, 1] += 1
-                tm[t, 2] += r
-            if coins[off + i - a] < p_mem:
-                plen = _proposal_len(prev_known, prev_len, size, run_max, max_len)
-                if plen > 0:
-                    n_pend = _memorize(codes, prev_start, plen, pend, pend_pos, n_pend, 0, alpha, edges,
-                                       node_chunk, lex, order, counts)
-            if size > 1 and second >= 0:
-                ti[n_t, 0], ti[n_t, 1], ti[n_t, 2] = first, second, i + lex[1, second]
-                ta[n_t, 0], ta[n_t, 1], ta[n_t, 2] = 0, 1, lex[4, second]
-                tm[n_t, 0], tm[n_t, 1], tm[n_t, 2] = 0, 1, r
-                n_t += 1
-            else:
-                lex[3, first] = 0
-            prev_start, prev_len, prev_known = i, size, True
-            i += size
+                tm[t, 0] += 1
+                tm[t, 1] += unknown_token
+            if prev_known or prev_len == 0:
+                prev_start, prev_len = i, 0
+            prev_len += 1
+            prev_known = False
+            i += 1
+            continue
+        r, size = lex[4, first], lex[1, first]
+        for t in range(n_t):
+            tm[t, 1] += 1
+            tm[t, 2] += r
+        if coins[i - a] < p_mem:
+            plen = _proposal_len(prev_known, prev_len, size, run_max, max_len)
+            if plen > 0:
+                n_pend = _memorize(codes, prev_start, plen, pend, pend_pos, n_pend, 0, alpha, edges, node_chunk,
+                                   lex, order, counts)  # fmt: skip
+        if size > 1 and second >= 0:
+            ti[n_t, 0], ti[n_t, 1], ti[n_t, 2] = first, second, i + lex[1, second]
+            ta[n_t, 0], ta[n_t, 1], ta[n_t, 2] = 0, 1, lex[4, second]
+            tm[n_t, 0], tm[n_t, 1], tm[n_t, 2] = 0, 1, r
+            n_t += 1
+        else:
+            lex[3, first] = 0
+        prev_start, prev_len, prev_known = i, size, True
+        i += size
+    if at_end:
         n_t, n_rew = _settle(codes, b, b, ti, ta, tm, n_t, max_len, alpha, edges, node_chunk, lex, rew, n_rew)
-        off += b - a
-    return n_rew
+    return n_pend, n_rew
+
+
+@njit(cache=True)
+def _read_epoch(codes, starts, picks, coins, iprm, p_mem, edges, node_chunk, lex, order, counts, rew, tests, pend,
+                pend_pos, st):  # type: ignore[no-untyped-def]
+    """Read the epoch's sentences from picks[st[0]] on; st = [next pick, pending count, reward count, coin offset].
+
+    Stops before a sentence whose worst case (a new chunk and max_len trie nodes per character) might not fit the
+    arrays, so that the caller can grow them and call again: the arrays are sized by the lexicon, not by the
+    epoch's worst case, which keeps the trie's hash table small enough to stay in cache.
+    Returns True when every sentence is read (rewards in rew, rows: chunk id, sign; st[2] of them).
+    """
+    room = min(edges.shape[1] // 2, node_chunk.shape[0])
+    for k in range(st[0], picks.shape[0]):
+        a, b = starts[picks[k]], starts[picks[k] + 1]
+        if counts[N_NODES] + (b - a + 1) * iprm[0] > room or counts[N_CHUNKS] + b - a + 1 > lex.shape[1]:
+            st[0] = k
+            return False
+        st[1], st[2] = _read_sentence(codes, a, b, coins[st[3] : st[3] + b - a], iprm, p_mem, edges, node_chunk,
+                                      lex, order, counts, rew, st[2], tests, pend, pend_pos, st[1])  # fmt: skip
+        st[3] += b - a
+    st[0] = picks.shape[0]
+    return True
 
 
 @njit(cache=True)
@@ -349,25 +376,58 @@ class FastLib:
                             self.node_chunk, self.lex, self.order, self.counts)
 
     def train(self, sentences: Sequence[str], plans: Iterable[EpochPlan]) -> list[str]:
-        """Run every epoch of `plans` and return the ranked lexicon (best first)."""
+        """Run every epoch of `plans` and return the ranked lexicon (best first), as `ReferenceLib.train` does.
+
+        Args:
+            sentences: the corpus (encoded once into one int64 array of character codes).
+            plans: `EpochPlan`s, one per epoch, read in order.
+
+        Example (the class docstring shows a run; this one checks the two learners agree):
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> from tokensmith.learn.lib_reference import ReferenceLib
+            >>> p = LibParams(epochs=5, batch_size=2, documents=0)
+            >>> fast = FastLib(p).train(["abab", "abab"], plan_epochs([4, 4], p, seed=0))
+            >>> fast == ReferenceLib(p).train(["abab", "abab"], plan_epochs([4, 4], p, seed=0))
+            True
+        """
         p = self.params
         self._encode_corpus(sentences)
-        iprm = np.array([p.max_len, p.unknown_run_max, len(self.alphabet)], np.int64)
+        iprm = np.array([p.max_len, p.unknown_run_max, len(self.alphabet), p.resolve_at_end,
+                         p.main_unknowns_are_tokens], np.int64)
         for n, plan in enumerate(plans):
             picks = plan.sentences.astype(np.int64)
             if n == 0:
                 self._init(picks)
-            chars = len(plan.coins)
-            self._reserve(chars + 1, (chars + 1) * p.max_len)
-            rew = np.zeros((2, 2 * chars + 2), np.int64)
-            n_rew = _read_epoch(self.codes, self.starts, picks, plan.coins, iprm, p.memorize_p, self.edges,
-                                self.node_chunk, self.lex, self.order, self.counts, rew, self.tests)
-            _batch_update(rew, n_rew, p.update_rate, p.forget_tail, p.probation, self.node_chunk, self.lex,
+            rew = self._read(picks, plan.coins, iprm)
+            _batch_update(rew, len(rew[0]), p.update_rate, p.forget_tail, p.probation, self.node_chunk, self.lex,
                           self.order, self.counts)
         return self.ranked()
 
+    def _read(self, picks: np.ndarray, coins: np.ndarray, iprm: np.ndarray) -> np.ndarray:
+        """Read one epoch, growing the arrays whenever `_read_epoch` stops for room; the rewards (2, n)."""
+        chars = len(coins)
+        rew = np.empty((2, 2 * chars + 2), np.int64)
+        pend = empty_table(chars + 1)  # the epoch's pending proposals (at most one per character)
+        pend_pos = np.empty((2, chars + 1), np.int64)  # rows: pos, length
+        st = np.zeros(4, np.int64)
+        step = self.tests.shape[1]  # the longest sentence + 1
+        while True:
+            self._reserve(step, step * self.params.max_len)
+            if _read_epoch(self.codes, self.starts, picks, coins, iprm, self.params.memorize_p, self.edges,
+                           self.node_chunk, self.lex, self.order, self.counts, rew, self.tests, pend, pend_pos, st):
+                return rew[:, : st[2]]
+
     def ranked(self) -> list[str]:
-        """The lexicon as strings, best rank first."""
+        """The lexicon as strings, best rank first (after `train`).
+
+        Example:
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> p = LibParams(epochs=1, batch_size=1, documents=0)
+            >>> learner = FastLib(p)
+            >>> _ = learner.train(["ab"], plan_epochs([2], p, seed=0))
+            >>> learner.ranked()
+            ['a', 'b']
+        """
         out = []
         for cid in self.order[: self.counts[N_ORDER]]:
             pos, length = self.lex[0, cid], self.lex[1, cid]

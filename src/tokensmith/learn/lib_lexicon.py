@@ -36,8 +36,14 @@ class LibParams:
         update_rate: a rank update moves a chunk by `int(rank * update_rate) + 1` places.
         probation: epochs a chunk on probation survives unless it is used without a competitor or wins a test.
         forget_tail: fraction of the lexicon's tail put on probation after each epoch (reference `memory_out`).
-        batch_size: sentences drawn (with replacement, duplicates dropped) per epoch.
-        epochs: number of epochs.
+        batch_size: sentences drawn (with replacement, duplicates dropped) per document.
+        epochs: number of epochs; each reads one document.
+        documents: how many documents are drawn before training; each epoch reads one of them, chosen at random
+            (the reference notebook's 400). 0 draws a fresh document for every epoch.
+        resolve_at_end: also resolve the forgetter tests still open when a sentence ends (the reference drops
+            them, with no reward).
+        main_unknowns_are_tokens: count an unknown character as a token in the main reading of a test, as in the
+            alternative one (the reference counts it only in the alternative).
 
     Example:
         >>> LibParams(epochs=10).max_len
@@ -46,12 +52,15 @@ class LibParams:
 
     max_len: int = 12
     memorize_p: float = 0.25
-    unknown_run_max: int = 2
+    unknown_run_max: int = 7
     update_rate: float = 0.2
     probation: int = 10
     forget_tail: float = 0.0001
     batch_size: int = 200
     epochs: int = 2000
+    documents: int = 400
+    resolve_at_end: bool = False
+    main_unknowns_are_tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,9 +108,12 @@ def prepare_sentences(
 def plan_epochs(lengths: Sequence[int], params: LibParams, *, seed: int) -> Iterator[EpochPlan]:
     """Yield `params.epochs` plans: which sentences each epoch reads and the memorizer's coins.
 
+    With `params.documents` > 0, that many documents are drawn first and each epoch reads one of them, chosen
+    with replacement (so a document is read epochs / documents times on average); with 0 every epoch draws anew.
+
     Args:
         lengths: the character length of every corpus sentence.
-        params: hyper-parameters (batch_size, epochs).
+        params: hyper-parameters (batch_size, epochs, documents).
         seed: the only source of randomness.
 
     Example:
@@ -111,8 +123,9 @@ def plan_epochs(lengths: Sequence[int], params: LibParams, *, seed: int) -> Iter
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     lens = np.asarray(lengths, dtype=np.int64)
+    pool = [np.unique(rng.integers(0, len(lens), size=params.batch_size)) for _ in range(params.documents)]
     for _ in range(params.epochs):
-        picks = np.unique(rng.integers(0, len(lens), size=params.batch_size))
+        picks = pool[rng.integers(len(pool))] if pool else np.unique(rng.integers(0, len(lens), size=params.batch_size))
         coins = rng.random(int(lens[picks].sum()))
         yield EpochPlan(sentences=picks, coins=coins)
 

@@ -11,17 +11,20 @@ One epoch (one `EpochPlan`):
    `previous chunk + this chunk` (if it fits in `max_len`) or the unknown run just before it (if it is at most
    `unknown_run_max` long). A proposal seen a second time in the epoch is appended to the lexicon's tail.
 3. Forgetter: where the longest chunk L has a shorter lexicon prefix S, a test starts. The alternative parse reads
-   S and then greedily on; the main parse is the real reading. When their boundaries meet (or the sentence ends),
+   S and then greedily on; the main parse is the real reading. When their boundaries meet (or the sentence ends,
+   with `resolve_at_end`; otherwise a test still open there is dropped, as in the reference),
    compare (unknowns, tokens, sum of ranks): if the alternative is strictly smaller, L is demoted and S promoted;
    otherwise L is promoted and leaves probation. A chunk read with no shorter competitor also leaves probation.
 4. Batch update: probation counts down (expired chunks are deleted); the rewards are applied in order, each
    moving a chunk by `int(rank * update_rate) + 1` places (demoted past the tail = deleted); the tail
    `forget_tail` fraction goes on probation.
 
-Deliberate differences from the reference notebook (ray306/LiB): all randomness comes from the plan (no string
-hashing); tests also resolve at the sentence end; a test remembers the S it started with; unknown characters count
-as tokens in both parses. The initial lexicon is the characters of the first epoch's sentences, in order of first
-occurrence, all on probation.
+Differences from the reference (ray306/LiB; docs/lib.md lists them all): all randomness comes from the plan (no
+string hashing); a test remembers the S it started with, and a second test of the same chunk runs beside the first
+instead of replacing it; the memorizer may propose at any chunk (the reference skips chunks longer than
+max_len - 2). The initial lexicon is the characters of the first epoch's sentences, in order of first occurrence,
+all on probation. The reference's rules at sentence ends and for unknowns in the main parse are the defaults;
+`resolve_at_end` and `main_unknowns_are_tokens` switch to the alternatives.
 """
 
 from __future__ import annotations
@@ -69,6 +72,17 @@ class ReferenceLib:
 
     # ---- lexicon --------------------------------------------------------------------------------------------------
     def rank(self, chunk: str) -> int:
+        """The rank of a chunk in the lexicon (0 = best); a linear scan, on purpose.
+
+        Args:
+            chunk: a chunk in the lexicon.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks = ["b", "a"]
+            >>> learner.rank("a")
+            1
+        """
         return self.ranks.index(chunk)
 
     def _append(self, chunk: str) -> None:
@@ -81,13 +95,35 @@ class ReferenceLib:
         self.probation.pop(chunk, None)
 
     def longest_two(self, s: str, i: int) -> tuple[str, str]:
-        """The longest chunk at `s[i:]` and the longest shorter one ('' when absent)."""
+        """The longest chunk at `s[i:]` and the longest shorter one ('' when absent).
+
+        Args:
+            s: the text.
+            i: the position read from.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.members = {"a", "ab", "abc"}
+            >>> learner.longest_two("xabcd", 1)
+            ('abc', 'ab')
+        """
         found = [s[i : i + n] for n in range(min(self.params.max_len, len(s) - i), 0, -1) if s[i : i + n] in self.members]
         return (found[0] if found else "", found[1] if len(found) > 1 else "")
 
     # ---- training -------------------------------------------------------------------------------------------------
     def train(self, sentences: Sequence[str], plans: object) -> list[str]:
-        """Run every epoch of `plans` (an iterable of EpochPlan) and return the ranked lexicon."""
+        """Run every epoch of `plans` (an iterable of EpochPlan) and return the ranked lexicon.
+
+        Args:
+            sentences: the corpus, one string per sentence.
+            plans: the epochs' random draws (`plan_epochs`), consumed in order.
+
+        Example:
+            >>> from tokensmith.learn.lib_lexicon import plan_epochs
+            >>> p = LibParams(epochs=1, batch_size=1, documents=0)
+            >>> ReferenceLib(p).train(["ab"], plan_epochs([2], p, seed=0))
+            ['a', 'b']
+        """
         for n, plan in enumerate(plans):  # type: ignore[attr-defined]
             if n == 0:
                 self._init([sentences[k] for k in plan.sentences])
@@ -103,7 +139,21 @@ class ReferenceLib:
                     self.probation[ch] = self.params.probation
 
     def read_epoch(self, sentences: Sequence[str], plan: EpochPlan) -> list[Reward]:
-        """Read one epoch's sentences; grow the lexicon and return the rank rewards, in order."""
+        """Read one epoch's sentences; grow the lexicon and return the rank rewards, in order.
+
+        Args:
+            sentences: the corpus.
+            plan: which sentences this epoch reads, and the memorizer's coins.
+
+        Example:
+            >>> import numpy as np
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks, learner.members = ["a", "b"], {"a", "b"}
+            >>> learner.read_epoch(["abab"], EpochPlan(np.array([0]), np.zeros(4)))
+            []
+            >>> learner.ranks
+            ['a', 'b', 'ab']
+        """
         rewards: list[Reward] = []
         pending: set[str] = set()
         offset = 0
@@ -114,16 +164,30 @@ class ReferenceLib:
         return rewards
 
     def read_sentence(self, s: str, coins: Sequence[float], pending: set[str], rewards: list[Reward]) -> None:
-        """Read one sentence: memorizer proposals and forgetter tests along the greedy reading."""
+        """Read one sentence: memorizer proposals and forgetter tests along the greedy reading.
+
+        Args:
+            s: the sentence.
+            coins: one uniform number per character of `s` (the memorizer proposes where it is < memorize_p).
+            pending: this epoch's proposals seen once so far (updated).
+            rewards: this epoch's rank rewards, (chunk, +1 demote / -1 promote), appended in order.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams())
+            >>> learner.ranks, learner.members = ["a", "b"], {"a", "b"}
+            >>> learner.read_sentence("abab", [0.0] * 4, set(), [])
+            >>> learner.ranks
+            ['a', 'b', 'ab']
+        """
         tests: list[_Test] = []
         prev, prev_known = "", False
         i = 0
         while i < len(s):
             tests = self._settle(tests, s, i, rewards)
             chunk, shorter = self.longest_two(s, i)
-            if not chunk:  # unknown character: one token, extends the unknown run
+            if not chunk:  # unknown character: extends the unknown run (a token of the main reading, if so set)
                 for t in tests:
-                    t.main = [t.main[0] + 1, t.main[1] + 1, t.main[2]]
+                    t.main = [t.main[0] + 1, t.main[1] + int(self.params.main_unknowns_are_tokens), t.main[2]]
                 prev, prev_known = (prev if not prev_known else "") + s[i], False
                 i += 1
                 continue
@@ -139,7 +203,8 @@ class ReferenceLib:
                 self.probation.pop(chunk, None)
             prev, prev_known = chunk, True
             i += len(chunk)
-        self._settle(tests, s, len(s), rewards)
+        if self.params.resolve_at_end:
+            self._settle(tests, s, len(s), rewards)
 
     def _proposal(self, prev: str, prev_known: bool, chunk: str) -> str:
         if not prev_known:
@@ -183,7 +248,18 @@ class ReferenceLib:
 
     # ---- batch update ---------------------------------------------------------------------------------------------
     def batch_update(self, rewards: Sequence[Reward]) -> None:
-        """Count probation down, apply the rewards in order, and put the tail on probation."""
+        """Count probation down, apply the rewards in order, and put the tail on probation.
+
+        Args:
+            rewards: (chunk, +1 demote / -1 promote), applied in order; each moves `int(rank * update_rate) + 1`.
+
+        Example:
+            >>> learner = ReferenceLib(LibParams(forget_tail=0.0))
+            >>> learner.ranks, learner.members = list("abcd"), set("abcd")
+            >>> learner.batch_update([("c", -1)])
+            >>> learner.ranks
+            ['a', 'c', 'b', 'd']
+        """
         expired = [c for c, life in self.probation.items() if life <= 1]
         for c in list(self.probation):
             self.probation[c] -= 1
