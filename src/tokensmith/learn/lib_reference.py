@@ -29,7 +29,7 @@ all on probation. The reference's rules at sentence ends and for unknowns in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tokensmith.learn.lib_lexicon import EpochPlan, LibParams
@@ -111,7 +111,7 @@ class ReferenceLib:
         return (found[0] if found else "", found[1] if len(found) > 1 else "")
 
     # ---- training -------------------------------------------------------------------------------------------------
-    def train(self, sentences: Sequence[str], plans: object) -> list[str]:
+    def train(self, sentences: Sequence[str], plans: Iterable[EpochPlan]) -> list[str]:
         """Run every epoch of `plans` (an iterable of EpochPlan) and return the ranked lexicon.
 
         Args:
@@ -124,7 +124,7 @@ class ReferenceLib:
             >>> ReferenceLib(p).train(["ab"], plan_epochs([2], p, seed=0))
             ['a', 'b']
         """
-        for n, plan in enumerate(plans):  # type: ignore[attr-defined]
+        for n, plan in enumerate(plans):
             if n == 0:
                 self._init([sentences[k] for k in plan.sentences])
             rewards = self.read_epoch(sentences, plan)
