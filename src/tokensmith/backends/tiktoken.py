@@ -322,16 +322,16 @@ class TiktokenBackend:
     def encode_batch_char_offsets(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> CharOffsets | None:
-        """Always None: tiktoken is lossless, so `Tokenizer` derives offsets from token bytes.
+        """Always None, as `byte_offsets` is: the offsets come from token bytes.
 
         Args:
-            texts: the texts (unused).
+            texts: unused.
             add_special_tokens: unused.
 
         Example:
             >>> import tokensmith
-            >>> tokensmith.load("gpt2").backend.encode_batch_char_offsets(["Hello"]) is None
-            True
+            >>> print(tokensmith.load("gpt2").backend.encode_batch_char_offsets(["Hello", "world"]))
+            None
         """
         return None  # lossless: Tokenizer derives offsets from token bytes
 
