@@ -65,7 +65,8 @@ def resolve(spec: str, *, pattern: str | None = None, name: str | None = None) -
         >>> from tokenizers import Tokenizer as HFTokenizer, models
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     (Path(folder) / "toy").mkdir()
-        ...     HFTokenizer(models.WordLevel({"a": 0, "[UNK]": 1}, unk_token="[UNK]")).save(f"{folder}/toy/tokenizer.json")
+        ...     toy = HFTokenizer(models.WordLevel({"a": 0, "[UNK]": 1}, unk_token="[UNK]"))
+        ...     toy.save(f"{folder}/toy/tokenizer.json")
         ...     resolve(f"{folder}/toy").name, resolve(f"{folder}/toy/tokenizer.json", name="mine").name
         ('toy', 'mine')
         >>> resolve("missing/tokenizer.json")  # doctest: +ELLIPSIS

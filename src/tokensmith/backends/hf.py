@@ -221,8 +221,8 @@ class HFBackend:
         Example:
             >>> import tokensmith
             >>> bert = tokensmith.load("bert-base-uncased").backend
-            >>> bert.encode("Hello world", add_special_tokens=False), bert.encode("Hello world", add_special_tokens=True)
-            ([7592, 2088], [101, 7592, 2088, 102])
+            >>> bert.encode("Hello world", add_special_tokens=False), bert.encode("Hi", add_special_tokens=True)
+            ([7592, 2088], [101, 7632, 102])
             >>> bert.encode("[CLS] hi", add_special_tokens=False, parse_special=True)
             [101, 7632]
         """
@@ -241,7 +241,8 @@ class HFBackend:
 
         Example:
             >>> import tokensmith
-            >>> tokensmith.load("bert-base-uncased").backend.encode_batch(["Hello world", "hi"], add_special_tokens=False)
+            >>> bert = tokensmith.load("bert-base-uncased").backend
+            >>> bert.encode_batch(["Hello world", "hi"], add_special_tokens=False)
             [[7592, 2088], [7632]]
         """
         self._set_special_parsing(parse_special)
