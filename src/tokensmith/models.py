@@ -54,9 +54,13 @@ def packaged_gguf_path(name: str) -> Path:
     Args:
         name: a key of `PACKAGED` ('smollm2', 'gemma3').
 
+    Raises:
+        ModelError: the package is not installed, or holds no .gguf file (the message gives the pip command).
+
     Example:
-        >>> packaged_gguf_path("smollm2").suffix  # doctest: +SKIP
-        '.gguf'
+        >>> require_model("smollm2")
+        >>> packaged_gguf_path("smollm2").name
+        'SmolLM2-135M-Instruct.Q4_1.gguf'
     """
     entry = PACKAGED[name]
     spec = importlib.util.find_spec(entry.package)
@@ -108,10 +112,26 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
         tokenizer: a `Tokenizer` or spec to use instead of the model's own.
         dtype: torch dtype name for the weights ('float32' by default: exactness tests need it).
 
+    Raises:
+        ModelError: the spec names no model, the model does not load, or the tokenizer has more ids than it embeds.
+
     Example:
-        >>> lm = load_model("smollm2")  # doctest: +SKIP
-        >>> lm.tokenizer.encode("Hello")  # doctest: +SKIP
-        [19556]
+        >>> import tempfile
+        >>> from tokenizers import Tokenizer as HFTokenizer, models
+        >>> from tokensmith.backends.hf import HFBackend
+        >>> from tokensmith.tokenizer import Tokenizer
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> tiny_causal_lm().save_pretrained(folder.name)  # an HF model directory (320 embedding rows)
+        >>> hf = HFTokenizer(models.WordLevel({"a": 0, "[UNK]": 1}, unk_token="[UNK]"))
+        >>> toy = Tokenizer(HFBackend(hf), name="toy")
+        >>> lm = load_model(folder.name, tokenizer=toy)
+        >>> lm.name == folder.name, lm.tokenizer.name, lm.model.training
+        (True, 'toy', False)
+        >>> load_model(folder.name, tokenizer="gpt2")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ModelError: tokenizer gpt2 has 50257 ids but the model embeds only 320: ...
+        >>> folder.cleanup()
     """
     require("torch", extra="models")
     require("transformers", extra="models")

@@ -52,7 +52,28 @@ def _from_file(path: Path, *, pattern: str | None, name: str) -> Tokenizer:
 
 
 def resolve(spec: str, *, pattern: str | None = None, name: str | None = None) -> Tokenizer:
-    """Turn a spec into a `Tokenizer` (see module docstring)."""
+    """Turn a spec into a `Tokenizer` (see module docstring); `load` is the public form.
+
+    Args:
+        spec: a path (file or directory) or a zoo name.
+        pattern: for a `.tiktoken` file, a known encoding name or a split regex (inferred when omitted).
+        name: the display name of a tokenizer read from a file; by default the file's stem, or its folder's name
+            for a file called tokenizer.*.
+
+    Example:
+        >>> import tempfile
+        >>> from tokenizers import Tokenizer as HFTokenizer, models
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     (Path(folder) / "toy").mkdir()
+        ...     toy = HFTokenizer(models.WordLevel({"a": 0, "[UNK]": 1}, unk_token="[UNK]"))
+        ...     toy.save(f"{folder}/toy/tokenizer.json")
+        ...     resolve(f"{folder}/toy").name, resolve(f"{folder}/toy/tokenizer.json", name="mine").name
+        ('toy', 'mine')
+        >>> resolve("missing/tokenizer.json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: tokenizer file 'missing/tokenizer.json' does not exist...
+    """
     if not spec:
         raise SpecError("the tokenizer spec is empty: pass a path or a zoo name (list them with `tokensmith zoo`).")
     path = Path(spec).expanduser()

@@ -80,11 +80,33 @@ class TableLM:
         return logits - np.logaddexp.reduce(logits)
 
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """(len(contexts), V) log p(t | start + ctx) per context, counted as one call.
+
+        Args:
+            contexts: token id tuples (without the start ids).
+
+        Example:
+            >>> lm = TableLM(vocab_size=5, eos_id=0, max_len=3, seed=0)
+            >>> lm.logprobs([(1,), (1, 2)]).shape, lm.calls
+            ((2, 5), 1)
+            >>> lm.logprobs([(1, 2, 3)])  # max_len reached: the text ends for sure
+            array([[  0., -inf, -inf, -inf, -inf]])
+        """
         self.calls += 1
         return np.stack([self._row(tuple(c)) for c in contexts])
 
     def logprobs_all(self, ids: tuple[int, ...]) -> np.ndarray:
-        """(len(ids) + 1, V) rows after every prefix of `ids`, counted as one call (a model's single pass)."""
+        """(len(ids) + 1, V) rows after every prefix of `ids`, counted as one call (a model's single pass).
+
+        Args:
+            ids: one token id sequence (without the start ids).
+
+        Example:
+            >>> lm = TableLM(vocab_size=5, eos_id=0, max_len=3, seed=0)
+            >>> rows = lm.logprobs_all((1, 2))
+            >>> rows.shape, bool((rows == lm.logprobs([(), (1,), (1, 2)])).all()), lm.calls
+            ((3, 5), True, 2)
+        """
         self.calls += 1
         return np.stack([self._row(tuple(ids[:j])) for j in range(len(ids) + 1)])
 
@@ -113,10 +135,9 @@ class HFTokenLM:
         eos_id: the end-of-text id.
 
     Example:
-        >>> from tokensmith.models import load_model  # doctest: +SKIP
-        >>> lm = load_model("smollm2"); tlm = HFTokenLM.from_loaded(lm)  # doctest: +SKIP
-        >>> tlm.logprobs([(19556,)]).shape  # doctest: +SKIP
-        (1, 49152)
+        >>> tlm = HFTokenLM(tiny_causal_lm(), vocab_size=300, start_ids=(0,), eos_id=1)  # 20 rows unused
+        >>> tlm.logprobs([(5,), (5, 6)]).shape
+        (2, 300)
     """
 
     def __init__(self, model: Any, *, vocab_size: int, start_ids: tuple[int, ...], eos_id: int) -> None:
@@ -132,7 +153,27 @@ class HFTokenLM:
 
     @classmethod
     def from_loaded(cls, loaded: Any) -> HFTokenLM:
-        """Wrap a `tokensmith.models.LoadedModel`, taking start and end ids from the tokenizer and model config."""
+        """Wrap a `tokensmith.models.LoadedModel`, taking start and end ids from the tokenizer and model config.
+
+        The start ids are what the tokenizer adds to an empty text, else `<|endoftext|>`, else the config's BOS;
+        the end id is `<|endoftext|>` when the tokenizer has one, else the config's EOS.
+
+        Args:
+            loaded: a `LoadedModel` (its `model`, `tokenizer` and the model's `config`).
+
+        Example:
+            >>> from tokenizers import Tokenizer as HFTokenizer, models
+            >>> from tokensmith.backends.hf import HFBackend
+            >>> from tokensmith.models import LoadedModel
+            >>> from tokensmith.tokenizer import Tokenizer
+            >>> hf = HFTokenizer(models.WordLevel({"a": 0, "b": 1, "[UNK]": 2}, unk_token="[UNK]"))
+            >>> hf.add_special_tokens(["<|endoftext|>"])
+            1
+            >>> tok = Tokenizer(HFBackend(hf), name="toy")
+            >>> tlm = HFTokenLM.from_loaded(LoadedModel(model=tiny_causal_lm(vocab_size=4), tokenizer=tok, name="toy"))
+            >>> tlm.start_ids, tlm.eos_id, tlm.vocab_size
+            ((3,), 3, 4)
+        """
         tok, cfg = loaded.tokenizer, loaded.model.config
         start = tuple(tok.encode("", add_special_tokens=True))
         specials = tok.special_tokens
@@ -189,10 +230,13 @@ class HFTokenLM:
             batch_size: sequences per forward pass (memory: batch_size x longest x V logits).
 
         Example:
-            >>> from tokensmith.models import load_model  # doctest: +SKIP
-            >>> tlm = HFTokenLM.from_loaded(load_model("smollm2"))  # doctest: +SKIP
-            >>> [x.shape for x in tlm.sequence_logprobs([(19556, 905), (19556,)])]  # doctest: +SKIP
+            >>> tlm = HFTokenLM(tiny_causal_lm(), vocab_size=320, start_ids=(0,), eos_id=1)
+            >>> scores = tlm.sequence_logprobs([(5, 6), (7,)])
+            >>> [x.shape for x in scores]
             [(2,), (1,)]
+            >>> rows = tlm.logprobs_all((5, 6))  # the same numbers, up to the float32 log-softmax
+            >>> bool(np.allclose(scores[0], [rows[0, 5], rows[1, 6]], atol=1e-5))
+            True
         """
         import torch
 
@@ -219,6 +263,15 @@ class HFTokenLM:
 
         The cache is rebuilt on start + ids, so the next `logprobs` call on contexts extending a prefix of `ids`
         only runs the new tokens.
+
+        Args:
+            ids: one token id sequence (without the start ids).
+
+        Example:
+            >>> tlm = HFTokenLM(tiny_causal_lm(), vocab_size=320, start_ids=(0,), eos_id=1)
+            >>> rows = tlm.logprobs_all((5, 6))
+            >>> rows.shape, tlm.calls, bool(np.allclose(np.exp(rows).sum(axis=1), 1.0))
+            ((3, 320), 1, True)
         """
         full = self.start_ids + tuple(ids)
         self._cache, self._trunk, self._last = None, (), None
@@ -227,6 +280,20 @@ class HFTokenLM:
         return rows[len(self.start_ids) - 1 :]
 
     def logprobs(self, contexts: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """(len(contexts), V) float64 log p(t | start + ctx) per context: the contexts' shared prefix runs once
+        (kept in the KV cache for the next call), then each context's own tokens.
+
+        Args:
+            contexts: token id tuples (without the start ids).
+
+        Example:
+            >>> tlm = HFTokenLM(tiny_causal_lm(), vocab_size=320, start_ids=(0,), eos_id=1)
+            >>> rows = tlm.logprobs_all((5, 6))
+            >>> bool(np.allclose(tlm.logprobs([(), (5,), (5, 6)]), rows))
+            True
+            >>> tlm.calls  # logprobs_all's pass, then the shared start once and each longer context once
+            4
+        """
         full = [self.start_ids + tuple(c) for c in contexts]
         shared = min(full, key=len)
         for f in full:

@@ -65,7 +65,12 @@ class _Candidate:
 
 
 def zoo_names() -> list[str]:
-    """All zoo names, in listing order."""
+    """All zoo names, in listing order (whether or not they load here: see `zoo_status`).
+
+    Example:
+        >>> zoo_names()[:4]
+        ['gpt2', 'r50k_base', 'cl100k_base', 'o200k_base']
+    """
     return list(BY_NAME)
 
 
@@ -79,13 +84,34 @@ def _entry(name: str) -> ZooEntry:
 
 
 def zoo_dir_from(zoo_dir: str | os.PathLike[str] | None) -> Path | None:
-    """The zoo folder in effect: the argument, else `$TOKENSMITH_ZOO_DIR`, else none."""
+    """The zoo folder in effect: the argument, else `$TOKENSMITH_ZOO_DIR`, else none.
+
+    Args:
+        zoo_dir: the folder given by the caller (`--zoo-dir`), or None; '~' is expanded.
+
+    Example:
+        >>> os.environ[ZOO_DIR_ENV] = "/data/zoo"
+        >>> str(zoo_dir_from(None)), zoo_dir_from("~/zoo") == Path.home() / "zoo"
+        ('/data/zoo', True)
+        >>> del os.environ[ZOO_DIR_ENV]
+        >>> print(zoo_dir_from(None))
+        None
+    """
     value = zoo_dir if zoo_dir is not None else os.environ.get(ZOO_DIR_ENV)
     return Path(value).expanduser() if value else None
 
 
 def hub_allowed() -> bool:
-    """False when the user said we are offline ($TOKENSMITH_OFFLINE or $HF_HUB_OFFLINE set to 1/true/yes)."""
+    """False when the user said we are offline ($TOKENSMITH_OFFLINE or $HF_HUB_OFFLINE set to 1/true/yes/on).
+
+    Example:
+        >>> os.environ["TOKENSMITH_OFFLINE"], os.environ["HF_HUB_OFFLINE"] = "0", "no"
+        >>> hub_allowed()
+        True
+        >>> os.environ["HF_HUB_OFFLINE"] = "True"
+        >>> hub_allowed()
+        False
+    """
     flags = (os.environ.get("TOKENSMITH_OFFLINE", ""), os.environ.get("HF_HUB_OFFLINE", ""))
     return not any(f.strip().lower() in ("1", "true", "yes", "on") for f in flags)
 
@@ -138,7 +164,21 @@ def _sha256_file(path: Path, *, gz: bool) -> str:
 
 
 def check_sha256(path: Path | str, *, expected: str | None, actual: str, name: str) -> None:
-    """Raise TokenizerFileError when a zoo file's hash differs from the recorded one."""
+    """Raise TokenizerFileError when a zoo file's hash differs from the recorded one.
+
+    Args:
+        path: the file, for the message.
+        expected: the recorded sha256 (hex); None when none is recorded (nothing to check).
+        actual: the file's sha256 (hex).
+        name: the zoo name, for the message.
+
+    Example:
+        >>> check_sha256("gpt2.tiktoken", expected="306c", actual="306c", name="gpt2")  # equal: returns None
+        >>> check_sha256("gpt2.tiktoken", expected="306c", actual="ffff", name="gpt2")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: zoo tokenizer 'gpt2': file 'gpt2.tiktoken' has sha256 ffff...
+    """
     if expected is not None and actual != expected:
         raise TokenizerFileError(
             f"zoo tokenizer '{name}': file '{path}' has sha256 {actual}, expected {expected}. The file is corrupt "
@@ -254,8 +294,10 @@ def load_zoo(name: str, *, zoo_dir: str | os.PathLike[str] | None = None) -> Tok
         TokenizerFileError: no source available, or a file whose sha256 differs from the recorded one.
 
     Example:
-        >>> load_zoo("o200k_base").encode("Hello world")  # doctest: +SKIP
+        >>> load_zoo("o200k_base").encode("Hello world")
         [13225, 2375]
+        >>> load_zoo("o200k_base").backend is load_zoo("o200k_base").backend  # one backend, a Tokenizer per call
+        True
     """
     entry = _entry(name)
     folder = zoo_dir_from(zoo_dir)
@@ -275,7 +317,14 @@ def load_zoo(name: str, *, zoo_dir: str | os.PathLike[str] | None = None) -> Tok
 
 
 def clear_zoo_cache() -> None:
-    """Forget the tokenizers and file hashes cached by this process (e.g. after replacing files)."""
+    """Forget the tokenizers and file hashes cached by this process (e.g. after replacing files).
+
+    Example:
+        >>> before = load_zoo("gpt2").backend
+        >>> clear_zoo_cache()
+        >>> load_zoo("gpt2").backend is before  # read from the file again
+        False
+    """
     _LOADED.clear()
     _HASHES.clear()
 
@@ -308,7 +357,24 @@ def _candidate_status(entry: ZooEntry, cand: _Candidate) -> ZooStatus | str:
 
 
 def entry_status(name: str, *, zoo_dir: str | os.PathLike[str] | None = None) -> ZooStatus:
-    """Whether `name` loads on this machine without the network (hash-checked), and from where."""
+    """Whether `name` loads on this machine without the network (hash-checked), and from where.
+
+    Args:
+        name: a zoo name (`zoo_names()`).
+        zoo_dir: a folder of tokenizer files searched first (see `zoo_dir_from`).
+
+    Raises:
+        SpecError: unknown name (the message lists close names).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:  # a zoo folder whose gpt2 file is not GPT-2's
+        ...     (Path(folder) / "tiktoken").mkdir()
+        ...     _ = (Path(folder) / "tiktoken" / "gpt2.tiktoken").write_bytes(b"YQ== 0\\n")
+        ...     status = entry_status("gpt2", zoo_dir=folder)
+        >>> status.available, status.source, "expected 306cd27f" in status.reason
+        (False, 'dir', True)
+    """
     entry = _entry(name)
     tried: list[str] = []
     for cand in _candidates(entry, zoo_dir_from(zoo_dir)):
@@ -328,9 +394,13 @@ def entry_status(name: str, *, zoo_dir: str | os.PathLike[str] | None = None) ->
 def zoo_status(*, zoo_dir: str | os.PathLike[str] | None = None) -> list[ZooStatus]:
     """The status of every zoo name (see `entry_status`), in listing order.
 
+    Args:
+        zoo_dir: a folder of tokenizer files searched first (see `zoo_dir_from`).
+
     Example:
-        >>> [s.name for s in zoo_status() if s.available]  # doctest: +SKIP
-        ['gpt2', 'r50k_base', 'cl100k_base', ...]
+        >>> statuses = zoo_status()
+        >>> [s.name for s in statuses] == zoo_names(), all(s.available or s.reason for s in statuses)
+        (True, True)
     """
     return [entry_status(name, zoo_dir=zoo_dir) for name in zoo_names()]
 

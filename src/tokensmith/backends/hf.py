@@ -96,6 +96,23 @@ class HFBackend:
 
     @classmethod
     def from_file(cls, path: str | Path) -> HFBackend:
+        """Read a tokenizer.json file.
+
+        Args:
+            path: the tokenizer.json file.
+
+        Raises:
+            TokenizerFileError: the file is missing, truncated or not a tokenizer.json.
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> from tokenizers import Tokenizer as HFTokenizer, models
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     path = pathlib.Path(folder) / "tokenizer.json"
+            ...     HFTokenizer(models.WordLevel({"a": 0, "[UNK]": 1}, unk_token="[UNK]")).save(str(path))
+            ...     HFBackend.from_file(path).token_table()
+            [b'a', b'[UNK]']
+        """
         try:
             return cls(HFTokenizer.from_file(str(path)))
         except Exception as e:  # tokenizers raises bare Exception subclasses on parse errors
@@ -129,7 +146,13 @@ class HFBackend:
         return {t["content"]: t["id"] for t in self.config.get("added_tokens", []) if t.get("special")}
 
     def native_bytes(self) -> bytes:
-        """The tokenizer.json text, as read at construction."""
+        """The tokenizer.json text, as read at construction.
+
+        Example:
+            >>> import json, tokensmith
+            >>> json.loads(tokensmith.load("bert-base-uncased").backend.native_bytes())["model"]["type"]
+            'WordPiece'
+        """
         return self._json.encode("utf-8")
 
     @functools.cached_property
@@ -163,6 +186,16 @@ class HFBackend:
         return self.tok.token_to_id(unk) if unk else None
 
     def byte_fallback_ids(self) -> frozenset[int]:
+        """Ids of the '<0xNN>' byte pieces of a Metaspace model with byte fallback; empty for any other pipeline.
+
+        Example:
+            >>> import tokensmith
+            >>> llama2 = tokensmith.load("llama2").backend
+            >>> len(llama2.byte_fallback_ids()), llama2.token_table()[min(llama2.byte_fallback_ids())]
+            (256, b'\\x00')
+            >>> tokensmith.load("bert-base-uncased").backend.byte_fallback_ids()
+            frozenset()
+        """
         return self._byte_fallback_ids
 
     @functools.cached_property
@@ -178,12 +211,40 @@ class HFBackend:
             self.tok.encode_special_tokens = not parse_special
 
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        """Ids of one text.
+
+        Args:
+            text: the text.
+            add_special_tokens: let the post-processor add its tokens (BERT's [CLS] ... [SEP]).
+            parse_special: read special tokens' literal text as those tokens; as plain text when False.
+
+        Example:
+            >>> import tokensmith
+            >>> bert = tokensmith.load("bert-base-uncased").backend
+            >>> bert.encode("Hello world", add_special_tokens=False), bert.encode("Hi", add_special_tokens=True)
+            ([7592, 2088], [101, 7632, 102])
+            >>> bert.encode("[CLS] hi", add_special_tokens=False, parse_special=True)
+            [101, 7632]
+        """
         self._set_special_parsing(parse_special)
         return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
+        """Ids of many texts, in one threaded batch call (the same ids as `encode` on each).
+
+        Args:
+            texts: the texts.
+            add_special_tokens: let the post-processor add its tokens.
+            parse_special: read special tokens' literal text as those tokens.
+
+        Example:
+            >>> import tokensmith
+            >>> bert = tokensmith.load("bert-base-uncased").backend
+            >>> bert.encode_batch(["Hello world", "hi"], add_special_tokens=False)
+            [[7592, 2088], [7632]]
+        """
         self._set_special_parsing(parse_special)
         batch = list(texts)
         fast = getattr(self.tok, "encode_batch_fast", None)  # skips offset tracking; same ids
@@ -191,16 +252,46 @@ class HFBackend:
         return [e.ids for e in encs]
 
     def decode(self, ids: Sequence[int]) -> str:
+        """The library's decoding of ids (special tokens kept), e.g. WordPiece joins its '##' pieces.
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("bert-base-uncased").backend.decode([101, 7592, 2088, 102])
+            '[CLS] hello world [SEP]'
+        """
         return self.tok.decode(list(ids), skip_special_tokens=False)
 
     def encode_batch_char_offsets(self, texts: Sequence[str], *, add_special_tokens: bool = False) -> CharOffsets:
-        """Ids and the library's *character* offsets of many texts, in one threaded batch call."""
+        """Ids and the library's *character* offsets of many texts, in one threaded batch call.
+
+        Args:
+            texts: the texts (special tokens' literal text is read as plain text).
+            add_special_tokens: let the post-processor add its tokens (they get the span (0, 0)).
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("bert-base-uncased").backend.encode_batch_char_offsets(["Héllo world"])
+            ([[7592, 2088]], [[(0, 5), (6, 11)]])
+        """
         self._set_special_parsing(False)
         encs = self.tok.encode_batch(list(texts), add_special_tokens=add_special_tokens)
         return [e.ids for e in encs], [e.offsets for e in encs]
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
-        """Byte offsets from the library's character offsets (used when token bytes are not lossless)."""
+        """Byte offsets from the library's character offsets (used when token bytes are not lossless).
+
+        Args:
+            text: the text (special tokens' literal text is read as plain text).
+            add_special_tokens: let the post-processor add its tokens.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("bert-base-uncased").backend.byte_offsets("Héllo world")  # 'é' is 2 bytes
+            [(0, 6), (7, 12)]
+        """
         self._set_special_parsing(False)
         enc = self.tok.encode(text, add_special_tokens=add_special_tokens)
         starts = [0]
@@ -210,6 +301,14 @@ class HFBackend:
 
     # ---- bytes --------------------------------------------------------------------------------------------------
     def token_table(self) -> list[bytes]:
+        """Exact bytes of every id (index = id), built once: see `Backend.token_table`.
+
+        Example:
+            >>> import tokensmith
+            >>> table = tokensmith.load("bert-base-uncased").backend.token_table()
+            >>> len(table), table[101], table[7592], table[2015]  # WordPiece's '##' is not a byte of the text
+            (30522, b'[CLS]', b'hello', b's')
+        """
         if self._table is None:
             self._table = self._build_table()
         return self._table

@@ -20,7 +20,17 @@ from tokensmith.errors import TokenizerFileError
 
 
 def load_model_proto(data: bytes):  # -> sentencepiece_model_pb2.ModelProto
-    """Parse a serialized SentencePiece ModelProto (protobuf, never pickle)."""
+    """Parse a serialized SentencePiece ModelProto (protobuf, never pickle).
+
+    Args:
+        data: the content of a .model file.
+
+    Example:
+        >>> import tokensmith
+        >>> proto = load_model_proto(tokensmith.load("mistral-v1").native_bytes())
+        >>> len(proto.pieces), proto.pieces[1].piece, proto.trainer_spec.byte_fallback
+        (32000, '<s>', True)
+    """
     from sentencepiece import sentencepiece_model_pb2 as pb
 
     proto = pb.ModelProto()
@@ -58,6 +68,22 @@ class SentencePieceBackend:
 
     @classmethod
     def from_file(cls, path: str | Path) -> SentencePieceBackend:
+        """Read a SentencePiece .model file.
+
+        Args:
+            path: the .model file.
+
+        Raises:
+            TokenizerFileError: the file is not a serialized ModelProto.
+
+        Example:
+            >>> import pathlib, tempfile, tokensmith
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     path = pathlib.Path(folder) / "mistral.model"
+            ...     _ = path.write_bytes(tokensmith.load("mistral-v1").native_bytes())
+            ...     SentencePieceBackend.from_file(path).encode("Hello world", add_special_tokens=False)
+            [22557, 1526]
+        """
         return cls(Path(path).read_bytes())
 
     @property
@@ -81,7 +107,14 @@ class SentencePieceBackend:
         return int(self.sp.bos_id()) if self.sp.bos_id() >= 0 else None
 
     def native_bytes(self) -> bytes:
-        """The serialized ModelProto."""
+        """The serialized ModelProto.
+
+        Example:
+            >>> import tokensmith
+            >>> mistral = tokensmith.load("mistral-v1").backend
+            >>> SentencePieceBackend(mistral.native_bytes()).token_table() == mistral.token_table()
+            True
+        """
         return self.model_bytes
 
     @functools.cached_property
@@ -103,6 +136,21 @@ class SentencePieceBackend:
         return {"add_bos": add_special_tokens and self.sp.bos_id() >= 0, "add_eos": False}
 
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        """Ids of one text (the dummy space is added by SentencePiece itself).
+
+        Args:
+            text: the text.
+            add_special_tokens: put BOS first (SentencePiece models never get EOS here).
+            parse_special: read control pieces' literal text ('<s>') as those pieces; as plain text when False.
+
+        Example:
+            >>> import tokensmith
+            >>> mistral = tokensmith.load("mistral-v1").backend
+            >>> mistral.encode("Hello world", add_special_tokens=False), mistral.encode("Hi", add_special_tokens=True)
+            ([22557, 1526], [1, 15359])
+            >>> mistral.encode("<s>Hi", add_special_tokens=False, parse_special=True)
+            [1, 15359]
+        """
         if parse_special and self._special_split is not None:
             return self._encode_parsing_special(text, add_special_tokens=add_special_tokens)
         return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
@@ -110,6 +158,18 @@ class SentencePieceBackend:
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
+        """Ids of many texts, through sentencepiece's own thread pool (the same ids as `encode` on each).
+
+        Args:
+            texts: the texts.
+            add_special_tokens: put BOS first.
+            parse_special: read control pieces' literal text as those pieces.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("mistral-v1").backend.encode_batch(["Hello world", "Hi"], add_special_tokens=False)
+            [[22557, 1526], [15359]]
+        """
         if parse_special and self._special_split is not None:
             return [self._encode_parsing_special(t, add_special_tokens=add_special_tokens) for t in texts]
         # A list input runs sentencepiece's own thread pool (C++).
@@ -128,19 +188,60 @@ class SentencePieceBackend:
         return ids
 
     def decode(self, ids: Sequence[int]) -> str:
+        """SentencePiece's decoding of ids: the dummy space is stripped, control pieces give no text.
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("mistral-v1").backend.decode([1, 22557, 1526])
+            'Hello world'
+        """
         return str(self.sp.decode(list(ids)))
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
-        """Byte offsets into the UTF-8 input, as sentencepiece reports them."""
+        """Byte offsets into the UTF-8 input, as sentencepiece reports them.
+
+        Args:
+            text: the text.
+            add_special_tokens: put BOS first (its span is empty).
+
+        Example:
+            >>> import tokensmith
+            >>> mistral = tokensmith.load("mistral-v1").backend
+            >>> [mistral.token_table()[i] for i in mistral.encode("Héllo world", add_special_tokens=False)]
+            [b' H', b'\\xc3\\xa9', b'll', b'o', b' world']
+            >>> mistral.byte_offsets("Héllo world")  # the first span has no byte for the dummy space
+            [(0, 1), (1, 3), (3, 5), (5, 6), (6, 12)]
+        """
         proto = self.sp.encode(text, return_type="proto", **self._specials(add_special_tokens))  # 0.2.x API
         return [(p.begin, p.end) for p in proto.pieces]
 
     def encode_batch_char_offsets(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> CharOffsets | None:
+        """Always None: sentencepiece reports byte offsets per text (`byte_offsets`), not character offsets.
+
+        Args:
+            texts: the texts (unused).
+            add_special_tokens: unused.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("mistral-v1").backend.encode_batch_char_offsets(["Hello"]) is None
+            True
+        """
         return None  # sentencepiece reports byte offsets per text (`byte_offsets`)
 
     def token_table(self) -> list[bytes]:
+        """Exact bytes of every id (index = id), built once: '▁' is a space, '<0xNN>' one byte, `<unk>` empty.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("mistral-v1").backend.token_table()[:4]
+            [b'', b'<s>', b'</s>', b'\\x00']
+        """
         if self._table is None:
             table: list[bytes] = []
             for i in range(self.vocab_size):
@@ -161,6 +262,14 @@ class SentencePieceBackend:
         return int(self.sp.unk_id()) if self.sp.unk_id() >= 0 else None
 
     def byte_fallback_ids(self) -> frozenset[int]:
+        """Ids of the '<0xNN>' byte pieces (empty for a model trained without byte fallback).
+
+        Example:
+            >>> import tokensmith
+            >>> ids = tokensmith.load("mistral-v1").backend.byte_fallback_ids()
+            >>> len(ids), min(ids), max(ids)
+            (256, 3, 258)
+        """
         return self._byte_fallback_ids
 
     @functools.cached_property
@@ -190,10 +299,9 @@ class SentencePieceBackend:
             data: the bytes of a text as `encode` takes it (the dummy space is added here).
 
         Example:
-            >>> from tests.conftest import shared_path  # doctest: +SKIP
-            >>> path = shared_path("tokenizers", "sentencepiece", "mistral-v1.model")  # doctest: +SKIP
-            >>> sp = SentencePieceBackend.from_file(path)  # doctest: +SKIP
-            >>> [sp.token_table()[i] for i in sp.encode_raw_bytes(b"a\\xc3")]  # doctest: +SKIP
+            >>> import tokensmith
+            >>> mistral = tokensmith.load("mistral-v1").backend
+            >>> [mistral.token_table()[i] for i in mistral.encode_raw_bytes(b"a\\xc3")]  # a cut 'é': its byte piece
             [b' a', b'\\xc3']
         """
         head, rest = valid_head(data)

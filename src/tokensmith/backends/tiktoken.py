@@ -102,7 +102,21 @@ def tiktoken_rank_file(ranks: dict[bytes, int]) -> bytes:
 
 
 def infer_encoding(path: Path) -> str | None:
-    """Name of the known encoding a rank file belongs to, by content hash, else by file stem."""
+    """Name of the known encoding a rank file belongs to, by content hash, else by file stem.
+
+    Args:
+        path: a .tiktoken rank file.
+
+    Example:
+        >>> import pathlib, tempfile, tokensmith
+        >>> infer_encoding(pathlib.Path(tokensmith.load("gpt2").source))  # by hash, whatever the file's name
+        'gpt2'
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = (pathlib.Path(folder) / "cl100k_base.tiktoken").write_bytes(b"YQ== 0\\n")
+        ...     _ = (pathlib.Path(folder) / "mine.tiktoken").write_bytes(b"YQ== 0\\n")
+        ...     [infer_encoding(pathlib.Path(folder) / n) for n in ("cl100k_base.tiktoken", "mine.tiktoken")]
+        ['cl100k_base', None]
+    """
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     for name, (_, _, sha) in KNOWN.items():
         if sha == digest:
@@ -139,7 +153,26 @@ class TiktokenBackend:
     def from_file(
         cls, path: str | Path, *, pattern: str | None = None, special_tokens: dict[str, int] | None = None
     ) -> TiktokenBackend:
-        """Load a .tiktoken rank file. `pattern` is a known encoding name or a regex; inferred when omitted."""
+        """Load a .tiktoken rank file. `pattern` is a known encoding name or a regex; inferred when omitted.
+
+        Args:
+            path: the .tiktoken rank file.
+            pattern: a known encoding name ('cl100k_base': its regex and special tokens) or a split regex; when
+                omitted, the encoding is inferred from the file's hash or name (`infer_encoding`).
+            special_tokens: special token text → id, instead of the known encoding's.
+
+        Raises:
+            TokenizerFileError: the pattern cannot be inferred, or the file is not a rank file.
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     path = pathlib.Path(folder) / "bytes.tiktoken"
+            ...     _ = path.write_bytes(tiktoken_rank_file({bytes([b]): b for b in range(256)}))
+            ...     backend = TiktokenBackend.from_file(path, pattern=r"\\S+|\\s+", special_tokens={"<|end|>": 256})
+            >>> backend.encode("hi <|end|>", add_special_tokens=False, parse_special=True), backend.vocab_size
+            ([104, 105, 32, 256], 257)
+        """
         path = Path(path)
         known = pattern if pattern in KNOWN else None
         if pattern is None:
@@ -174,7 +207,13 @@ class TiktokenBackend:
         return dict(self.enc._special_tokens)
 
     def native_bytes(self) -> bytes:
-        """The .tiktoken rank file of this encoding."""
+        """The .tiktoken rank file of this encoding (no pattern, no special tokens: a rank file holds neither).
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").backend.native_bytes().splitlines()[:2]  # base64(b'!') is rank 0
+            [b'IQ== 0', b'Ig== 1']
+        """
         return self._native
 
     @functools.cached_property
@@ -182,6 +221,23 @@ class TiktokenBackend:
         return tiktoken_rank_file(self.enc._mergeable_ranks)
 
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
+        """Ids of one text (`encode_ordinary`, or `encode(allowed_special="all")` when parsing specials).
+
+        Args:
+            text: the text.
+            add_special_tokens: nothing to add (tiktoken has no BOS/EOS rule); kept for the protocol.
+            parse_special: read special tokens' literal text as those tokens; as plain text when False.
+
+        Example:
+            >>> import tokensmith
+            >>> gpt2 = tokensmith.load("gpt2").backend
+            >>> gpt2.encode("Hello world", add_special_tokens=True)
+            [15496, 995]
+            >>> gpt2.encode("<|endoftext|>", add_special_tokens=False, parse_special=True)
+            [50256]
+            >>> gpt2.encode("<|endoftext|>", add_special_tokens=False)
+            [27, 91, 437, 1659, 5239, 91, 29]
+        """
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
         if parse_special:
             return self.enc.encode(text, allowed_special="all")
@@ -190,14 +246,44 @@ class TiktokenBackend:
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
+        """Ids of many texts, through tiktoken's thread pool (the same ids as `encode` on each).
+
+        Args:
+            texts: the texts.
+            add_special_tokens: nothing to add; kept for the protocol.
+            parse_special: read special tokens' literal text as those tokens.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").backend.encode_batch(["Hello world", "hi"], add_special_tokens=False)
+            [[15496, 995], [5303]]
+        """
         if parse_special:
             return self.enc.encode_batch(list(texts), allowed_special="all")
         return self.enc.encode_ordinary_batch(list(texts))
 
     def decode(self, ids: Sequence[int]) -> str:
+        """The text of ids (bytes that are not valid UTF-8 become U+FFFD, tiktoken's 'replace').
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").backend.decode([15496, 995, 50256])
+            'Hello world<|endoftext|>'
+        """
         return self.enc.decode(list(ids))
 
     def token_table(self) -> list[bytes]:
+        """Exact bytes of every id (index = id; a rank is an id), built once; special tokens are their UTF-8 text.
+
+        Example:
+            >>> import tokensmith
+            >>> table = tokensmith.load("gpt2").backend.token_table()
+            >>> len(table), table[15496], table[995], table[50256]
+            (50257, b'Hello', b' world', b'<|endoftext|>')
+        """
         if self._table is None:
             table = [b""] * self.vocab_size
             for token, rank in self.enc._mergeable_ranks.items():
@@ -210,14 +296,43 @@ class TiktokenBackend:
     unk_id = None
 
     def byte_fallback_ids(self) -> frozenset[int]:
+        """Always empty: see `Backend.byte_fallback_ids`.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").backend.byte_fallback_ids()
+            frozenset()
+        """
         return frozenset()  # every byte is an ordinary rank-0..255 token, not a fallback
 
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]] | None:
+        """Always None: tiktoken is lossless, so `Tokenizer` derives offsets from token bytes.
+
+        Args:
+            text: the text (unused).
+            add_special_tokens: unused.
+
+        Example:
+            >>> import tokensmith
+            >>> tokensmith.load("gpt2").backend.byte_offsets("Hello") is None
+            True
+        """
         return None  # lossless: Tokenizer derives offsets from token bytes
 
     def encode_batch_char_offsets(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> CharOffsets | None:
+        """Always None, as `byte_offsets` is: the offsets come from token bytes.
+
+        Args:
+            texts: unused.
+            add_special_tokens: unused.
+
+        Example:
+            >>> import tokensmith
+            >>> print(tokensmith.load("gpt2").backend.encode_batch_char_offsets(["Hello", "world"]))
+            None
+        """
         return None  # lossless: Tokenizer derives offsets from token bytes
 
     # ---- raw bytes (canonical encoding for covers) ----

