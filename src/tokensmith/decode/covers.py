@@ -75,11 +75,13 @@ class Canonicalizer:
         tokenizer: a lossless `Tokenizer` (byte-level BPE, tiktoken, or SentencePiece-style with byte fallback).
 
     Example:
-        >>> require_model("gpt2")
+        A byte-level BPE trained on one line: 'the c' ends inside the token ' cat', so its canonical encoding
+        spells the space and the 'c' apart.
+
         >>> import tokensmith
-        >>> canon = Canonicalizer(tokensmith.load("gpt2"))
-        >>> canon.encode_bytes(b"Hello wor")
-        (15496, 476)
+        >>> canon = Canonicalizer(tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0))
+        >>> [canon.table[i] for i in canon.encode_bytes(b"the c")], canon.vocab_size
+        ([b'the', b' ', b'c'], 269)
     """
 
     def __init__(self, tokenizer: Tokenizer) -> None:
