@@ -117,12 +117,38 @@ class DemoConfig:
     sizes: DemoPlan | None = None
 
     def plan(self) -> DemoPlan:
-        """The sizes of this run: `sizes` when given, else `FAST` or the full `DemoPlan()`."""
+        """The sizes of this run: `sizes` when given, else `FAST` or the full `DemoPlan()`.
+
+        Example:
+            >>> tiny = DemoPlan(vocab_sizes=(400,))
+            >>> DemoConfig(fast=True, sizes=tiny).plan() is tiny, DemoConfig(fast=True).plan() is FAST
+            (True, True)
+        """
         return self.sizes or (FAST if self.fast else DemoPlan())
 
 
 def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, note: Note) -> tuple[list[Tokenizer], list[str]]:
-    """BPE and Unigram at each size, named like 'bpe-4k'; a size the lines cannot fill is skipped with a note."""
+    """BPE and Unigram at each size, named like 'bpe-4k'; a size the lines cannot fill is skipped with a note.
+
+    Args:
+        lines: the training lines.
+        plan: its `vocab_sizes` are trained, for each algorithm.
+        seed: the training seed.
+        note: told which tokenizer trains now.
+
+    Returns:
+        (the trained tokenizers, one note per skipped size).
+
+    Example:
+        Unigram needs 272 ids for these 13 characters plus its reserved pieces, so its 270 is skipped.
+
+        >>> lines = ["the cat sat on the mat", "a dog ate the hat", "the rat and the cat"] * 5
+        >>> toks, notes = train_tokenizers(lines, DemoPlan(vocab_sizes=(270,)), seed=0, note=print)
+        training bpe-270 on 15 lines
+        training unigram-270 on 15 lines
+        >>> [t.name for t in toks], [n.split(":")[0] for n in notes]
+        (['bpe-270'], ['unigram-270 skipped'])
+    """
     from tokensmith.learn import TrainConfig, train
 
     out, notes = [], []
@@ -140,7 +166,19 @@ def train_tokenizers(lines: list[str], plan: DemoPlan, *, seed: int, note: Note)
 
 
 def zoo_tokenizers(*, gguf: bool, note: Note) -> list[Tokenizer]:
-    """The zoo tokenizers `zoo.distinct_available` picks; one that fails to load is noted and skipped."""
+    """The zoo tokenizers `zoo.distinct_available` picks; one that fails to load is noted and skipped.
+
+    Args:
+        gguf: include the tokenizers read from GGUF models (slow first load).
+        note: told which tokenizer loads now, and why one was skipped.
+
+    Example:
+        Which tokenizers come back depends on what is installed here; GPT-2's is one of them when it is.
+
+        >>> require_model("gpt2")
+        >>> "gpt2" in [t.name for t in zoo_tokenizers(gguf=False, note=lambda message: None)]
+        True
+    """
     from tokensmith.zoo import distinct_available, load_zoo
 
     out = []
@@ -155,7 +193,29 @@ def zoo_tokenizers(*, gguf: bool, note: Note) -> list[Tokenizer]:
 
 def evaluate_all(trained: list[Tokenizer], zoo: list[Tokenizer], data: BuiltinData, plan: DemoPlan, *, seed: int,
                  note: Note) -> Results:  # fmt: skip
-    """All metrics on the UDHR held-out units, noise on a few of its languages, no parity on the word lines."""
+    """All metrics on the UDHR held-out units, noise on a few of its languages, no parity on the word lines.
+
+    Args:
+        trained: the tokenizers trained by the demo (rows of kind 'trained').
+        zoo: the reference tokenizers (rows of kind 'zoo').
+        data: the evaluation corpora; a missing one (None) is left out.
+        plan: bootstrap resamples and noise rates.
+        seed: the bootstrap and noise seed.
+        note: told what is measured now.
+
+    Example:
+        Two aligned lines in two languages stand in for the UDHR units; no bootstrap, no noise.
+
+        >>> from tokensmith.corpora.aligned import ParallelCorpus
+        >>> lines = ["the cat sat on the mat", "a dog ate the hat", "the rat and the cat"] * 5
+        >>> (bpe,), _ = train_tokenizers(lines, DemoPlan(vocab_sizes=(270,)), seed=0, note=lambda message: None)
+        >>> udhr = ParallelCorpus(name="toy", texts={"eng_Latn": ["the cat sat", "a dog ate"],
+        ...                                          "deu_Latn": ["die Katze sass", "ein Hund ass"]})
+        >>> plan = DemoPlan(resamples=0, dist_resamples=0, noise=())
+        >>> res = evaluate_all([bpe], [], BuiltinData(udhr_eval=udhr), plan, seed=0, note=lambda message: None)
+        >>> sorted({r.lang for r in res.rows}), "parity_premium" in {r.metric for r in res.rows}
+        (['*', 'deu_Latn', 'eng_Latn'], True)
+    """
     from tokensmith.measure import EvalConfig, EvalInputs, evaluate
 
     kinds = {**{t.name: "trained" for t in trained}, **{t.name: "zoo" for t in zoo}}

@@ -49,7 +49,12 @@ class NextByte:
     end: float
 
     def as_vector(self) -> np.ndarray:
-        """(257,) probabilities: bytes 0..255, then end-of-text."""
+        """(257,) probabilities: bytes 0..255, then end-of-text.
+
+        Example:
+            >>> NextByte(probs=np.full(256, 0.5 / 256), end=0.5).as_vector()[[0, 255, 256]].tolist()
+            [0.001953125, 0.001953125, 0.5]
+        """
         return np.append(self.probs, self.end)
 
 
@@ -69,10 +74,15 @@ class ByteLM:
             1 - mask_tol of each next-token distribution (faster; every probability moves by at most mask_tol).
 
     Example:
-        >>> blm = ByteLM(lm, tok)  # doctest: +SKIP
-        >>> d = blm.next_byte(b"Hello wor")  # doctest: +SKIP
-        >>> chr(int(d.probs.argmax()))  # doctest: +SKIP
-        'l'
+        A toy: a byte-level BPE trained on one line, under a seeded random table LM (`TableLM`).
+
+        >>> import tokensmith
+        >>> from tokensmith.tokenlm import TableLM
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0), tok)
+        >>> d = blm.next_byte(b"the c")
+        >>> chr(int(d.probs.argmax())), round(float(d.probs.sum() + d.end), 12)
+        ('a', 1.0)
     """
 
     def __init__(self, lm: TokenLM, tokenizer: Tokenizer | Canonicalizer, *, mask_tol: float = 0.0) -> None:
@@ -92,7 +102,22 @@ class ByteLM:
         self._rows: dict[tuple[int, ...], _Row] = {}
 
     def internal(self, prefix: bytes) -> bytes:
-        """The byte stream the model sees: SentencePiece-style models add one dummy space in front."""
+        """The byte stream the model sees: SentencePiece-style models add one dummy space in front.
+
+        Args:
+            prefix: raw bytes of the text's start.
+
+        Example:
+            A SentencePiece BPE (dummy prefix) and a byte-level BPE (none) trained on the same line.
+
+            >>> import tokensmith
+            >>> from tokensmith.tokenlm import TableLM
+            >>> lines = ["the cat sat on the mat"] * 3
+            >>> sp = tokensmith.train("bpe", lines, vocab_size=280, engine="sentencepiece", seed=0)
+            >>> bl = tokensmith.train("bpe", lines, vocab_size=270, seed=0)
+            >>> [ByteLM(TableLM(vocab_size=t.vocab_size, eos_id=0, max_len=6), t).internal(b"the") for t in (sp, bl)]
+            [b' the', b'the']
+        """
         return self.canon.internal(prefix)
 
     # ---- trunk and rows -------------------------------------------------------------------------------------------
@@ -166,6 +191,17 @@ class ByteLM:
 
         Args:
             prefix: raw bytes; b"" means the start of the text; invalid UTF-8 is allowed.
+
+        Example:
+            After 'the c' the toy model almost surely spells 'cat': 'c' and ' cat' are the only tokens that fit.
+
+            >>> import tokensmith
+            >>> from tokensmith.tokenlm import TableLM
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0), tok)
+            >>> d = blm.next_byte(b"the c")
+            >>> chr(int(d.probs.argmax())), round(float(d.probs[ord("a")]), 6), round(float(d.probs.sum() + d.end), 12)
+            ('a', 0.999993, 1.0)
         """
         terms, _, end = self._terms(self.internal(prefix), window=True)
         shift = max([end] + [float(np.max(w)) for w, _ in terms if len(w)])
@@ -185,6 +221,17 @@ class ByteLM:
         """Natural log of P~(text starts with `prefix`), summed directly over its covers (no windows, no chain).
 
         This is the slow reference for the chain rule; it recomputes every row from the start of the text.
+
+        Args:
+            prefix: raw bytes of the text's start; b"" gives 0.0 (every text starts with it).
+
+        Example:
+            >>> import tokensmith
+            >>> from tokensmith.tokenlm import TableLM
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0), tok)
+            >>> round(blm.log_cover_sum(b"the c"), 6), round(blm.log_cover_sum(b"the"), 6), blm.log_cover_sum(b"")
+            (-8.478736, -2.878084, 0.0)
         """
         data = self.internal(prefix)
         if not data:  # the empty stream: every text starts with it
@@ -236,6 +283,20 @@ class ByteLM:
 
         One `logprobs_all` pass over the full text's trunk gives the chain of both cover sums; the heads of the
         two final windows cost a few more calls. Equal to the per-byte chain of `next_byte` up to rounding.
+
+        Args:
+            context: the bytes before.
+            continuation: the bytes whose log-probability is wanted.
+
+        Example:
+            The ratio of the two cover sums in `log_cover_sum`'s example: -8.478736 - (-2.878084).
+
+            >>> import tokensmith
+            >>> from tokensmith.tokenlm import TableLM
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0), tok)
+            >>> round(blm.log_cover_ratio(b"the", b" c"), 6)
+            -5.600652
         """
         canon = self.canon
         x0, x = self.internal(context), self.internal(context + continuation)
@@ -283,9 +344,13 @@ def next_byte_distribution(
         mask_tol: see `ByteLM`.
 
     Example:
-        >>> d = next_byte_distribution(lm, tok, b"Hello wor")  # doctest: +SKIP
-        >>> round(float(d.probs.sum() + d.end), 6)  # doctest: +SKIP
-        1.0
+        >>> import tokensmith
+        >>> from tokensmith.tokenlm import TableLM
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> lm = TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0)
+        >>> d = next_byte_distribution(lm, tok, "the c")
+        >>> d.probs.shape, chr(int(d.probs.argmax())), round(float(d.probs.sum() + d.end), 12)
+        ((256,), 'a', 1.0)
     """
     return ByteLM(model, tokenizer, mask_tol=mask_tol).next_byte(_as_bytes(prefix))
 
@@ -310,8 +375,14 @@ def score_bytes(
             byte; the slow reference).
 
     Example:
-        >>> score_bytes(lm, tok, b"The cat sat on the m", b"at.")  # doctest: +SKIP
-        1.93
+        Both methods give the same bits; `-log2` of `ByteLM.log_cover_ratio`'s -5.600652 nats is 8.080032 bits.
+
+        >>> import tokensmith
+        >>> from tokensmith.tokenlm import TableLM
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> lm = TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0)
+        >>> [round(score_bytes(lm, tok, b"the", b" c", method=m), 6) for m in ("cover", "chain")]
+        [8.080032, 8.080032]
     """
     if method not in SCORE_METHODS:
         raise TokensmithError(f"method={method!r} is not a choice; valid choices: {', '.join(SCORE_METHODS)}.")
@@ -355,8 +426,17 @@ def generate_bytes(
         mask_tol: see `ByteLM`.
 
     Example:
-        >>> generate_bytes(lm, tok, "The capital of France is", max_bytes=6)  # doctest: +SKIP
-        b' Paris'
+        A random toy model writes random bytes; greedy output is its most likely byte at each step.
+
+        >>> import tokensmith
+        >>> from tokensmith.tokenlm import TableLM
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6, seed=0), tok)
+        >>> out = generate_bytes(blm, None, "the", max_bytes=4)
+        >>> out, out[:1] == bytes([int(blm.next_byte(b"the").probs.argmax())])
+        (b'\\xb1\\xc0 o', True)
+        >>> generate_bytes(blm, None, "the", max_bytes=4, greedy=False, seed=1)
+        b'\\x8a\\xf2&\\xec'
     """
     if temperature <= 0:
         raise TokensmithError(f"temperature={temperature} must be > 0; use greedy=True for deterministic output.")
@@ -386,7 +466,16 @@ def load_byte_lm(spec: str, *, mask_tol: float = 0.0, tokenizer: Tokenizer | str
         tokenizer: a tokenizer to use instead of the model's own.
 
     Example:
-        >>> blm = load_byte_lm("smollm2")  # doctest: +SKIP
+        A directory holding a tiny random Llama (root conftest.py) sized for a toy tokenizer, which is passed in.
+
+        >>> import tempfile
+        >>> import tokensmith
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> folder = tempfile.mkdtemp()
+        >>> tiny_causal_lm(vocab_size=tok.vocab_size).save_pretrained(folder)
+        >>> blm = load_byte_lm(folder, tokenizer=tok)
+        >>> blm.lm.start_ids, blm.lm.eos_id, round(float(blm.next_byte(b"the").as_vector().sum()), 12)
+        ((0,), 0, 1.0)
     """
     from tokensmith.models import load_model
     from tokensmith.tokenlm import HFTokenLM

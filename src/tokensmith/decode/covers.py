@@ -75,10 +75,13 @@ class Canonicalizer:
         tokenizer: a lossless `Tokenizer` (byte-level BPE, tiktoken, or SentencePiece-style with byte fallback).
 
     Example:
-        >>> import tokensmith  # doctest: +SKIP
-        >>> canon = Canonicalizer(tokensmith.load("gpt2"))  # doctest: +SKIP
-        >>> canon.encode_bytes(b"Hello wor")  # doctest: +SKIP
-        (15496, 476)
+        A byte-level BPE trained on one line: 'the c' ends inside the token ' cat', so its canonical encoding
+        spells the space and the 'c' apart.
+
+        >>> import tokensmith
+        >>> canon = Canonicalizer(tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0))
+        >>> [canon.table[i] for i in canon.encode_bytes(b"the c")], canon.vocab_size
+        ([b'the', b' ', b'c'], 269)
     """
 
     def __init__(self, tokenizer: Tokenizer) -> None:
@@ -143,14 +146,37 @@ class Canonicalizer:
         return found
 
     def token_range(self, prefix: bytes) -> np.ndarray:
-        """Ids of ordinary tokens whose bytes start with `prefix` (a contiguous slice of the sorted table)."""
+        """Ids of ordinary tokens whose bytes start with `prefix` (a contiguous slice of the sorted table).
+
+        Args:
+            prefix: the bytes every returned token starts with (b"": all ordinary tokens).
+
+        Example:
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> [canon.table[i] for i in canon.token_range(b"t")], [canon.table[i] for i in canon.token_range(b" ca")]
+            ([b't', b'the'], [b' cat'])
+        """
         lo = bisect.bisect_left(self.sorted_bytes, prefix)
         hi = bisect.bisect_left(self.sorted_bytes, prefix + b"\xff" * (self.padded.shape[1] + 1), lo)
         return self.sorted_ids[lo:hi]
 
     # ---- canonical encoding -------------------------------------------------------------------------------------
     def internal(self, prefix: bytes) -> bytes:
-        """The byte stream the model sees for a text prefix: the dummy space in front when the tokenizer adds it."""
+        """The byte stream the model sees for a text prefix: the dummy space in front when the tokenizer adds it.
+
+        Args:
+            prefix: raw bytes of the text's start.
+
+        Example:
+            A SentencePiece BPE adds the space in front of every text, even one that starts with a space.
+
+            >>> import tokensmith
+            >>> sp = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=280, engine="sentencepiece")
+            >>> Canonicalizer(sp).internal(b"the"), Canonicalizer(sp).internal(b" the")
+            (b' the', b'  the')
+        """
         if self.dummy and (self.dummy_always or not prefix.startswith(b" ")):
             return b" " + prefix
         return prefix
@@ -169,11 +195,33 @@ class Canonicalizer:
 
         Args:
             data: window bytes; for dummy-prefix tokenizers they start with the dummy space.
+
+        Example:
+            A text cut inside 'é' (bytes C3 A9) ends in the byte token of C3.
+
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> [canon.table[i] for i in canon.encode_bytes(b"the cat")]
+            [b'the', b' cat']
+            >>> [canon.table[i] for i in canon.encode_bytes(b"the c\\xc3")]
+            [b'the', b' ', b'c', b'\\xc3']
         """
         return self.encode_many([data])[0]
 
     def encode_many(self, items: Sequence[bytes]) -> list[tuple[int, ...]]:
-        """`encode_bytes` for many windows, through the backend's batch encoder for the valid-UTF-8 ones."""
+        """`encode_bytes` for many windows, through the backend's batch encoder for the valid-UTF-8 ones.
+
+        Args:
+            items: window bytes, each as `encode_bytes` takes them.
+
+        Example:
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> [[canon.table[i] for i in ids] for ids in canon.encode_many([b"the", b" mat", b""])]
+            [[b'the'], [b' mat'], []]
+        """
         out: list[tuple[int, ...] | None] = [None] * len(items)
         texts, where = [], []
         for k, data in enumerate(items):
@@ -205,20 +253,57 @@ class Canonicalizer:
 
     # ---- windows and validity -----------------------------------------------------------------------------------
     def window_start(self, data: bytes) -> int:
-        """The last hard boundary p (0 < p < len(data)), or 0: every cover's last token starts at or after it."""
+        """The last hard boundary p (0 < p < len(data)), or 0: every cover's last token starts at or after it.
+
+        Args:
+            data: window bytes.
+
+        Example:
+            No token holds 'e' followed by ' ', so position 3 of 'the cat' is hard; ' cat' holds ' c', so 4 is not.
+
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> canon.window_start(b"the cat"), canon.window_start(b"the mat sat"), canon.window_start(b"t")
+            (3, 7, 0)
+        """
         for p in range(len(data) - 1, 0, -1):
             if self.is_hard(data, p):
                 return p
         return 0
 
     def is_hard(self, data: bytes, p: int) -> bool:
-        """True when position p (0 < p < len(data)) of `data` is a hard boundary (see the module docstring)."""
+        """True when position p (0 < p < len(data)) of `data` is a hard boundary (see the module docstring).
+
+        Args:
+            data: window bytes.
+            p: a position inside `data`.
+
+        Example:
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> [p for p in range(1, 7) if canon.is_hard(b"the cat", p)]
+            [3]
+        """
         b = data[p]
         if 0x80 <= b < 0xC0 or (self.dummy and b != 0x20) or _after_space_run(data, p):
             return False
         return not self.pair_inside[data[p - 1], b]
 
     def decode(self, ids: Sequence[int]) -> bytes:
+        """The bytes of token ids, end to end (no dummy space is removed).
+
+        Args:
+            ids: token ids.
+
+        Example:
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> canon.decode(canon.encode_bytes(b"the c\\xc3"))
+            b'the c\\xc3'
+        """
         return b"".join(self.table[i] for i in ids)
 
     def next_mask(
@@ -234,6 +319,16 @@ class Canonicalizer:
             tol: 0.0 checks every token (exact).
             shortcut: decide tokens whose first byte makes a hard boundary with the window without the encoder
                 (no merge can cross it, so only the token's own canonicity matters); False checks them too.
+
+        Example:
+            After ' c', the token 'at' is not allowed: ' c' + 'at' is spelled ' cat', one token.
+
+            >>> import tokensmith
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> canon = Canonicalizer(tok)
+            >>> mask = canon.next_mask(canon.encode_bytes(b" c"))
+            >>> [canon.table[i] for i in np.flatnonzero(canon.ordinary & ~mask)], int(mask.sum())
+            ([b'at'], 267)
         """
         window = self.decode(ctx)
         if not ctx:  # the context is the trunk: only a token's own canonicity matters (see module docstring)

@@ -34,8 +34,10 @@ def random_cuts(data: bytes, *, n: int, span: int = 32, context: int = 256, seed
         seed: the random seed.
 
     Example:
-        >>> [c.continuation for c in random_cuts(b"abcdef\\nxyz", n=2, span=2, seed=0)]  # doctest: +SKIP
-        [b'cd', b'de']
+        Only 'abcdef' is longer than the span, so every cut falls in it, with its line's bytes before it as context.
+
+        >>> random_cuts(b"abcdef\\nxyz", n=2, span=2, seed=0)
+        [Cut(context=b'ab', continuation=b'cd', offset=2), Cut(context=b'a', continuation=b'bc', offset=1)]
     """
     starts, lines = [], []
     pos = 0

@@ -96,7 +96,12 @@ def register_learner(name: str, fn: Learner) -> None:
 
 
 def learner_names() -> list[str]:
-    """Registered names plus the built-in ones available on this install."""
+    """Registered names plus the built-in ones available on this install.
+
+    Example:
+        >>> {"bpe", "unigram", "wordpiece"} <= set(learner_names())
+        True
+    """
     available = [n for n in BUILTIN_LEARNERS if _module_exists(n)]
     return sorted(set(_LEARNERS) | set(available))
 
@@ -108,8 +113,18 @@ def _module_exists(name: str) -> bool:
 def get_learner(name: str) -> Learner:
     """The learner registered as `name`, importing `tokensmith.learn.<name>` on first use.
 
+    Args:
+        name: the algorithm name, one of `learner_names()`.
+
     Raises:
         TrainingError: no such learner; the message lists the valid names.
+
+    Example:
+        >>> get_learner("bpe").__name__
+        'train_bpe'
+        >>> get_learner("bpee")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tokensmith.errors.TrainingError: unknown training algorithm 'bpee': choose one of bpe, ...
     """
     if name not in _LEARNERS and name.isidentifier() and _module_exists(name):
         importlib.import_module(f"tokensmith.learn.{name}")
@@ -119,7 +134,20 @@ def get_learner(name: str) -> Learner:
 
 
 def check_engine(algo: str, config: TrainConfig, supported: tuple[str, ...]) -> None:
-    """Raise TrainingError when `algo` cannot run on `config.engine`, listing the valid combinations."""
+    """Raise TrainingError when `algo` cannot run on `config.engine`, listing the valid combinations.
+
+    Args:
+        algo: the algorithm name, for the message.
+        config: the training options; only `config.engine` is read.
+        supported: the engines `algo` runs on; the first is the one the message suggests.
+
+    Example:
+        >>> check_engine("wordpiece", TrainConfig(vocab_size=100, engine="hf"), ("hf",))  # fine: returns None
+        >>> check_engine("wordpiece", TrainConfig(vocab_size=100, engine="sentencepiece"), ("hf",))
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tokensmith.errors.TrainingError: algorithm 'wordpiece' has no 'sentencepiece' engine. ... Use --engine hf ...
+    """
     if config.engine in supported:
         return
     combos = "bpe: hf, sentencepiece; unigram: hf, sentencepiece; wordpiece: hf"
@@ -130,7 +158,18 @@ def check_engine(algo: str, config: TrainConfig, supported: tuple[str, ...]) -> 
 
 
 def reject_epochs(algo: str, config: TrainConfig) -> None:
-    """Learners that make a fixed number of passes refuse `epochs` rather than ignore it."""
+    """Learners that make a fixed number of passes refuse `epochs` rather than ignore it.
+
+    Args:
+        algo: the algorithm name, for the message.
+        config: the training options; only `config.epochs` is read.
+
+    Example:
+        >>> reject_epochs("bpe", TrainConfig(vocab_size=100))  # no epochs given: fine
+        >>> reject_epochs("bpe", TrainConfig(vocab_size=100, epochs=3))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        tokensmith.errors.TrainingError: 'bpe' does not take epochs (only iterative learners such as lib do); ...
+    """
     if config.epochs is not None:
         raise TrainingError(f"'{algo}' does not take epochs (only iterative learners such as lib do); drop --epochs.")
 

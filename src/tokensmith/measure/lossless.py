@@ -36,9 +36,12 @@ def spells_text(tok: Tokenizer, text: str) -> bool:
         text: one sentence.
 
     Example:
+        GPT-2's byte-level BPE keeps every byte; BERT's uncased WordPiece lower-cases and drops the space.
+
+        >>> require_model("gpt2"); require_model("bert-base-uncased")
         >>> import tokensmith
         >>> spells_text(tokensmith.load("gpt2"), "Hello World"), spells_text(tokensmith.load("bert-base-uncased"),
-        ...     "Hello World")  # doctest: +SKIP
+        ...     "Hello World")
         (True, False)
     """
     ids = tok.encode(text)
@@ -93,11 +96,12 @@ def lossless_by_language(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -
         enc: `encode_corpus(tok, index)`.
 
     Example:
+        >>> require_model("gpt2"); require_model("bert-base-uncased")
         >>> import tokensmith
         >>> ix = build_text_index({"eng_Latn": ["Hello World"]})
-        >>> t = tokensmith.load("gpt2")  # doctest: +SKIP
-        >>> lossless_by_language(t, ix, encode_corpus(t, ix))  # doctest: +SKIP
-        {'eng_Latn': True}
+        >>> gpt2, bert = tokensmith.load("gpt2"), tokensmith.load("bert-base-uncased")
+        >>> [lossless_by_language(t, ix, encode_corpus(t, ix)) for t in (gpt2, bert)]
+        [{'eng_Latn': True}, {'eng_Latn': False}]
     """
     table = _ByteTable(tok)
     return {lang: None if lang in enc.failed else _language_spelled(tok, table, index, enc, lang)
@@ -112,9 +116,11 @@ def lossless_on(tok: Tokenizer, texts: Mapping[str, Sequence[str]]) -> dict[str,
         texts: language → texts.
 
     Example:
+        >>> require_model("gpt2"); require_model("bert-base-uncased")
         >>> import tokensmith
-        >>> lossless_on(tokensmith.load("bert-base-uncased"), {"deu_Latn": ["Haus", "Hausboot"]})  # doctest: +SKIP
-        {'deu_Latn': False}
+        >>> words = {"deu_Latn": ["Haus", "Hausboot"]}
+        >>> lossless_on(tokensmith.load("bert-base-uncased"), words), lossless_on(tokensmith.load("gpt2"), words)
+        ({'deu_Latn': False}, {'deu_Latn': True})
     """
     index = build_text_index({lang: list(v) for lang, v in texts.items()})
     return lossless_by_language(tok, index, encode_corpus(tok, index))

@@ -165,7 +165,15 @@ class ReportData:
         return {tok: tuple(sorted(v)) for tok, v in found.items()}
 
     def lossy(self) -> dict[str, tuple[tuple[str, str], ...]]:
-        """Tokenizer → the (corpus, lang) pairs it was not lossless on; only tokenizers with at least one."""
+        """Tokenizer → the (corpus, lang) pairs it was not lossless on; only tokenizers with at least one.
+
+        Example:
+            >>> rows = [Row("bert", "udhr", "eng_Latn", "fertility", None, 1.0, lossless=False),
+            ...         Row("bert", "udhr", "deu_Latn", "fertility", None, 1.2, lossless=False),
+            ...         Row("gpt2", "udhr", "eng_Latn", "fertility", None, 1.1, lossless=True)]
+            >>> ReportData(tokenizers={}, langs={}, rows=rows).lossy()
+            {'bert': (('udhr', 'deu_Latn'), ('udhr', 'eng_Latn'))}
+        """
         return dict(self._lossy)
 
     def label(self, tokenizer: str) -> str:
@@ -183,7 +191,16 @@ class ReportData:
         return f"{tokenizer} (lossy)" if tokenizer in self._lossy else tokenizer
 
     def lossy_note(self) -> str:
-        """One sentence naming the lossy tokenizers and why their figures are not comparable ('' when none)."""
+        """One sentence naming the lossy tokenizers and why their figures are not comparable ('' when none).
+
+        Example:
+            >>> bert = Row("bert", "udhr", "eng_Latn", "fertility", None, 1.0, lossless=False)
+            >>> gpt2 = Row("gpt2", "udhr", "eng_Latn", "fertility", None, 1.1, lossless=True)
+            >>> ReportData(tokenizers={}, langs={}, rows=[bert, gpt2]).lossy_note().split(". ")[0]
+            '(lossy): bert on udhr (eng_Latn)'
+            >>> ReportData(tokenizers={}, langs={}, rows=[gpt2]).lossy_note()
+            ''
+        """
         if not self._lossy:
             return ""
         parts = []
