@@ -124,6 +124,10 @@ def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's reversible byte → printable character map (the 'Ġ' alphabet of byte-level BPE).
 
     Bytes that are printable Latin-1 map to themselves; the other 68 map to chr(256 + k) in byte order.
+
+    Example:
+        >>> bytes_to_unicode()[ord(" ")], bytes_to_unicode()[ord("a")]
+        ('Ġ', 'a')
     """
     keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + list(range(0xAE, 0xFF + 1))
     table: dict[int, str] = {b: chr(b) for b in keep}
@@ -137,12 +141,25 @@ def bytes_to_unicode() -> dict[int, str]:
 
 @functools.cache
 def unicode_to_bytes() -> dict[str, int]:
-    """Inverse of `bytes_to_unicode`."""
+    """Inverse of `bytes_to_unicode`.
+
+    Example:
+        >>> unicode_to_bytes()["Ġ"]
+        32
+    """
     return {c: b for b, c in bytes_to_unicode().items()}
 
 
 def byte_level_decode(token: str) -> bytes | None:
-    """Bytes of a byte-level BPE token string ('Ġworld' → b' world'), or None if it is not in that alphabet."""
+    """Bytes of a byte-level BPE token string ('Ġworld' → b' world'), or None if it is not in that alphabet.
+
+    Args:
+        token: a token string in the GPT-2 byte alphabet.
+
+    Example:
+        >>> byte_level_decode("Ġworld"), byte_level_decode("▁x")
+        (b' world', None)
+    """
     inv = unicode_to_bytes()
     try:
         return bytes(inv[c] for c in token)
@@ -151,7 +168,15 @@ def byte_level_decode(token: str) -> bytes | None:
 
 
 def byte_level_encode(data: bytes) -> str:
-    """The byte-level BPE spelling of raw bytes (b' world' → 'Ġworld')."""
+    """The byte-level BPE spelling of raw bytes (b' world' → 'Ġworld').
+
+    Args:
+        data: raw bytes (any, including invalid UTF-8).
+
+    Example:
+        >>> byte_level_encode(b" world"), byte_level_encode(bytes([10, 255]))
+        ('Ġworld', 'Ċÿ')
+    """
     fwd = bytes_to_unicode()
     return "".join(fwd[b] for b in data)
 
@@ -160,7 +185,15 @@ SPM_SPACE = "\u2581"  # '▁', SentencePiece's visible space
 
 
 def byte_fallback_value(piece: str) -> int | None:
-    """The byte of a SentencePiece byte-fallback piece '<0xNN>', or None for any other piece."""
+    """The byte of a SentencePiece byte-fallback piece '<0xNN>', or None for any other piece.
+
+    Args:
+        piece: a SentencePiece piece string.
+
+    Example:
+        >>> byte_fallback_value("<0x41>"), byte_fallback_value("▁a")
+        (65, None)
+    """
     if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
         try:
             return int(piece[3:5], 16)
