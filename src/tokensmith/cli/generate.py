@@ -139,8 +139,10 @@ def register(app: typer.Typer) -> None:
 
     Example:
         >>> import typer
-        >>> register(app := typer.Typer())
-        >>> [c.name for c in app.registered_commands]
-        ['generate']
+        >>> from typer.testing import CliRunner
+        >>> register(app := typer.Typer())  # one command: the app's help is the command's
+        >>> shown = CliRunner().invoke(app, ["--help"]).output
+        >>> "--speculate" in shown, "Args:" in shown
+        (True, False)
     """
     app.command("generate")(generate)

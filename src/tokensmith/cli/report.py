@@ -217,9 +217,12 @@ def register(app: typer.Typer) -> None:
 
     Example:
         >>> import typer
+        >>> from typer.testing import CliRunner
         >>> register(app := typer.Typer())
         >>> [c.name for c in app.registered_commands]
         ['report', 'diff', 'demo']
+        >>> [">>>" in CliRunner().invoke(app, [name, "--help"]).output for name in ("report", "diff", "demo")]
+        [False, False, False]
     """
     app.command("report")(report)
     app.command("diff")(diff)
