@@ -107,7 +107,8 @@ def train_command(
         >>> # 269 ids = <|endoftext|> + 256 bytes + 12 merges, after which each of the 6 words is one token
         >>> # (the: t+he after h+e; then Ġ+the, a+t, c/s/m+at, Ġ+cat/sat/mat, o+n, Ġ+on)
         >>> try:
-        ...     main(["train", "--algo", "bpe", "--vocab-size", "300", "-o", str(folder / "bpe"), str(folder / "cats.txt")])
+        ...     main(["train", "--algo", "bpe", "--vocab-size", "300", "-o", str(folder / "bpe"),
+        ...           str(folder / "cats.txt")])
         ... except SystemExit as done:
         ...     print("exit", done.code)
         trained bpe (hf): 269 ids from 1 lines in ... s
