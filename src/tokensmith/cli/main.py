@@ -60,7 +60,26 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; turn user errors into exit code 2 with a one-paragraph message."""
+    """Run the CLI; turn user errors into exit code 2 with a one-paragraph message (on stderr).
+
+    Like any click program it ends with `SystemExit`: code 0 on success, 2 on a user error.
+
+    Args:
+        argv: the arguments after `tokensmith` (default: `sys.argv[1:]`).
+
+    Example:
+        >>> try:
+        ...     main(["decode", "gpt2", "15496", "995"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        Hello world
+        exit 0
+        >>> try:
+        ...     main(["decode", "gpt2", "50257"])  # one past the last id: a user error, its message on stderr
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        exit 2
+    """
     args = sys.argv[1:] if argv is None else argv
     try:
         app(args=args, prog_name="tokensmith")
