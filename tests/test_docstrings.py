@@ -14,7 +14,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tokensmith"
 EXEMPT_DECORATORS = {"property", "overload", "cached_property", "setter"}
 Node = ast.FunctionDef | ast.AsyncFunctionDef
