@@ -2,15 +2,27 @@
 
 We write to a temporary file in the same directory, fsync it, then `os.replace` it over the target (atomic on
 POSIX within one filesystem). Directories are not handled here: write each file inside them atomically.
+
+Temporary files are named `.NAME.<pid>.XXXXXXXX.tmp`, with the writer's process id. A writer killed mid-write
+(SIGKILL, power loss) leaves its file behind; the next write to the same directory removes such leftovers, but only
+those whose writer is gone: the PID no longer runs, or the file is older than a day (a reused PID, or another
+machine on a shared filesystem). A concurrent writer's file is never touched. Names from older versions, without a
+PID (`.NAME.XXXXXXXX.tmp`), are removed only after a day. Files that merely look similar are left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+STALE_AFTER_S = 24 * 3600.0  # a temporary file older than this has no live writer, whatever its PID says
+_WITH_PID = re.compile(r"\A\..+\.(?P<pid>\d+)\.[a-z0-9_]{8}\.tmp\Z")
+_WITHOUT_PID = re.compile(r"\A\..+\.[a-z0-9_]{8}\.tmp\Z")  # tempfile.mkstemp's 8 random characters
 
 
 def _umask() -> int:
@@ -19,9 +31,70 @@ def _umask() -> int:
     return current
 
 
+def _pid_runs(pid: int) -> bool:
+    """True when a process with this id exists (signal 0 checks without sending anything)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    except OverflowError:  # not a possible PID
+        return False
+    return True
+
+
+def _is_stale(entry: os.DirEntry[str], *, now: float, max_age_s: float) -> bool:
+    with_pid = _WITH_PID.match(entry.name)
+    if with_pid is None and _WITHOUT_PID.match(entry.name) is None:
+        return False  # not one of ours
+    if not entry.is_file(follow_symlinks=False):
+        return False
+    if now - entry.stat(follow_symlinks=False).st_mtime > max_age_s:
+        return True
+    return with_pid is not None and not _pid_runs(int(with_pid.group("pid")))
+
+
+def remove_stale_temps(directory: str | os.PathLike[str], *, max_age_s: float = STALE_AFTER_S) -> list[Path]:
+    """Remove this module's leftover temporary files in `directory` whose writer is gone; return what was removed.
+
+    A file is removed when its name has the form `.NAME.<pid>.XXXXXXXX.tmp` and that PID no longer runs, or when
+    it has the form `.NAME[.<pid>].XXXXXXXX.tmp` and was last modified more than `max_age_s` seconds ago. Errors
+    (a file removed meanwhile, a read-only directory) are ignored: cleaning up never fails a write.
+
+    Args:
+        directory: the directory to clean (not recursive).
+        max_age_s: the age after which any such temporary file counts as abandoned (default: one day).
+
+    Example:
+        >>> import os, pathlib, tempfile
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / ".out.json.999999999.abcd1234.tmp").write_text("half")  # no such process
+        >>> _ = (d / f".out.json.{os.getpid()}.abcd1234.tmp").write_text("in progress")  # a live writer: us
+        >>> [p.name for p in remove_stale_temps(d)]
+        ['.out.json.999999999.abcd1234.tmp']
+        >>> len(list(d.iterdir()))
+        1
+    """
+    now = time.time()
+    removed: list[Path] = []
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.name.endswith(".tmp") and _is_stale(entry, now=now, max_age_s=max_age_s):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to `target`; move it over `target` only if the block succeeds.
+
+    The temporary file is `.NAME.<pid>.XXXXXXXX.tmp` in the target's directory; stale ones left there by writers
+    that died are removed first (see `remove_stale_temps`).
 
     Args:
         target: the final file path. Its parent directory is created if missing.
@@ -36,7 +109,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    remove_stale_temps(final.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(name)
     try:
