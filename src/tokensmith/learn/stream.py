@@ -7,11 +7,11 @@ error, and the corpus alphabet (distinct characters) for vocab-size errors. Noth
 Over-long lines are split, never refused: a line longer than `max_line_chars` (64Ki characters by default) is cut
 before a space that follows a non-space character, which is a boundary of every pre-tokenizer the learners use
 (GPT-2's regex never puts a space after a non-space inside a piece; Metaspace, BERT and SentencePiece split on
-whitespace), so the words the trainer counts do not change: the trained vocabulary is the same (tested for the hf
+whitespace), so the words the trainer counts do not change and neither does the vocabulary (tested for the hf
 trainers and SentencePiece BPE; SentencePiece Unigram's seed heuristic looks at whole sentences, so a cut can
-change a few of its pieces, where without the cut sentencepiece would skip the line). The space stays at the start of the next piece (for
-byte-level and Metaspace pipelines) or is dropped (`drop_cut_space`, for SentencePiece, whose dummy prefix puts
-it back). A stretch of `max_line_chars` with no such space (one giant word, unspaced CJK) is cut at the limit.
+change a few of its pieces, where without the cut sentencepiece would skip the line). The space starts the next
+piece (byte-level and Metaspace pipelines) or is dropped (`drop_cut_space`, for SentencePiece, whose dummy prefix
+puts it back). A stretch of `max_line_chars` with no such space (one giant word, unspaced CJK) is cut at the limit.
 Without this, a single 50 MB line costs the Rust trainers gigabytes (alignment tables per byte).
 
 `sample_lines` draws the bounded, seeded random sample that the SentencePiece engine trains on.
