@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -36,7 +37,7 @@ def test_failure_leaves_old_file_and_no_temporary(tmp_path):
 
 def test_temporary_name_carries_the_writer_pid(tmp_path):
     with atomic.atomic_path(tmp_path / "out.json") as tmp:
-        assert tmp.name.startswith(f".out.json.{os.getpid()}.") and tmp.name.endswith(".tmp")
+        assert re.fullmatch(rf"\.out\.json\.[A-Za-z0-9-]+-{os.getpid()}\.[a-z0-9_]{{8}}\.tmp", tmp.name), tmp.name
         assert tmp.parent == tmp_path
 
 
@@ -82,8 +83,18 @@ def test_files_without_a_pid_are_removed_only_after_a_day(tmp_path):
     assert fresh.exists()
 
 
+def test_a_dead_pid_on_another_host_counts_only_by_age(tmp_path):
+    # On a shared filesystem the PID belongs to another machine's process table: it cannot be checked from here.
+    elsewhere = tmp_path / ".model.json.other-host-999999999.k2j4h5g6.tmp"
+    elsewhere.write_text("being written on other-host")
+    assert atomic.remove_stale_temps(tmp_path) == []
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(elsewhere, (two_days_ago, two_days_ago))
+    assert atomic.remove_stale_temps(tmp_path) == [elsewhere]
+
+
 def test_files_that_are_not_ours_are_never_removed(tmp_path):
-    names = [".notes.tmp", "plain.123.abcd1234.tmp", ".x.1.ABCDEFGH.tmp", ".x.1.abc.tmp"]
+    names = [".notes.tmp", "plain.h-123.abcd1234.tmp", ".x.h-1.ABCDEFGH.tmp", ".x.h-1.abc.tmp"]
     for name in names:
         path = tmp_path / name
         path.write_text("user data")
