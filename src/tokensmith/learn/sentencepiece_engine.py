@@ -96,10 +96,11 @@ def sentences_used(tok: Tokenizer) -> int | None:
         >>> sentences_used(train_sentencepiece(["hello world", "hi there"] * 10, cfg, model_type="bpe"))
         5
     """
-    if tok.backend_kind != "sentencepiece":
+    from tokensmith.backends.sentencepiece import load_model_proto
+
+    if tok.native_format != "sentencepiece":
         return None
-    used = int(tok.backend.proto.trainer_spec.input_sentence_size)  # type: ignore[attr-defined]
-    return used or None
+    return int(load_model_proto(tok.native_bytes()).trainer_spec.input_sentence_size) or None
 
 
 def _translate(error: RuntimeError, *, algo: str, config: TrainConfig) -> TrainingError:
