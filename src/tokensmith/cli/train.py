@@ -120,6 +120,7 @@ def train_command(
     from tokensmith.corpora.readers import iter_lines
     from tokensmith.formats.save import save
     from tokensmith.learn import TrainConfig, get_learner, train
+    from tokensmith.learn.sentencepiece_engine import sentences_used
 
     config = TrainConfig(
         vocab_size=vocab_size, engine=engine, normalization=normalization,  # type: ignore[arg-type]
@@ -133,15 +134,17 @@ def train_command(
     seconds = time.perf_counter() - start
     paths = output_paths(out, sentencepiece=tok.native_format == "sentencepiece")
     written = {fmt: str(save(tok, path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
+    sampled = sentences_used(tok)  # sentencepiece trains on a bounded sample; None: every line was used
     summary = {
         "algo": algo, "engine": engine, "vocab_size": tok.vocab_size, "lines": lines.lines, "chars": lines.chars,
-        "seconds": round(seconds, 3), "files": written,
+        "sentences_used": sampled, "seconds": round(seconds, 3), "files": written,
     }  # fmt: skip
     if as_json:
         emit_json(summary)
         return
+    used = "" if sampled is None else f" ({sampled:,} sentences used)"
     console.print(
-        f"trained {algo} ({engine}): {tok.vocab_size:,} ids from {lines.lines:,} lines in {seconds:.1f} s",
+        f"trained {algo} ({engine}): {tok.vocab_size:,} ids from {lines.lines:,} lines{used} in {seconds:.1f} s",
         highlight=False,
     )
     for path in written.values():
