@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tokensmith import atomic
 from tokensmith.backends.base import byte_level_decode
+from tokensmith.backends.guard import library_call
 from tokensmith.backends.hf import HFBackend
 from tokensmith.backends.sentencepiece import SentencePieceBackend
 from tokensmith.backends.tiktoken import TiktokenBackend, parse_tiktoken_ranks, tiktoken_rank_file
@@ -213,11 +214,14 @@ def to_hf_tokenizer(tok: Tokenizer) -> tokenizers.Tokenizer:
     from tokenizers import Tokenizer as HFTokenizer
 
     backend = tok.backend
-    if isinstance(backend, TiktokenBackend):
-        return _tiktoken_to_hf(backend)
-    if isinstance(backend, SentencePieceBackend):
-        return _spm_to_hf(backend)
-    return HFTokenizer.from_str(tok.native_bytes().decode("utf-8"))
+    # A file that its own library loads can still hold what the converter's library refuses (a damaged
+    # SentencePiece precompiled_charsmap, say): that is the file's fault, named as such.
+    with library_call(tok.source or tok.name, doing="converting", fix="Re-download or re-export it."):
+        if isinstance(backend, TiktokenBackend):
+            return _tiktoken_to_hf(backend)
+        if isinstance(backend, SentencePieceBackend):
+            return _spm_to_hf(backend)
+        return HFTokenizer.from_str(tok.native_bytes().decode("utf-8"))
 
 
 # ---- to .tiktoken -----------------------------------------------------------------------------------------------
