@@ -97,6 +97,24 @@ def _parse_line(line: bytes, number: int, where: str) -> tuple[bytes, int]:
     return token, int(fields[1])
 
 
+_SOUND_LINE = re.compile(rb"^[A-Za-z0-9+/]+={0,2}[ \t]+[0-9]{1,10}[ \t\r]*$", re.MULTILINE)
+
+
+def _parse_sound(data: bytes) -> dict[bytes, int] | None:
+    """The ranks of a file that breaks no rule, in half the time of the line-by-line check; None otherwise."""
+    lines = [ln for ln in data.splitlines() if ln.strip()]
+    if not lines or len(_SOUND_LINE.findall(data)) != len(lines):
+        return None
+    try:
+        ranks = {base64.b64decode(tok, validate=True): int(rank) for tok, rank in (ln.split() for ln in lines)}
+    except (ValueError, binascii.Error):
+        return None
+    values = set(ranks.values())
+    if len(ranks) != len(lines) or len(values) != len(lines) or max(values) > MAX_RANK:
+        return None
+    return ranks
+
+
 def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
     r"""Parse a .tiktoken rank file ('base64 rank' per line), checking what the format guarantees.
 
@@ -119,7 +137,10 @@ def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
         ...
         tokensmith.errors.TokenizerFileError: 'toy.tiktoken' is not a valid tiktoken rank file: line 2 repeats rank 0...
     """
-    ranks: dict[bytes, int] = {}
+    fast = _parse_sound(data)
+    if fast is not None:
+        return fast
+    ranks: dict[bytes, int] = {}  # the slow path finds and names the first bad line
     seen: dict[int, int] = {}  # rank -> line number
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
