@@ -6,8 +6,9 @@ flip can break and these checks catch (each found by flipping bits of mistral-v1
   (fewer pieces than `trainer_spec.vocab_size`); a piece type outside the enum lands there too;
 - a score: NaN or infinite;
 - a BPE piece's text: it no longer splits into two pieces of the model (every BPE merge joins two pieces);
-- the special pieces: byte pieces <0x00>..<0xFF> missing under byte fallback, an UNKNOWN piece missing or doubled,
-  a special id beyond the vocabulary, a byte piece whose name is not <0xNN>, a normalizer that does not exist.
+- the special pieces: an UNKNOWN piece missing or doubled, a special id beyond the vocabulary, a byte piece whose
+  name is not <0xNN>, a normalizer that does not exist.
+(sentencepiece itself refuses missing byte pieces under byte fallback and duplicate pieces; those stay its job.)
 
 Deliberately not caught (no format can tell them from a real model): a flip in a Unigram piece's text that
 makes another valid string, a finite score changed to another finite score, a changed flag such as
@@ -61,12 +62,6 @@ def _check_pieces(proto: Any, where: str) -> None:
     misnamed = next((i for i, p in enumerate(pieces) if p.type == BYTE and not _BYTE_PIECE.fullmatch(p.piece)), None)
     if misnamed is not None:
         raise _problem(where, f"byte piece {misnamed} is named {pieces[misnamed].piece!r}, not <0xNN>")
-    if proto.trainer_spec.byte_fallback:
-        have = {p.piece for p in pieces if p.type == BYTE}
-        missing = [b for b in range(256) if f"<0x{b:02X}>" not in have]
-        if missing:
-            raise _problem(where, f"byte fallback is on but {len(missing)} byte pieces are missing (first <0x"
-                                  f"{missing[0]:02X}>)")  # fmt: skip
 
 
 def _check_bpe_merges(proto: Any, where: str) -> None:
