@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tokensmith.errors import LossyEncodingError, TokensmithError
 
@@ -87,21 +87,29 @@ def spelled_drop(data: bytes, pieces: Sequence[bytes], *, dummy_prefix: bool = F
     if spelled == data or (dummy_prefix and spelled == b" " + data):
         return None
     shift = 1 if dummy_prefix and spelled.startswith(b" ") else 0
-    target = b" " * shift + data
-    pos, n, first = 0, 0, -1
+    gaps, _ = _walk(b" " * shift + data, pieces)
+    gaps = [(max(a - shift, 0), b - shift) for a, b in gaps if b > shift]
+    n = sum(b - a for a, b in gaps)
+    return Dropped(n_bytes=n, offset=gaps[0][0]) if n else None
+
+
+def _walk(target: bytes, pieces: Sequence[bytes]) -> tuple[list[tuple[int, int]], bool]:
+    """Place each piece at its next occurrence in `target`: the (start, end) gaps no piece spells, and whether every
+    piece was found (a piece that is not text, e.g. added or normalized, spells nothing and is skipped)."""
+    pos, gaps, literal = 0, [], True
     for piece in pieces:
         if not piece or target.startswith(piece, pos):
             pos += len(piece)
             continue
         at = target.find(piece, pos)
-        if at < 0:  # not text from here on (an added piece): it spells nothing of the input
+        if at < 0:
+            literal = False
             continue
-        first = pos if first < 0 else first
-        n, pos = n + at - pos, at + len(piece)
+        gaps.append((pos, at))
+        pos = at + len(piece)
     if pos < len(target):
-        first = pos if first < 0 else first
-        n += len(target) - pos
-    return Dropped(n_bytes=n, offset=max(first - shift, 0)) if n else None
+        gaps.append((pos, len(target)))
+    return gaps, literal
 
 
 def uncovered_drop(text: str, spans: Sequence[tuple[int, int]]) -> Dropped | None:
@@ -119,11 +127,37 @@ def uncovered_drop(text: str, spans: Sequence[tuple[int, int]]) -> Dropped | Non
     mask = bytearray(len(data))
     for start, end in spans:
         mask[start:end] = b"\x01" * (end - start)
+    return _visible_drop(data, [run.span() for run in _UNCOVERED_RUN.finditer(bytes(mask))])
+
+
+def literal_drop(text: str, pieces: Sequence[bytes]) -> Dropped | None | Literal["unknown"]:
+    """The coverage rule for a lossy tokenizer whose token bytes are literal text (no normalizer changed them): the
+    visible characters between the pieces, placed in order. 'unknown' when some piece is not in the text.
+
+    Args:
+        text: the text.
+        pieces: each token's bytes, in order.
+
+    Example:
+        >>> literal_drop("hello aha", [b"a", b"a"]), literal_drop("Hi", [b"hi"])
+        (Dropped(n_bytes=6, offset=0), 'unknown')
+    """
+    data = text.encode("utf-8")
+    gaps, literal = _walk(data, pieces)
+    return _visible_drop(data, gaps) if literal else "unknown"
+
+
+def _visible_drop(data: bytes, gaps: Sequence[tuple[int, int]]) -> Dropped | None:
+    """The bytes of the characters in `gaps` that a normalizer would not remove (whitespace, Cc, Cf, Mn, Me)."""
     n, first = 0, -1
-    for run in _UNCOVERED_RUN.finditer(bytes(mask)):
-        pos = run.start()
-        for ch in data[run.start() : run.end()].decode("utf-8", errors="replace"):
-            width = len(ch.encode("utf-8")) if ch != "\ufffd" else 1
+    for start, end in gaps:
+        while start > 0 and 0x80 <= data[start] < 0xC0:  # widen to whole characters (data is valid UTF-8)
+            start -= 1
+        while end < len(data) and 0x80 <= data[end] < 0xC0:
+            end += 1
+        pos = start
+        for ch in data[start:end].decode("utf-8"):
+            width = len(ch.encode("utf-8"))
             if not ch.isspace() and unicodedata.category(ch) not in _REMOVABLE:
                 first = pos if first < 0 else first
                 n += width
@@ -156,27 +190,44 @@ def find_dropped(
         >>> find_dropped(tokensmith.load("gpt2"), ["ok", "hello"], [[482], [258]])  # b'he' only
         (1, Dropped(n_bytes=3, offset=2))
     """
+    skip = tok.special_ids if add_special_tokens else frozenset()
+    table = tok.token_table
+    pieces = [[table[i] for i in ids if i not in skip] for ids in batch]
     if tok.lossless:
-        table, skip = tok.token_table, tok.special_ids if add_special_tokens else frozenset()
-        for k, (text, ids) in enumerate(zip(texts, batch, strict=True)):
-            pieces = [table[i] for i in ids if i not in skip]
-            found = spelled_drop(text.encode("utf-8"), pieces, dummy_prefix=tok.dummy_prefix)
-            if found is not None:
-                return k, found
-        return None
-    if offsets is None:
-        encodings = tok.encode_batch_with_offsets(texts, add_special_tokens=add_special_tokens)
-        if any(list(enc.ids) != list(ids) for enc, ids in zip(encodings, batch, strict=True)):
+        data = (text.encode("utf-8") for text in texts)
+        found: list[Dropped | None | Literal["unknown"]] = [
+            spelled_drop(d, p, dummy_prefix=tok.dummy_prefix) for d, p in zip(data, pieces, strict=True)
+        ]
+    else:
+        found = [literal_drop(text, p) for text, p in zip(texts, pieces, strict=True)]
+        found = _covered(tok, texts, batch, found, skip=skip, offsets=offsets)
+    return next(((k, f) for k, f in enumerate(found) if isinstance(f, Dropped)), None)
+
+
+def _covered(
+    tok: SpellingTokenizer,
+    texts: Sequence[str],
+    batch: Sequence[Sequence[int]],
+    found: list[Dropped | None | Literal["unknown"]],
+    *,
+    skip: frozenset[int],
+    offsets: Sequence[Sequence[tuple[int, int]]] | None,
+) -> list[Dropped | None | Literal["unknown"]]:
+    """The coverage rule for the texts whose token bytes are not literal text (`found[k] == 'unknown'`)."""
+    todo = [k for k, f in enumerate(found) if f == "unknown"]
+    if not todo:
+        return found
+    if offsets is None:  # spans of the plain encoding: BOS/EOS are no text (and some libraries give them no span)
+        encodings = tok.encode_batch_with_offsets([texts[k] for k in todo])
+        if any(list(e.ids) != [i for i in batch[k] if i not in skip] for e, k in zip(encodings, todo, strict=True)):
             raise TokensmithError(
                 f"{tok.name} is not lossless, so strictness is checked through its offsets, which are computed "
                 "without allowed_special: drop allowed_special, or pass strict=False."
             )
-        offsets = [enc.offsets for enc in encodings]
-    for k, (text, spans) in enumerate(zip(texts, offsets, strict=True)):
-        found = uncovered_drop(text, spans)
-        if found is not None:
-            return k, found
-    return None
+        spans = dict(zip(todo, (e.offsets for e in encodings), strict=True))
+    else:
+        spans = {k: offsets[k] for k in todo}
+    return [uncovered_drop(texts[k], spans[k]) if k in spans else f for k, f in enumerate(found)]
 
 
 def check_spelled(

@@ -70,9 +70,10 @@ def warn_dropped(
     strict: bool,
     offsets: Sequence[Sequence[tuple[int, int]]] | None = None,
     where: str = "the input",
-) -> None:
+    first_line: int = 1,
+) -> bool:
     """One stderr line `warning: dropped N bytes (first at byte offset K) ...` when the tokens do not spell the
-    text (`tokensmith.dropped`), or with `strict` a `LossyEncodingError` (the CLI's exit 2).
+    text (`tokensmith.dropped`), or with `strict` a `LossyEncodingError` (the CLI's exit 2). True when it warned.
 
     Args:
         tok: the tokenizer that gave `batch`.
@@ -80,10 +81,13 @@ def warn_dropped(
         batch: their ids.
         strict: raise instead of warning (`--strict`).
         offsets: the byte spans of `batch`, when known (saves an encode for a lossy tokenizer).
-        where: what the texts are, for the message ("the input", "line 3 of notes.txt").
+        where: what the texts are, for the message ("the input", "corpus 'notes'").
+        first_line: the line number of `texts[0]` in `where`, when there are several texts.
 
     Example:
         >>> import tokensmith
+        >>> warn_dropped(tokensmith.load("gpt2"), ["hello"], [[31373]], strict=True)
+        False
         >>> warn_dropped(tokensmith.load("gpt2"), ["hello"], [[258]], strict=True)
         Traceback (most recent call last):
         ...
@@ -93,13 +97,14 @@ def warn_dropped(
 
     hit = find_dropped(tok, texts, batch, offsets=offsets)
     if hit is None:
-        return
+        return False
     k, found = hit
-    place = where if len(texts) == 1 else f"text {k + 1} of {where}"
+    place = where if len(texts) == 1 else f"line {first_line + k} of {where}"
     line = f"{explain(texts[k], found, where=place)} of {tok.name}"
     if strict:
         raise LossyEncodingError(f"{line}. Use a tokenizer whose vocabulary covers this text, or drop --strict.")
     err_console.print(f"warning: {line} (--strict makes this an error).", markup=False, highlight=False, soft_wrap=True)
+    return True
 
 
 def parse_ids(args: list[str] | None, stdin_text: str | None = None) -> list[int]:
