@@ -66,7 +66,12 @@ class Dropped:
     offset: int
 
     def describe(self) -> str:
-        """'dropped N bytes (first at byte offset K)', the start of every message about it."""
+        """'dropped N bytes (first at byte offset K)', the start of every message about it.
+
+        Example:
+            >>> Dropped(n_bytes=1, offset=7).describe()
+            'dropped 1 byte (first at byte offset 7)'
+        """
         unit = "byte" if self.n_bytes == 1 else "bytes"
         return f"dropped {self.n_bytes} {unit} (first at byte offset {self.offset})"
 

@@ -12,6 +12,8 @@ from tokensmith.dropped import Dropped, literal_drop, spelled_drop, uncovered_dr
 from tokensmith.errors import LossyEncodingError, TokensmithError
 from tokensmith.formats.verify import SAMPLE
 
+pytestmark = pytest.mark.usefixtures("zoo_dir")
+
 
 def test_the_issue_vocabulary_raises_at_byte_zero(tmp_path: Path) -> None:
     tok = tokensmith.load(str(lossy_a(tmp_path)))

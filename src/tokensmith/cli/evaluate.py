@@ -80,6 +80,40 @@ def eval_command(
     parquet_out: Path | None = typer.Option(None, "--parquet", hidden=True, help="Deprecated: use -o OUT.parquet."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when a lossless tokenizer drops --corpus text."),
 ) -> None:
+    """`tokensmith eval` (the help text is HELP): evaluate, write `outputs`, print the table and the notes.
+
+    Args:
+        specs: tokenizer specs.
+        as_json: print the results JSON.
+        out: write the results here.
+        parallel: a parallel corpus.
+        corpus: monolingual corpora (an empty file is an error).
+        lang: their language(s).
+        langs: the languages of the parallel corpus.
+        limit: lines per corpus.
+        morph: SIGMORPHON folder.
+        compounds: compound TSV.
+        noise: noise rates.
+        alpha: Rényi orders.
+        resamples: bootstrap resamples.
+        dist_resamples: resample cap for the distribution metrics.
+        seed: the seed.
+        legacy_json: the deprecated `--json PATH`.
+        parquet_out: the deprecated `--parquet PATH`.
+        strict: raise `LossyEncodingError` (exit 2) when a tokenizer that claims to be lossless drops `--corpus`
+            text; without it, one `warning: dropped ...` line per tokenizer goes to stderr.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> notes = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+        >>> _ = notes.write_text("hello world\\n", encoding="utf-8")
+        >>> eval_command(["gpt2"], as_json=True, out=None, parallel=None, corpus=[str(notes)], lang=[], langs=None,
+        ...              limit=None, morph=None, compounds=None, noise=None, alpha="2.5", resamples=0,
+        ...              dist_resamples=0, seed=0, legacy_json=None, parquet_out=None, strict=True)  # doctest: +ELLIPSIS
+        {...
+          "tokenizers": {
+            "gpt2": {...
+    """
     from tokensmith.measure import EvalConfig, evaluate
 
     outputs = _outputs(out, legacy_json=legacy_json, parquet=parquet_out)

@@ -92,6 +92,22 @@ def diff(
         tokensmith diff gpt2 bert-base-uncased --text "naïve café" --ids
         tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
         tokensmith diff out/tokenizer.json gpt2 --text "naïve" --strict   # exit 2 if a tokenizer drops text
+    \f
+    Args:
+        specs: the tokenizer specs.
+        text: the text (or `file`).
+        file: a UTF-8 file.
+        html_out: also write this HTML file.
+        ids: show ids.
+        width: the display width (0: the terminal's).
+        as_json: print JSON.
+        strict: raise `LossyEncodingError` (exit 2) when a tokenizer's tokens do not spell the text; without it,
+            one `warning: dropped ...` line per such tokenizer goes to stderr.
+
+    Example:
+        >>> diff(["gpt2"], text="hi", file=None, html_out=None, ids=True, width=40, as_json=False, strict=True)
+        gpt2  1 tokens, 2.00 bytes/token, 0/0 boundaries shared by all
+        hi 5303
     """
     from tokensmith import atomic
     from tokensmith.cli.tokenize import warn_dropped

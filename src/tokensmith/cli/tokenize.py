@@ -149,6 +149,24 @@ def encode_command(
     as_json: bool = typer.Option(False, "--json", help="Print ids, token bytes and byte offsets as JSON."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when the tokens do not spell the text."),
 ) -> None:
+    """`tokensmith encode`: the ids, byte spans and bytes of each token (the help text is ENCODE_HELP).
+
+    Args:
+        spec: the tokenizer spec.
+        text: the text; None reads `file` or stdin.
+        file: a UTF-8 file to encode (an empty or whitespace-only one is an error).
+        add_special: add BOS/EOS.
+        pattern: the split regex or encoding name of a .tiktoken file.
+        as_json: print JSON instead of the table.
+        strict: raise `LossyEncodingError` (exit 2) when the tokens do not spell the text; without it, a
+            `warning: dropped ...` line goes to stderr.
+
+    Example:
+        >>> encode_command("gpt2", "hi", file=None, add_special=False, pattern=None, as_json=False, strict=True)
+        gpt2: 1 tokens, 2 bytes
+        ids: [5303]
+            5303       0-2      "hi"
+    """
     from tokensmith.spec import load
 
     tok = load(spec, pattern=pattern)
