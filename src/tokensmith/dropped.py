@@ -98,9 +98,10 @@ def spelled_drop(data: bytes, pieces: Sequence[bytes], *, dummy_prefix: bool = F
     return Dropped(n_bytes=n, offset=gaps[0][0]) if n else None
 
 
-def _walk(target: bytes, pieces: Sequence[bytes]) -> tuple[list[tuple[int, int]], bool]:
+def _walk(target: bytes, pieces: Sequence[bytes], *, stop: bool = False) -> tuple[list[tuple[int, int]], bool]:
     """Place each piece at its next occurrence in `target`: the (start, end) gaps no piece spells, and whether every
-    piece was found (a piece that is not text, e.g. added or normalized, spells nothing and is skipped)."""
+    piece was found. A piece that is not text (added, or normalized) spells nothing: it is skipped, or with `stop`
+    the walk ends there (its answer is then 'not literal' anyway, and each failed search reads the whole rest)."""
     pos, gaps, literal = 0, [], True
     for piece in pieces:
         if not piece or target.startswith(piece, pos):
@@ -109,6 +110,8 @@ def _walk(target: bytes, pieces: Sequence[bytes]) -> tuple[list[tuple[int, int]]
         at = target.find(piece, pos)
         if at < 0:
             literal = False
+            if stop:
+                break
             continue
         gaps.append((pos, at))
         pos = at + len(piece)
@@ -137,7 +140,8 @@ def uncovered_drop(text: str, spans: Sequence[tuple[int, int]]) -> Dropped | Non
 
 def literal_drop(text: str, pieces: Sequence[bytes]) -> Dropped | None | Literal["unknown"]:
     """The coverage rule for a lossy tokenizer whose token bytes are literal text (no normalizer changed them): the
-    visible characters between the pieces, placed in order. 'unknown' when some piece is not in the text.
+    visible characters between the pieces, each placed at its next occurrence. 'unknown' when some piece is not in
+    the text (then the library's spans decide, `uncovered_drop`).
 
     Args:
         text: the text.
@@ -148,7 +152,7 @@ def literal_drop(text: str, pieces: Sequence[bytes]) -> Dropped | None | Literal
         (Dropped(n_bytes=6, offset=0), 'unknown')
     """
     data = text.encode("utf-8")
-    gaps, literal = _walk(data, pieces)
+    gaps, literal = _walk(data, pieces, stop=True)
     return _visible_drop(data, gaps) if literal else "unknown"
 
 
