@@ -201,7 +201,8 @@ def find_dropped(
     """
     skip = tok.special_ids if add_special_tokens else frozenset()
     table = tok.token_table
-    pieces = [[table[i] for i in ids if i not in skip] for ids in batch]
+    pick = table.__getitem__
+    pieces = [list(map(pick, ids)) if not skip else [table[i] for i in ids if i not in skip] for ids in batch]
     if tok.lossless:
         data = (text.encode("utf-8") for text in texts)
         found: list[Dropped | None | Literal["unknown"]] = [
