@@ -26,6 +26,11 @@ class ConversionError(TokensmithError):
     """A conversion between formats that is impossible or would lose information."""
 
 
+class LossyEncodingError(TokensmithError):
+    """An encoding whose tokens do not spell the text (`strict=True`, `--strict`): the message names the first
+    dropped byte offset."""
+
+
 class CorpusError(TokensmithError):
     """A corpus that is empty, unreadable, not UTF-8, or misaligned."""
 

@@ -188,6 +188,7 @@ class Tokenizer:
         add_special_tokens: bool = False,
         allowed_special: AllowedSpecial = frozenset(),
         parse_special: bool = False,
+        strict: bool = False,
     ) -> list[int]:
         """Token ids of `text`.
 
@@ -197,6 +198,8 @@ class Tokenizer:
             allowed_special: special-token strings that become their ids when they occur in the text ("all" for
                 every one); the others are read as plain text. Raises on a string that is no special token.
             parse_special: the same as `allowed_special="all"`.
+            strict: raise `LossyEncodingError` (naming the first dropped byte offset) when the tokens do not spell
+                the text: exact bytes for a lossless tokenizer, token spans for a lossy one (`tokensmith.dropped`).
 
         Example:
             >>> import tokensmith
@@ -205,11 +208,13 @@ class Tokenizer:
             [5303, 27, 91, 437, 1659, 5239, 91, 29]
             >>> tok.encode("hi<|endoftext|>", allowed_special={"<|endoftext|>"})
             [5303, 50256]
+            >>> tok.encode("hi", strict=True)
+            [5303]
         """
-        if not allowed_special and not parse_special:  # the common case: straight to the backend
-            return self._backend.encode(text, add_special_tokens=add_special_tokens)
-        return self.encode_batch([text], add_special_tokens=add_special_tokens, allowed_special=allowed_special,
-                                 parse_special=parse_special)[0]  # fmt: skip
+        if strict or allowed_special or parse_special:
+            return self.encode_batch([text], add_special_tokens=add_special_tokens, allowed_special=allowed_special,
+                                     parse_special=parse_special, strict=strict)[0]  # fmt: skip
+        return self._backend.encode(text, add_special_tokens=add_special_tokens)  # the common case
 
     def encode_batch(
         self,
@@ -218,6 +223,7 @@ class Tokenizer:
         add_special_tokens: bool = False,
         allowed_special: AllowedSpecial = frozenset(),
         parse_special: bool = False,
+        strict: bool = False,
     ) -> list[list[int]]:
         """Token ids of many texts, through the backend's own threaded batch encoder.
 
@@ -226,12 +232,24 @@ class Tokenizer:
             add_special_tokens: see `encode`.
             allowed_special: see `encode`.
             parse_special: see `encode`.
+            strict: see `encode`; the error names the first text that drops bytes.
 
         Example:
             >>> import tokensmith
-            >>> tokensmith.load("gpt2").encode_batch(["Hello", " world"])
+            >>> tokensmith.load("gpt2").encode_batch(["Hello", " world"], strict=True)
             [[15496], [995]]
         """
+        batch = self._encode_batch(texts, add_special_tokens=add_special_tokens, allowed_special=allowed_special,
+                                   parse_special=parse_special)  # fmt: skip
+        if strict:
+            from tokensmith.dropped import check_spelled
+
+            check_spelled(self, texts, batch, add_special_tokens=add_special_tokens)
+        return batch
+
+    def _encode_batch(
+        self, texts: Sequence[str], *, add_special_tokens: bool, allowed_special: AllowedSpecial, parse_special: bool
+    ) -> list[list[int]]:
         if not allowed_special and not parse_special:
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
         allowed = self._allowed(allowed_special, parse_special)

@@ -8,6 +8,7 @@ or .parquet file. The old `--json PATH` form still works for one release, with a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,9 @@ from tokensmith.errors import TokensmithError
 from tokensmith.measure.results import Results, Row
 
 if TYPE_CHECKING:
+    from tokensmith.corpora.monolingual import MonolingualCorpus
     from tokensmith.measure.evaluation import EvalInputs
+    from tokensmith.tokenizer import Tokenizer
 
 HELP = """Evaluate tokenizers: compression, fertility, parity, Rényi efficiency, vocabulary use, morphology,
 compounds and noise robustness, each with a bootstrap 95% CI. Every row says whether the tokenizer was lossless on
@@ -31,6 +34,7 @@ Examples:
   tokensmith eval gpt2 o200k_base --langs eng_Latn,deu_Latn,zho_Hans
   tokensmith eval tok.json --parallel udhr -o results.json
   tokensmith eval gpt2 llama3 --corpus notes.txt.gz --corpus 'data/*.jsonl' --lang fr-CA --json
+  tokensmith eval my/tokenizer.json --corpus notes.txt --strict   # exit 2 if it drops any text
   tokensmith eval llama3 --morph ../shared/data/morph/sigmorphon2022 --compounds germanet-dev.tsv --noise 0.01,0.05
 """
 
@@ -74,6 +78,7 @@ def eval_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and the noise."),
     legacy_json: Path | None = typer.Option(None, "--legacy-json", hidden=True),
     parquet_out: Path | None = typer.Option(None, "--parquet", hidden=True, help="Deprecated: use -o OUT.parquet."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 when a lossless tokenizer drops --corpus text."),
 ) -> None:
     """`tokensmith eval SPEC...`: every metric for every tokenizer × corpus × language, with bootstrap CIs.
 
@@ -95,6 +100,8 @@ def eval_command(
         seed: `--seed`, the seed of the bootstrap and of the noise.
         legacy_json: `--legacy-json`, hidden: what the deprecated `--json PATH` becomes (see `legacy_json_args`).
         parquet_out: `--parquet`, hidden and deprecated: use `-o OUT.parquet`.
+        strict: `--strict`, exit 2 (`LossyEncodingError`) when a tokenizer that claims to be lossless drops
+            `--corpus` text; without it, one `warning: dropped ...` line per tokenizer goes to stderr.
 
     Example:
         >>> import tempfile
@@ -129,6 +136,7 @@ def eval_command(
     inputs = _inputs(parallel=parallel, corpus=corpus, lang=lang, morph=morph, compounds=compounds, limit=limit)
     with err_console.status("evaluating…") as status:
         results = evaluate(specs, inputs, config=config, progress=lambda msg: status.update(msg))
+    warn_corpus_drops(results, specs, inputs.corpus or [], strict=strict)
     for path in outputs:
         write_results(results, path)
     if as_json or legacy_json == Path("-"):
@@ -174,6 +182,48 @@ def _inputs(
     else:
         mono = [c for src, code in zip(corpus, lang, strict=True) for c in load_corpora([src], lang=code, limit=limit)]
     return EvalInputs(parallel=parallel, corpus=mono, morph=morph, compounds=compounds)
+
+
+def warn_corpus_drops(
+    results: Results, specs: list[str], corpora: Sequence[MonolingualCorpus], *, strict: bool, batch_size: int = 4096
+) -> None:
+    """One `warning: dropped ...` line per tokenizer that claims to be lossless but whose rows on a `--corpus` say
+    it was not (`tokensmith.dropped` finds the first line and byte); with `strict`, a `LossyEncodingError` instead.
+
+    Args:
+        results: the evaluation (its rows' `lossless` flags choose what to re-read).
+        specs: the tokenizer specs, as given to `evaluate` (loaded again: the zoo caches their backends).
+        corpora: the monolingual corpora that were evaluated.
+        strict: raise instead of warning (`--strict`).
+        batch_size: lines per encode call while looking for the first dropped line.
+
+    Example:
+        >>> from tokensmith.corpora.monolingual import MonolingualCorpus
+        >>> warn_corpus_drops(Results(tokenizers={}, langs={}, rows=()), ["gpt2"], [MonolingualCorpus("c", {})],
+        ...                   strict=True)  # no row is lossy: nothing to re-read
+    """
+    from tokensmith.measure.evaluation import load_tokenizers
+
+    lossy = {(r.tokenizer, r.corpus, r.lang) for r in results.rows if r.lossless is False}
+    if not lossy or not corpora:
+        return
+    for loaded in (t for t in load_tokenizers(specs) if t.tokenizer.lossless):
+        pairs = [(c.name, lang, lines) for c in corpora for lang, lines in c.texts.items()
+                 if (loaded.name, c.name, lang) in lossy]  # fmt: skip
+        for name, lang, lines in pairs:
+            if _warn_first_drop(loaded.tokenizer, lines, where=f"corpus '{name}' ({lang})", strict=strict,
+                                batch_size=batch_size):  # fmt: skip
+                break  # one line per tokenizer
+
+
+def _warn_first_drop(tok: Tokenizer, lines: Sequence[str], *, where: str, strict: bool, batch_size: int) -> bool:
+    from tokensmith.cli.tokenize import warn_dropped
+
+    for start in range(0, len(lines), batch_size):
+        chunk = lines[start : start + batch_size]
+        if warn_dropped(tok, chunk, tok.encode_batch(chunk), strict=strict, where=where, first_line=start + 1):
+            return True
+    return False
 
 
 def write_results(results: Results, path: Path) -> Path:

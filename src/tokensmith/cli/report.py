@@ -104,6 +104,7 @@ def diff(
     ids: bool = typer.Option(False, "--ids", help="Show each token's id after it (in HTML: ticked by default)."),
     width: int = typer.Option(0, "--width", help="Display width (default: the terminal's)."),
     as_json: bool = typer.Option(False, "--json", help="Print tokens, spans, ids and bytes as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 when a tokenizer's tokens do not spell the text."),
 ) -> None:
     """Show how tokenizers segment the same text: one block per tokenizer, each token in its own colour.
 
@@ -114,6 +115,7 @@ def diff(
         tokensmith diff gpt2 llama3 mistral-v3 --text "Donaudampfschifffahrt 東京"
         tokensmith diff gpt2 bert-base-uncased --text "naïve café" --ids
         tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
+        tokensmith diff out/tokenizer.json gpt2 --text "naïve" --strict   # exit 2 if a tokenizer drops text
     \f
     (`--help` stops at the form feed above: what follows is for readers of the code.)
 
@@ -125,6 +127,8 @@ def diff(
         ids: `--ids`, show each token's id after it.
         width: `--width`, the display width (0: the terminal's).
         as_json: `--json`, print tokens, byte spans, ids and bytes as JSON.
+        strict: `--strict`, exit 2 (`LossyEncodingError`) when a tokenizer's tokens do not spell the text; without
+            it, one `warning: dropped ...` line per such tokenizer goes to stderr.
 
     Example:
         >>> from tokensmith.cli.main import main
@@ -144,11 +148,16 @@ def diff(
         exit 0
     """
     from tokensmith import atomic
+    from tokensmith.cli.tokenize import warn_dropped
     from tokensmith.report.diff import align, render_html, render_rich, to_json
     from tokensmith.spec import load
 
     body = _read_text(text, file)
-    alignment = align([load(s) for s in specs], body, names=_names(specs))
+    tokenizers = [load(s) for s in specs]
+    alignment = align(tokenizers, body, names=_names(specs))
+    for tok, row in zip(tokenizers, alignment.rows, strict=True):  # one `warning: dropped ...` line per tokenizer
+        spans = [(seg.start, seg.end) for seg in row.segments]
+        warn_dropped(tok, [body], [[seg.id for seg in row.segments]], strict=strict, offsets=[spans], where="the text")
     if html_out is not None:
         atomic.write_text(html_out, render_html(alignment, ids=ids))
     if as_json:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from tokensmith.cli.output import bytes_repr, console, emit_json
-from tokensmith.errors import TokensmithError
+from tokensmith.cli.output import bytes_repr, console, emit_json, err_console
+from tokensmith.errors import CorpusError, LossyEncodingError, TokensmithError
+
+if TYPE_CHECKING:
+    from tokensmith.tokenizer import Tokenizer
 
 ENCODE_HELP = """Encode text into token ids and show the exact bytes of each token.
 
@@ -21,6 +26,7 @@ Examples:
   tokensmith encode o200k_base "Hello world"
   tokensmith encode llama2 --file notes.txt --json
   printf 'Grüße' | tokensmith encode mistral-v1
+  tokensmith encode my/tokenizer.json --file notes.txt --strict   # exit 2 if its tokens drop any text
 """
 DECODE_HELP = """Decode token ids back into text (ids as arguments, or from stdin as a JSON list or whitespace-separated).
 
@@ -31,19 +37,15 @@ Examples:
 
 
 def read_text(text: str | None, file: Path | None) -> str:
-    """The text to encode: the argument, the file's UTF-8 content, or stdin (when neither is given).
+    """The text to encode: the argument (empty is valid: no tokens), the file's UTF-8 content, or stdin.
 
     Args:
         text: the TEXT argument, or None.
-        file: the `--file` path, or None.
+        file: the `--file` path, or None; an empty or whitespace-only file is an error (`CorpusError`).
 
     Example:
-        >>> read_text("Grüße", None)
-        'Grüße'
-        >>> read_text("Grüße", Path("notes.txt"))
-        Traceback (most recent call last):
-        ...
-        tokensmith.errors.TokensmithError: give the text either as an argument or with --file, not both.
+        >>> read_text("", None)
+        ''
     """
     if text is not None and file is not None:
         raise TokensmithError("give the text either as an argument or with --file, not both.")
@@ -53,7 +55,56 @@ def read_text(text: str | None, file: Path | None) -> str:
         return sys.stdin.read()
     from tokensmith.formats.verify import read_utf8
 
-    return read_utf8(file, what="input file")
+    content = read_utf8(file, what="input file")
+    if not content.strip():
+        raise CorpusError(f"input file '{file}' is empty{' (whitespace only)' if content else ''}: there is nothing "
+                          "to encode. Check the path; to encode empty text on purpose, pass it as an argument: \"\".")  # fmt: skip
+    return content
+
+
+def warn_dropped(
+    tok: Tokenizer,
+    texts: Sequence[str],
+    batch: Sequence[Sequence[int]],
+    *,
+    strict: bool,
+    offsets: Sequence[Sequence[tuple[int, int]]] | None = None,
+    where: str = "the input",
+    first_line: int = 1,
+) -> bool:
+    """One stderr line `warning: dropped N bytes (first at byte offset K) ...` when the tokens do not spell the
+    text (`tokensmith.dropped`), or with `strict` a `LossyEncodingError` (the CLI's exit 2). True when it warned.
+
+    Args:
+        tok: the tokenizer that gave `batch`.
+        texts: the texts.
+        batch: their ids.
+        strict: raise instead of warning (`--strict`).
+        offsets: the byte spans of `batch`, when known (saves an encode for a lossy tokenizer).
+        where: what the texts are, for the message ("the input", "corpus 'notes'").
+        first_line: the line number of `texts[0]` in `where`, when there are several texts.
+
+    Example:
+        >>> import tokensmith
+        >>> warn_dropped(tokensmith.load("gpt2"), ["hello"], [[31373]], strict=True)
+        False
+        >>> warn_dropped(tokensmith.load("gpt2"), ["hello"], [[258]], strict=True)
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.LossyEncodingError: dropped 3 bytes (first at byte offset 2) of the input: b'llo' is in no token of gpt2. ...
+    """
+    from tokensmith.dropped import explain, find_dropped
+
+    hit = find_dropped(tok, texts, batch, offsets=offsets)
+    if hit is None:
+        return False
+    k, found = hit
+    place = where if len(texts) == 1 else f"line {first_line + k} of {where}"
+    line = f"{explain(texts[k], found, where=place)} of {tok.name}"
+    if strict:
+        raise LossyEncodingError(f"{line}. Use a tokenizer whose vocabulary covers this text, or drop --strict.")
+    err_console.print(f"warning: {line} (--strict makes this an error).", markup=False, highlight=False, soft_wrap=True)
+    return True
 
 
 def parse_ids(args: list[str] | None, stdin_text: str | None = None) -> list[int]:
@@ -123,6 +174,7 @@ def encode_command(
     add_special: bool = typer.Option(False, "--add-special", help="Add the tokenizer's BOS/EOS tokens."),
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print ids, token bytes and byte offsets as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 when the tokens do not spell the text."),
 ) -> None:
     """`tokensmith encode SPEC [TEXT]`: ids, then one line per token: id, byte span, exact bytes.
 
@@ -133,6 +185,8 @@ def encode_command(
         add_special: `--add-special`, add the tokenizer's BOS/EOS tokens.
         pattern: `--pattern`, the split regex (or encoding name) of a .tiktoken SPEC.
         as_json: `--json`, print ids, token records and byte offsets as JSON.
+        strict: `--strict`, exit 2 (`LossyEncodingError`) when the tokens do not spell the text; without it, one
+            `warning: dropped ...` line goes to stderr.
 
     Example:
         >>> from tokensmith.cli.main import main
@@ -151,6 +205,8 @@ def encode_command(
     tok = load(spec, pattern=pattern)
     content = read_text(text, file)
     enc = tok.encode_with_offsets(content, add_special_tokens=add_special)
+    if not add_special:  # BOS/EOS spans come from the library; the check reads plain encodings
+        warn_dropped(tok, [content], [enc.ids], strict=strict, offsets=[enc.offsets])
     table = tok.token_table
     records = [token_record(table[i], i, span) for i, span in zip(enc.ids, enc.offsets, strict=True)]
     if as_json:

@@ -3,7 +3,8 @@
 Formats are chosen by file name: `.txt` (or anything else) is UTF-8 text with one line per item; `.gz`, `.xz`,
 `.bz2` and `.zst` are decompressed on the fly; `.jsonl` yields one string field per record; `.parquet` yields one
 string column, read in record batches. Nothing reads a whole file into memory: text is read line by line from a
-buffered (de)compressing stream, parquet batch by batch.
+buffered (de)compressing stream, parquet batch by batch. NUL is text: a file is refused as binary only when its
+first kilobytes are mostly NUL/control bytes (`tokensmith.binarycheck`).
 
 Not handled here: deduplication, language identification, and line splitting inside JSON/parquet values (a value
 holding several lines is yielded as one item).
@@ -22,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from tokensmith.binarycheck import PROBE_BYTES, check_not_binary
 from tokensmith.errors import CorpusError
 
 Errors = Literal["strict", "replace"]
@@ -117,12 +119,6 @@ def open_binary(path: Path) -> BinaryIO:
 
 
 def _decode(raw: bytes, *, path: Path, offset: int, errors: Errors) -> str:
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise CorpusError(
-            f"'{path}' looks binary (a NUL byte at byte offset {offset + nul}), not UTF-8 text. "
-            "Pass text files (.txt, .jsonl, .parquet, optionally .gz/.xz/.zst compressed)."
-        )
     try:
         return raw.decode("utf-8", errors=errors)
     except UnicodeDecodeError as e:
@@ -134,11 +130,12 @@ def _decode(raw: bytes, *, path: Path, offset: int, errors: Errors) -> str:
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(byte offset, line without its line ending) for every line of a (compressed) file."""
+    """(byte offset, line without its line ending) for every line of a (compressed) file, once its first
+    kilobytes have passed the binary check (binarycheck.py: a share of NUL/control bytes, not a single NUL)."""
     offset = 0
     try:
         with open_binary(path) as fh:
-            for raw in fh:
+            for raw in _checked_head(fh, path=path):
                 yield offset, raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw
                 offset += len(raw)
     except (OSError, EOFError, lzma.LZMAError) as e:
@@ -149,6 +146,20 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         if type(e).__name__ == "ZstdError":
             raise CorpusError(f"cannot decompress '{path}' as zstandard ({e}). Check that the file is complete.") from e
         raise
+
+
+def _checked_head(fh: BinaryIO, *, path: Path) -> Iterator[bytes]:
+    """The raw lines of `fh`, held back until the first `PROBE_BYTES` bytes (or the whole file) pass the check."""
+    held: list[bytes] = []
+    size = 0
+    for raw in fh:
+        held.append(raw)
+        size += len(raw)
+        if size >= PROBE_BYTES:
+            break
+    check_not_binary(b"".join(held)[:PROBE_BYTES], path=path)
+    yield from held
+    yield from fh
 
 
 def _text_lines(path: Path, *, errors: Errors) -> Iterator[str]:

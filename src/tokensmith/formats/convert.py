@@ -438,7 +438,13 @@ def _build_target(src: Tokenizer, fmt: TargetFormat, *, name: str, pattern: str 
 def _refuse_mismatch(src: Tokenizer, dst: str, v: Verification, what: str) -> None:
     if v.identical:
         return
-    assert v.first_mismatch is not None
+    if v.first_mismatch is None:  # the same ids on every line, but the source's tokens drop text (verify.py)
+        assert v.first_drop is not None
+        raise ConversionError(
+            f"cannot verify converting '{src.name}' to '{dst}': its tokens do not spell {v.corpus}{what}, so equal "
+            f"ids prove nothing; first at {v.first_drop.describe()}. Nothing was written; pass --force (force=True) "
+            "to write it anyway."
+        )
     raise ConversionError(
         f"converting '{src.name}' to '{dst}' is not lossless: {v.n_lines - v.n_identical} of {v.n_lines} lines of "
         f"{v.corpus}{what} encode differently; first at {v.first_mismatch.describe()}. Nothing was written; "

@@ -1,8 +1,10 @@
-"""Verify a conversion: encode the same lines with both tokenizers and compare ids line by line.
+"""Verify a conversion: encode the same lines with both tokenizers and compare ids and token bytes line by line.
 
-Two tokenizers that agree on ids for every line agree on everything `Tokenizer` exposes that is derived from ids;
-the report gives the share of identical lines and the first mismatch, with the line's bytes and each side's token
-bytes so the cause can be read off directly. This module does not read corpora in bulk (see `tokensmith.corpora`):
+Two tokenizers that agree on ids and on the bytes those ids spell, for every line, agree on everything `Tokenizer`
+exposes that is derived from ids; the report gives the share of identical lines and the first mismatch, with the
+line's bytes and each side's token bytes so the cause can be read off directly. Agreement on text that the source
+drops proves nothing (a vocabulary that cannot spell `hello` gives `[]` on both sides), so a line whose tokens do
+not spell it (`tokensmith.dropped`) fails the verification too (`Verification.first_drop`). This module does not read corpora in bulk (see `tokensmith.corpora`):
 `read_lines` is a plain UTF-8 line reader for the `--verify` file.
 """
 
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tokensmith.binarycheck import PROBE_BYTES, check_not_binary
+from tokensmith.dropped import Dropped, explain, find_dropped
 from tokensmith.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -75,13 +79,34 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class Drop:
+    """The first line whose source ids do not spell it (`tokensmith.dropped`): both sides may agree on them, but a
+    verification on text the tokenizer drops proves nothing."""
+
+    line: int  # 1-based line number in the corpus
+    text: str
+    dropped: Dropped
+
+    def describe(self) -> str:
+        """One line naming the line and the bytes its tokens drop.
+
+        Example:
+            >>> Drop(2, "hello", Dropped(n_bytes=5, offset=0)).describe()
+            "line 2 b'hello': dropped 5 bytes (first at byte offset 0): b'hello' is in no token"
+        """
+        return f"line {self.line} {self.text.encode('utf-8')!r}: {explain(self.text, self.dropped)}"
+
+
+@dataclass(frozen=True)
 class Verification:
-    """How many lines two tokenizers encode to identical ids."""
+    """How many lines two tokenizers encode to identical ids spelling identical bytes, and the first line whose
+    tokens drop text (then the verification fails whatever the ids: `identical` is False)."""
 
     corpus: str
     n_lines: int
     n_identical: int
     first_mismatch: Mismatch | None
+    first_drop: Drop | None = None
 
     @property
     def share(self) -> float:
@@ -90,7 +115,8 @@ class Verification:
 
     @property
     def identical(self) -> bool:
-        return self.n_identical == self.n_lines
+        """Every line has the same ids and bytes on both sides, and no line's tokens drop text."""
+        return self.n_identical == self.n_lines and self.first_drop is None
 
 
 def _first_diff(a: Sequence[int], b: Sequence[int]) -> int:
@@ -125,29 +151,34 @@ def verify_lines(
         >>> verify_lines(load("gpt2"), load("gpt2"), ["Hello world"]).share
         1.0
     """
-    same, first = 0, None
+    same, first, dropped = 0, None, None
+    unk = {src.unk_id, dst.unk_id}  # its bytes are a backend's convention: b'' in SentencePiece, its text in HF
     for start in range(0, len(lines), batch_size):
         chunk = list(lines[start : start + batch_size])
         a = src.encode_batch(chunk, add_special_tokens=add_special_tokens)
         b = dst.encode_batch(chunk, add_special_tokens=add_special_tokens)
+        sa, sb = src.token_table, dst.token_table
         for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x == y:
+            if x == y and all(sa[i] == sb[i] or i in unk for i in x):  # the same ids, spelling the same bytes
                 same += 1
             elif first is None:
-                sa, sb = src.token_table, dst.token_table
                 first = Mismatch(start + k + 1, chunk[k], x, y, _first_diff(x, y), [sa[i] for i in x], [sb[i] for i in y])
-    return Verification(corpus=corpus, n_lines=len(lines), n_identical=same, first_mismatch=first)
+        if dropped is None and not add_special_tokens:  # BOS/EOS change no text: the plain pass checks it
+            hit = find_dropped(src, chunk, a, add_special_tokens=add_special_tokens)
+            dropped = None if hit is None else Drop(start + hit[0] + 1, chunk[hit[0]], hit[1])
+    return Verification(corpus=corpus, n_lines=len(lines), n_identical=same, first_mismatch=first, first_drop=dropped)
 
 
 def read_utf8(path: str | Path, *, what: str = "input file") -> str:
-    """The whole UTF-8 text of a file.
+    """The whole UTF-8 text of a file (NUL bytes are text; a file of mostly control bytes is refused as binary).
 
     Args:
         path: the file.
         what: what the file is, for the error message.
 
     Raises:
-        CorpusError: missing file, or invalid UTF-8 (naming the byte offset).
+        CorpusError: missing file, a binary file (`tokensmith.binarycheck`), or invalid UTF-8 (naming the byte
+            offset).
 
     Example:
         >>> import tempfile
@@ -164,9 +195,13 @@ def read_utf8(path: str | Path, *, what: str = "input file") -> str:
     """
     path = Path(path)
     try:
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        check_not_binary(data[:PROBE_BYTES], path=path, what=what)
+        return data.decode("utf-8")
     except FileNotFoundError as e:
         raise CorpusError(f"{what} '{path}' does not exist. Check the path.") from e
+    except IsADirectoryError as e:
+        raise CorpusError(f"{what} '{path}' is a directory: give a text file.") from e
     except UnicodeDecodeError as e:
         raise CorpusError(f"{what} '{path}' is not valid UTF-8 at byte offset {e.start}. Convert it to UTF-8 first.") from e
 

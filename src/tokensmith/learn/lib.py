@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tokensmith.binarycheck import BINARY_SHARE, control_share
 from tokensmith.errors import CorpusError, TrainingError
 from tokensmith.learn.lib_export import build_hf_tokenizer, minimum_vocab_size, select_chunks
 from tokensmith.learn.lib_lexicon import EpochPlan, LibParams, SpaceMode, plan_epochs, prepare_sentences
@@ -134,7 +135,7 @@ def lib_params(config: TrainConfig) -> tuple[LibParams, str]:
 
 
 def check_text(sentences: Sequence[str]) -> None:
-    """Refuse a corpus that is empty or looks like binary data (NUL or many control characters).
+    """Refuse a corpus that is empty or looks like binary data (mostly NUL/control bytes, `tokensmith.binarycheck`).
 
     Args:
         sentences: the prepared sentences (the first 2,000 are checked).
@@ -149,8 +150,7 @@ def check_text(sentences: Sequence[str]) -> None:
     if not sentences:
         raise CorpusError("the corpus has no text: give at least one non-empty line of UTF-8 text.")
     sample = "".join(sentences[:2000])
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    if "\x00" in sample or controls > 0.01 * len(sample):
+    if control_share(sample.encode("utf-8")) > BINARY_SHARE:  # the readers' rule: a NUL alone is text
         raise CorpusError(
             "the corpus looks like binary data, not text (NUL or control characters). Pass UTF-8 text files; "
             "extract text from binary formats first."
