@@ -16,6 +16,7 @@ from pathlib import Path
 import tiktoken
 
 from tokensmith.backends.base import BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends import chunking
 from tokensmith.backends.rawbytes import compiled_pattern, raw_pieces, valid_head
 from tokensmith.errors import TokenizerFileError, close_matches
 
@@ -66,6 +67,9 @@ KNOWN: dict[str, tuple[str, dict[str, int], str]] = {
     "llama3": (LLAMA3, _llama3_specials(), "82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b55"),
 }
 KNOWN["r50k_base"] = KNOWN["gpt2"]
+# Split regexes that never match a letter or digit followed by a space (see backends/chunking.py): long texts
+# encoded with them are cut into pieces there.
+CUT_SAFE_PATTERNS = frozenset({R50K, CL100K, O200K, LLAMA3})
 
 
 def parse_tiktoken_ranks(data: bytes, *, where: str) -> dict[bytes, int]:
@@ -223,6 +227,10 @@ class TiktokenBackend:
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text (`encode_ordinary`, or `encode(allowed_special="all")` when parsing specials).
 
+        A text longer than `chunking.LONG` characters is encoded in pieces cut just before a space that follows a
+        letter or digit, where the known split patterns cut anyway (same ids, memory of one piece group); a custom
+        pattern is never cut.
+
         Args:
             text: the text.
             add_special_tokens: nothing to add (tiktoken has no BOS/EOS rule); kept for the protocol.
@@ -239,6 +247,9 @@ class TiktokenBackend:
             [27, 91, 437, 1659, 5239, 91, 29]
         """
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
+        if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:  # cut where the regex cuts anyway
+            pieces = chunking.split_text(text, avoid=list(self.special_tokens) if parse_special else [])
+            return chunking.encode_pieces(pieces, batch=lambda ts: self._batch(ts, parse_special))
         if parse_special:
             return self.enc.encode(text, allowed_special="all")
         return self.enc.encode_ordinary(text)
@@ -249,7 +260,7 @@ class TiktokenBackend:
         """Ids of many texts, through tiktoken's thread pool (the same ids as `encode` on each).
 
         Args:
-            texts: the texts.
+            texts: the texts (one longer than `chunking.LONG` characters is encoded in pieces, as by `encode`).
             add_special_tokens: nothing to add; kept for the protocol.
             parse_special: read special tokens' literal text as those tokens.
 
@@ -258,9 +269,15 @@ class TiktokenBackend:
             >>> tokensmith.load("gpt2").backend.encode_batch(["Hello world", "hi"], add_special_tokens=False)
             [[15496, 995], [5303]]
         """
+        return chunking.batch_with_long(
+            texts, batch=lambda ts: self._batch(ts, parse_special),
+            single=lambda t: self.encode(t, add_special_tokens=False, parse_special=parse_special),
+        )
+
+    def _batch(self, texts: list[str], parse_special: bool) -> list[list[int]]:
         if parse_special:
-            return self.enc.encode_batch(list(texts), allowed_special="all")
-        return self.enc.encode_ordinary_batch(list(texts))
+            return self.enc.encode_batch(texts, allowed_special="all")
+        return self.enc.encode_ordinary_batch(texts)
 
     def decode(self, ids: Sequence[int]) -> str:
         """The text of ids (bytes that are not valid UTF-8 become U+FFFD, tiktoken's 'replace').
