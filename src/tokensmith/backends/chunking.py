@@ -33,8 +33,9 @@ Not handled: texts with no safe cut (Chinese without spaces) stay whole, so thei
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 LONG = 1 << 20  # characters: texts up to this length are encoded in one call
@@ -54,7 +55,7 @@ PIECEWISE_SPLITTERS = frozenset({"Digits", "Punctuation"})
 
 def split_text(text: str, *, avoid: Sequence[str] = (), piece: int | None = None) -> list[str]:
     """Cut a text into pieces of about `piece` characters, each cut just before a space that follows a letter or
-    digit and touches no string of `avoid`; a text with no such cut stays whole.
+    digit and touches no string of `avoid`; a text with no such cut stays whole. (`iter_pieces`, as a list.)
 
     Args:
         text: the text.
@@ -68,8 +69,23 @@ def split_text(text: str, *, avoid: Sequence[str] = (), piece: int | None = None
         >>> split_text("ab <x y>z cd", avoid=["<x y>"], piece=1)  # never inside '<x y>'
         ['ab', ' <x y>z', ' cd']
     """
+    return list(iter_pieces(text, avoid=avoid, piece=piece))
+
+
+def iter_pieces(text: str, *, avoid: Sequence[str] = (), piece: int | None = None) -> Iterator[str]:
+    """The pieces of `split_text`, one at a time (so only one group of pieces is copied at once).
+
+    Args:
+        text: the text.
+        avoid: see `split_text`.
+        piece: see `split_text`.
+
+    Example:
+        >>> next(iter_pieces("ab cd ef", piece=2))
+        'ab'
+    """
     piece = piece or PIECE
-    cuts, start = [0], piece
+    last, start = 0, piece
     while start < len(text):
         m = _CUT.search(text, start - 1)
         if m is None:
@@ -78,10 +94,9 @@ def split_text(text: str, *, avoid: Sequence[str] = (), piece: int | None = None
         if _touches(text, cut, avoid):
             start = cut + 1
             continue
-        cuts.append(cut)
-        start = cut + piece
-    cuts.append(len(text))
-    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+        yield text[last:cut]
+        last, start = cut, cut + piece
+    yield text[last:]
 
 
 def _touches(text: str, cut: int, avoid: Sequence[str]) -> bool:
@@ -93,7 +108,7 @@ def _touches(text: str, cut: int, avoid: Sequence[str]) -> bool:
     return False
 
 
-def encode_pieces(pieces: Sequence[str], *, batch: Callable[[list[str]], list[list[int]]]) -> list[int]:
+def encode_pieces(pieces: Iterable[str], *, batch: Callable[[list[str]], list[list[int]]]) -> list[int]:
     """The concatenated ids of `pieces`, encoded `GROUP` pieces per `batch` call.
 
     Args:
@@ -105,8 +120,9 @@ def encode_pieces(pieces: Sequence[str], *, batch: Callable[[list[str]], list[li
         [2, 2]
     """
     ids: list[int] = []
-    for k in range(0, len(pieces), GROUP):
-        for part in batch(list(pieces[k : k + GROUP])):
+    it = iter(pieces)
+    while group := list(itertools.islice(it, GROUP)):
+        for part in batch(group):
             ids.extend(part)
     return ids
 

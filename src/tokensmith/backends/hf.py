@@ -276,15 +276,15 @@ class HFBackend:
     def _encode_long(self, text: str, *, add_special_tokens: bool) -> list[int]:
         """Ids of a long text from its pieces: the first through the full pipeline, the rest without a text-level
         'Prepend' (it belongs to the start of the text only); the post-processor's tokens go around the whole."""
-        pieces = chunking.split_text(text, avoid=[t["content"] for t in self.config.get("added_tokens", [])])
         frame = self._special_frame if add_special_tokens else ((), ())
-        if len(pieces) == 1 or frame is None:
+        if frame is None:
             return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+        pieces = chunking.iter_pieces(text, avoid=[t["content"] for t in self.config.get("added_tokens", [])])
         rest = self._continuation
         if rest is not self.tok and hasattr(rest, "encode_special_tokens"):
             rest.encode_special_tokens = self.tok.encode_special_tokens
-        ids = self.tok.encode(pieces[0], add_special_tokens=False).ids
-        ids += chunking.encode_pieces(pieces[1:], batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
+        ids = self.tok.encode(next(pieces), add_special_tokens=False).ids
+        ids += chunking.encode_pieces(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
         return [*frame[0], *ids, *frame[1]]
 
     @functools.cached_property

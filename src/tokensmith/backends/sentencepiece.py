@@ -8,6 +8,7 @@ usually carries one space that is not in the input; `Tokenizer` accounts for tha
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -226,9 +227,9 @@ class SentencePieceBackend:
         the dummy prefix that space is dropped, since the dummy '▁' stands for it (remove_extra_whitespaces then
         collapses the rest of the run as it would have inside the text)."""
         user = [p.piece for p in self.proto.pieces if p.type == self.proto.SentencePiece.USER_DEFINED]
-        pieces = chunking.split_text(text, avoid=user)
+        pieces = chunking.iter_pieces(text, avoid=user)
         if self.dummy_prefix:
-            pieces = pieces[:1] + [p[1:] for p in pieces[1:]]
+            pieces = itertools.chain([next(pieces)], (p[1:] for p in pieces))
         return chunking.encode_pieces(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
 
     def decode(self, ids: Sequence[int]) -> str:

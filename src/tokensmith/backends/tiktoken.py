@@ -248,7 +248,7 @@ class TiktokenBackend:
         """
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
         if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:  # cut where the regex cuts anyway
-            pieces = chunking.split_text(text, avoid=list(self.special_tokens) if parse_special else [])
+            pieces = chunking.iter_pieces(text, avoid=list(self.special_tokens) if parse_special else [])
             return chunking.encode_pieces(pieces, batch=lambda ts: self._batch(ts, parse_special))
         if parse_special:
             return self.enc.encode(text, allowed_special="all")
