@@ -14,8 +14,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tokensmith"
 EXEMPT_DECORATORS = {"property", "overload", "cached_property", "setter"}
 Node = ast.FunctionDef | ast.AsyncFunctionDef
@@ -112,11 +110,6 @@ def test_checker_flags_a_function_without_args_or_example(tmp_path: Path) -> Non
     assert offenders(pkg) == ["pkg/mod.py:1 bare (lacks Args: and example)", "pkg/mod.py:18 Thing.skipped (lacks example)"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 9: helpers add Args:/examples file by file in parallel branches; the lead makes this strict after "
-    "merging them all (the failure message lists every offender left)",
-)
 def test_every_public_function_has_args_and_a_runnable_example() -> None:
     found = offenders(PACKAGE)
     assert not found, f"{len(found)} public functions/methods break the docstring rule:\n" + "\n".join(found)

@@ -27,7 +27,11 @@ def _from_dir(path: Path, *, pattern: str | None) -> Tokenizer:
 
 
 def _from_file(path: Path, *, pattern: str | None, name: str) -> Tokenizer:
-    head = path.read_bytes()[:4]
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)  # the format's magic, when the suffix does not say
+    except OSError as e:
+        raise TokenizerFileError(f"cannot read '{path}' ({e.strerror}). Check the file's permissions.") from e
     suffix = path.suffix.lower()
     if suffix == ".json":
         from tokensmith.backends.hf import HFBackend

@@ -8,8 +8,9 @@ import pytest
 
 from tests.learn_lib.corpus import sentences
 from tokensmith.errors import CorpusError, TrainingError
-from tokensmith.learn.lib import train_lib
+from tokensmith.learn.lib import MAX_SENTENCE_CHARS, train_lib
 from tokensmith.learn.registry import TrainConfig
+from tokensmith.learn.stream import split_long_line
 
 
 def config(vocab_size: int, **kw: object) -> TrainConfig:
@@ -59,3 +60,11 @@ def test_unknown_lib_option_lists_the_valid_ones():
 def test_negative_documents_is_refused_with_the_valid_range():
     with pytest.raises(TrainingError, match="documents must be 0.*or more"):
         train_lib(["the dog"] * 10, config(260, extra={"documents": -1}))
+
+
+def test_a_line_over_the_limit_is_split_at_spaces_not_refused():
+    one_line = " ".join(sentences(900, seed=0))  # one line of ~3 x MAX_SENTENCE_CHARS characters
+    pieces = list(split_long_line(one_line, max_chars=MAX_SENTENCE_CHARS))
+    assert len(pieces) >= 3 and all(p.startswith(" ") for p in pieces[1:])  # cut before a space
+    tok = train_lib([one_line], config(300))
+    assert tok.token_table == train_lib(pieces, config(300)).token_table

@@ -29,6 +29,7 @@ from tokensmith.backends.base import (
     byte_level_decode,
     byte_level_encode,
 )
+from tokensmith.backends.guard import library_call, reraise
 from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
 from tokensmith.backends.tiktoken import CUT_SAFE_PATTERNS
 from tokensmith.errors import TokenizerFileError
@@ -116,12 +117,16 @@ class HFBackend:
             [b'a', b'[UNK]']
         """
         try:
-            return cls(HFTokenizer.from_file(str(path)))
+            tok = HFTokenizer.from_file(str(path))
         except Exception as e:  # tokenizers raises bare Exception subclasses on parse errors
             raise TokenizerFileError(
                 f"could not read '{path}' as a Hugging Face tokenizer.json ({e}). Check that the file is complete "
                 "(re-download or re-export it) and that it was written by `tokenizers` or `save_pretrained`."
             ) from e
+        except BaseException as e:  # a Rust panic (pyo3's PanicException is no Exception)
+            reraise(e, str(path), doing="loading", fix="Re-download or re-export the tokenizer.json.")
+        with library_call(str(path), doing="loading", fix="Re-download or re-export the tokenizer.json."):
+            return cls(tok)
 
     def _detect_spelling(self) -> Spelling:
         types = {c.get("type") for c in self.pre_tokenizers + self.decoders}

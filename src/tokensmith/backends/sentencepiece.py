@@ -18,6 +18,7 @@ import sentencepiece as spm
 from tokensmith.backends import chunking
 from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
 from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
+from tokensmith.backends.spm_checks import check_model_proto
 from tokensmith.errors import TokenizerFileError
 
 
@@ -48,14 +49,16 @@ class SentencePieceBackend:
     the dummy prefix, as a separate `encode` call would).
 
     Args:
-        model_bytes: a serialized ModelProto (the content of a .model file).
+        model_bytes: a serialized ModelProto (the content of a .model file); its invariants are checked
+            (`backends/spm_checks.py`).
+        where: the file it came from, named in errors.
     """
 
     kind: BackendKind = "sentencepiece"
     native_format: NativeFormat = "sentencepiece"
     pattern = None
 
-    def __init__(self, model_bytes: bytes) -> None:
+    def __init__(self, model_bytes: bytes, *, where: str = "the SentencePiece model") -> None:
         self.model_bytes = model_bytes
         self.sp = spm.SentencePieceProcessor()
         try:
@@ -63,9 +66,10 @@ class SentencePieceBackend:
             self.proto = load_model_proto(model_bytes)
         except Exception as e:
             raise TokenizerFileError(
-                f"could not parse a SentencePiece model ({e}). The file is corrupt or not a .model file; "
-                "re-download it or pass the tokenizer.json instead."
+                f"could not parse '{where}' as a SentencePiece model ({e}). The file is corrupt or not a .model "
+                "file; re-download it or pass the tokenizer.json instead."
             ) from e
+        check_model_proto(self.proto, where=where)
         self._table: list[bytes] | None = None
 
     @classmethod
@@ -76,7 +80,8 @@ class SentencePieceBackend:
             path: the .model file.
 
         Raises:
-            TokenizerFileError: the file is not a serialized ModelProto.
+            TokenizerFileError: the file cannot be read, is not a serialized ModelProto, or breaks an invariant
+                of one (`check_model_proto`).
 
         Example:
             >>> import pathlib, tempfile, tokensmith
@@ -86,7 +91,11 @@ class SentencePieceBackend:
             ...     SentencePieceBackend.from_file(path).encode("Hello world", add_special_tokens=False)
             [22557, 1526]
         """
-        return cls(Path(path).read_bytes())
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise TokenizerFileError(f"cannot read '{path}' ({e.strerror}). Check the path and its permissions.") from e
+        return cls(data, where=str(path))
 
     @property
     def model_type(self) -> str:

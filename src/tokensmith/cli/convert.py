@@ -36,7 +36,18 @@ def _verification_json(v: Any) -> dict[str, Any] | None:
 
 
 def report_json(report: Any) -> dict[str, Any]:
-    """A ConversionReport as plain JSON (token bytes as readable strings)."""
+    """A ConversionReport as plain JSON (token bytes as readable strings).
+
+    Args:
+        report: what `tokensmith.formats.convert.convert` returned.
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.formats.convert import convert
+        >>> out = report_json(convert("gpt2", Path(tempfile.mkdtemp()) / "gpt2.tiktoken"))
+        >>> out["dst_format"], out["vocab_size"], out["sample"]["n_identical"], out["sample"]["first_mismatch"]
+        ('tiktoken', 50257, 24, None)
+    """
     return {
         "src": report.src, "dst": report.dst, "src_backend": report.src_backend, "dst_format": report.dst_format,
         "vocab_size": report.vocab_size, "special_tokens": report.special_tokens, "pattern": report.pattern,
@@ -62,6 +73,31 @@ def convert_command(
     force: bool = typer.Option(False, "--force", help="Write even when some ids differ."),
     as_json: bool = typer.Option(False, "--json", help="Print the conversion report as JSON."),
 ) -> None:
+    """`tokensmith convert SRC DST`: write SRC in DST's format, reload it and check that the ids agree.
+
+    Args:
+        src: SRC, a zoo name or tokenizer file.
+        dst: DST, the file to write; its suffix (.json, .tiktoken, .model) picks the format.
+        verify: `--verify`, a UTF-8 text file whose every line must encode the same in SRC and DST.
+        pattern: `--pattern`, the split regex of a .tiktoken SRC (or DST, when it cannot be derived).
+        max_lines: `--max-lines`, verify on at most this many lines of `--verify`.
+        force: `--force`, write DST even when some ids differ.
+        as_json: `--json`, print the conversion report as JSON.
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.cli.main import main
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "lines.txt").write_text("Grüße aus Köln\\nnaïve café", encoding="utf-8")
+        >>> try:
+        ...     main(["convert", "mistral-v1", str(folder / "tokenizer.json"), "--verify", str(folder / "lines.txt")])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        wrote .../tokenizer.json (tokenizer.json, 32000 ids) from mistral-v1 (sentencepiece)
+        built-in sample: 24/24 lines identical (100.00%)
+        .../lines.txt: 2/2 lines identical (100.00%)
+        exit 0
+    """
     from tokensmith.formats.convert import convert
 
     report = convert(src, dst, verify_corpus=verify, pattern=pattern, max_lines=max_lines, force=force)
@@ -81,5 +117,15 @@ def convert_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `convert` to the CLI."""
+    """Add `convert` to the CLI.
+
+    Args:
+        app: the app that gets the command (`tokensmith.cli.main.app`).
+
+    Example:
+        >>> import typer
+        >>> register(app := typer.Typer())
+        >>> [(c.name, c.help.startswith("Convert a tokenizer")) for c in app.registered_commands]
+        [('convert', True)]
+    """
     app.command("convert", help=HELP)(convert_command)

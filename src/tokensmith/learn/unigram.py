@@ -144,7 +144,7 @@ def train_unigram(lines: Iterable[str], config: TrainConfig) -> Tokenizer:
     check_engine("unigram", config, ("hf", "sentencepiece"))
     reject_epochs("unigram", config)
     if config.engine == "sentencepiece":
-        return train_sentencepiece(TrainingStream(lines, config), config, model_type="unigram")
+        return train_sentencepiece(lines, config, model_type="unigram")
     return _train_hf(lines, config)
 
 

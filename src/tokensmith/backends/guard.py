@@ -1,0 +1,86 @@
+"""The backend boundary: a library's panic or exception on a bad tokenizer file becomes a `TokenizerFileError`.
+
+The Rust libraries (tiktoken, tokenizers) are built with pyo3, whose `PanicException` derives from `BaseException`,
+not `Exception`, so a plain `except Exception` lets it through as a traceback. `library_call` catches it and every
+`Exception`, and leaves interpreter-level exits (`KeyboardInterrupt`, `SystemExit`, `GeneratorExit`) alone.
+
+Deliberately not handled here: validating file contents. Each backend checks what its format guarantees before it
+hands the data to the library; this guard is the net for whatever a check did not foresee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NoReturn
+from contextlib import contextmanager
+
+from tokensmith.errors import TokenizerFileError, TokensmithError
+
+_EXITS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def is_panic(exc: BaseException) -> bool:
+    """True for a Rust panic surfaced by pyo3 (`pyo3_runtime.PanicException`).
+
+    Args:
+        exc: any exception.
+
+    Example:
+        >>> is_panic(ValueError("x")), is_panic(type("PanicException", (BaseException,), {})())
+        (False, True)
+    """
+    return type(exc).__name__ == "PanicException"
+
+
+def reraise(exc: BaseException, where: str, *, doing: str, fix: str) -> NoReturn:
+    """Raise `exc` as a `TokenizerFileError` when it is a library failure; raise it unchanged otherwise.
+
+    For a hot path (`try: ... except BaseException as e: reraise(e, ...)` costs nothing until something fails);
+    `library_call` is the same as a context manager.
+
+    Args:
+        exc: the exception just caught.
+        where: the tokenizer file (or name) the call works on.
+        doing: what the call does, e.g. 'loading' or 'encoding with'.
+        fix: what the user should do about it.
+
+    Example:
+        >>> try:
+        ...     [][0]
+        ... except BaseException as e:
+        ...     reraise(e, "toy.tiktoken", doing="encoding with", fix="Re-download it.")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: the tokenizer library failed while encoding with 'toy.tiktoken' (IndexError: ...
+    """
+    if isinstance(exc, (TokensmithError, *_EXITS)) or not (isinstance(exc, Exception) or is_panic(exc)):
+        raise exc
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    raise TokenizerFileError(
+        f"the tokenizer library failed while {doing} '{where}' ({type(exc).__name__}: {detail[:300]}): the file is "
+        f"corrupt or inconsistent. {fix}"
+    ) from exc
+
+
+@contextmanager
+def library_call(where: str, *, doing: str, fix: str) -> Iterator[None]:
+    """Run a library call; a panic or library exception becomes `TokenizerFileError` naming file, problem and fix.
+
+    A `TokensmithError` raised inside passes through unchanged.
+
+    Args:
+        where: the tokenizer file (or name) the call works on.
+        doing: what the call does, e.g. 'loading' or 'encoding with'.
+        fix: what the user should do about it.
+
+    Example:
+        >>> with library_call("toy.tiktoken", doing="loading", fix="Re-download it."):
+        ...     {}["missing"]
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.TokenizerFileError: the tokenizer library failed while loading 'toy.tiktoken' (KeyError: 'missing'): the file is corrupt or inconsistent. Re-download it.
+    """
+    try:
+        yield
+    except BaseException as e:
+        reraise(e, where, doing=doing, fix=fix)
