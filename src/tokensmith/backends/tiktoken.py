@@ -12,8 +12,9 @@ import functools
 import hashlib
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import tiktoken
 
@@ -377,12 +378,9 @@ class TiktokenBackend:
         if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:  # cut where the regex cuts anyway
             pieces = chunking.iter_pieces(text, avoid=list(self.special_tokens) if parse_special else [])
             return chunking.encode_pieces(pieces, batch=lambda ts: self._batch(ts, parse_special))
-        try:
-            if parse_special:
-                return self.enc.encode(text, allowed_special="all")
-            return self.enc.encode_ordinary(text)
-        except BaseException as e:  # a Rust panic is a BaseException
-            reraise(e, self.where, doing="encoding with", fix=_FIX)
+        if parse_special:
+            return self._guarded(self.enc.encode, text, allowed_special="all")
+        return self._guarded(self.enc.encode_ordinary, text)
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
@@ -405,10 +403,14 @@ class TiktokenBackend:
         )
 
     def _batch(self, texts: list[str], parse_special: bool) -> list[list[int]]:
+        if parse_special:
+            return self._guarded(self.enc.encode_batch, texts, allowed_special="all")
+        return self._guarded(self.enc.encode_ordinary_batch, texts)
+
+    def _guarded(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`call(*args, **kwargs)`, with a library failure (a Rust panic too) raised as a `TokenizerFileError`."""
         try:
-            if parse_special:
-                return self.enc.encode_batch(texts, allowed_special="all")
-            return self.enc.encode_ordinary_batch(texts)
+            return call(*args, **kwargs)
         except BaseException as e:  # a Rust panic is a BaseException
             reraise(e, self.where, doing="encoding with", fix=_FIX)
 
