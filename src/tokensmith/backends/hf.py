@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from tokenizers import Tokenizer as HFTokenizer
 
+from tokensmith.backends import chunking
 from tokensmith.backends.base import (
     SPM_SPACE,
     BackendKind,
@@ -30,6 +31,7 @@ from tokensmith.backends.base import (
 )
 from tokensmith.backends.guard import library_call, reraise
 from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
+from tokensmith.backends.tiktoken import CUT_SAFE_PATTERNS
 from tokensmith.errors import TokenizerFileError
 
 Spelling = Literal["byte_level", "metaspace", "wordpiece", "plain"]
@@ -218,6 +220,10 @@ class HFBackend:
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text.
 
+        A text longer than `chunking.LONG` characters is encoded in pieces cut just before a space that follows a
+        letter or digit, where the pipeline provably cuts anyway (same ids, memory of one piece group); a pipeline
+        where that cannot be shown (a regex `Split`, `Strip`, a precompiled charsmap...) encodes it whole.
+
         Args:
             text: the text.
             add_special_tokens: let the post-processor add its tokens (BERT's [CLS] ... [SEP]).
@@ -232,6 +238,8 @@ class HFBackend:
             [101, 7632]
         """
         self._set_special_parsing(parse_special)
+        if len(text) > chunking.LONG and self._cut_safe:
+            return self._encode_long(text, add_special_tokens=add_special_tokens)
         return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
 
     def encode_batch(
@@ -240,7 +248,7 @@ class HFBackend:
         """Ids of many texts, in one threaded batch call (the same ids as `encode` on each).
 
         Args:
-            texts: the texts.
+            texts: the texts (one longer than `chunking.LONG` characters is encoded in pieces, as by `encode`).
             add_special_tokens: let the post-processor add its tokens.
             parse_special: read special tokens' literal text as those tokens.
 
@@ -251,10 +259,57 @@ class HFBackend:
             [[7592, 2088], [7632]]
         """
         self._set_special_parsing(parse_special)
-        batch = list(texts)
-        fast = getattr(self.tok, "encode_batch_fast", None)  # skips offset tracking; same ids
-        encs = (fast or self.tok.encode_batch)(batch, add_special_tokens=add_special_tokens)
-        return [e.ids for e in encs]
+        return chunking.batch_with_long(
+            texts, batch=lambda ts: self._batch_ids(self.tok, ts, add_special_tokens=add_special_tokens),
+            single=lambda t: self.encode(t, add_special_tokens=add_special_tokens, parse_special=parse_special),
+        )
+
+    @staticmethod
+    def _batch_ids(tok: HFTokenizer, texts: list[str], *, add_special_tokens: bool) -> list[list[int]]:
+        fast = getattr(tok, "encode_batch_fast", None)  # skips offset tracking; same ids
+        return [e.ids for e in (fast or tok.encode_batch)(texts, add_special_tokens=add_special_tokens)]
+
+    # ---- long texts, in pieces (backends/chunking.py says why the cuts are safe) ----------------------------------
+    @functools.cached_property
+    def _cut_safe(self) -> bool:
+        kind = chunking.hf_cut_kind(self.config, self.normalizers, self.pre_tokenizers, safe_patterns=CUT_SAFE_PATTERNS)
+        if kind == "vocab":
+            added = frozenset(t["id"] for t in self.config.get("added_tokens", []))
+            return chunking.vocab_cuts_safely(self.token_table(), skip=added | self.byte_fallback_ids())
+        return kind is not None
+
+    def _encode_long(self, text: str, *, add_special_tokens: bool) -> list[int]:
+        """Ids of a long text from its pieces: the first through the full pipeline, the rest without a text-level
+        'Prepend' (it belongs to the start of the text only); the post-processor's tokens go around the whole."""
+        frame = self._special_frame if add_special_tokens else ((), ())
+        if frame is None:
+            return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+        pieces = chunking.iter_pieces(text, avoid=[t["content"] for t in self.config.get("added_tokens", [])])
+        rest = self._continuation
+        if rest is not self.tok and hasattr(rest, "encode_special_tokens"):
+            rest.encode_special_tokens = self.tok.encode_special_tokens
+        ids = self.tok.encode(next(pieces), add_special_tokens=False).ids
+        ids += chunking.encode_pieces(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
+        return [*frame[0], *ids, *frame[1]]
+
+    @functools.cached_property
+    def _special_frame(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The ids the post-processor puts before and after a text's own ids, or None when it does more than that."""
+        bare = self.tok.encode("a", add_special_tokens=False).ids
+        full = self.tok.encode("a", add_special_tokens=True).ids
+        for k in range(len(full) - len(bare) + 1):
+            if bare and full[k : k + len(bare)] == bare:
+                return tuple(full[:k]), tuple(full[k + len(bare) :])
+        return None
+
+    @functools.cached_property
+    def _continuation(self) -> HFTokenizer:
+        """The tokenizer for every piece but the first: the same pipeline without 'Prepend' normalizers."""
+        kept = [n for n in self.normalizers if n.get("type") != "Prepend"]
+        if len(kept) == len(self.normalizers):
+            return self.tok
+        config = dict(self.config, normalizer={"type": "Sequence", "normalizers": kept} if kept else None)
+        return HFTokenizer.from_str(json.dumps(config))
 
     def decode(self, ids: Sequence[int]) -> str:
         """The library's decoding of ids (special tokens kept), e.g. WordPiece joins its '##' pieces.

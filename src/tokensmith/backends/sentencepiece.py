@@ -8,12 +8,14 @@ usually carries one space that is not in the input; `Tokenizer` accounts for tha
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import sentencepiece as spm
 
+from tokensmith.backends import chunking
 from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
 from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.backends.spm_checks import check_model_proto
@@ -147,6 +149,9 @@ class SentencePieceBackend:
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text (the dummy space is added by SentencePiece itself).
 
+        A text longer than `chunking.LONG` characters is encoded in pieces cut just before a space that follows a
+        letter or digit, when the model provably cuts there anyway (`_cut_safe`): same ids, memory of one group.
+
         Args:
             text: the text.
             add_special_tokens: put BOS first (SentencePiece models never get EOS here).
@@ -162,6 +167,8 @@ class SentencePieceBackend:
         """
         if parse_special and self._special_split is not None:
             return self._encode_parsing_special(text, add_special_tokens=add_special_tokens)
+        if len(text) > chunking.LONG and self._cut_safe:
+            return self._bos(add_special_tokens) + self._encode_long(text)
         return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
 
     def encode_batch(
@@ -170,7 +177,7 @@ class SentencePieceBackend:
         """Ids of many texts, through sentencepiece's own thread pool (the same ids as `encode` on each).
 
         Args:
-            texts: the texts.
+            texts: the texts (one longer than `chunking.LONG` characters is encoded in pieces, as by `encode`).
             add_special_tokens: put BOS first.
             parse_special: read control pieces' literal text as those pieces.
 
@@ -181,20 +188,58 @@ class SentencePieceBackend:
         """
         if parse_special and self._special_split is not None:
             return [self._encode_parsing_special(t, add_special_tokens=add_special_tokens) for t in texts]
-        # A list input runs sentencepiece's own thread pool (C++).
-        # Already a list of lists of ints: copying it again would be pure overhead.
-        return self.sp.encode(list(texts), out_type=int, num_threads=-1, **self._specials(add_special_tokens))
+        # A list input runs sentencepiece's own thread pool (C++); its output is already a list of lists of ints.
+        specials = self._specials(add_special_tokens)
+        return chunking.batch_with_long(
+            texts, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1, **specials),
+            single=lambda t: self.encode(t, add_special_tokens=add_special_tokens),
+        )
+
+    def _bos(self, add_special_tokens: bool) -> list[int]:
+        return [self.sp.bos_id()] if add_special_tokens and self.sp.bos_id() >= 0 else []
+
+    def _encode_plain(self, text: str) -> list[int]:
+        """Ids of text without control pieces or BOS, in pieces when long."""
+        if len(text) > chunking.LONG and self._cut_safe:
+            return self._encode_long(text)
+        return list(self.sp.encode(text, out_type=int))
 
     def _encode_parsing_special(self, text: str, *, add_special_tokens: bool) -> list[int]:
         """Control pieces' literal text becomes their ids; the text between them is encoded piece by piece."""
         assert self._special_split is not None
-        ids: list[int] = [self.sp.bos_id()] if add_special_tokens and self.sp.bos_id() >= 0 else []
+        ids = self._bos(add_special_tokens)
         for k, part in enumerate(self._special_split.split(text)):
             if k % 2:
                 ids.append(self.special_tokens[part])
             elif part:
-                ids.extend(self.sp.encode(part, out_type=int))
+                ids.extend(self._encode_plain(part))
         return ids
+
+    # ---- long texts, in pieces (backends/chunking.py says why the cuts are safe) ----------------------------------
+    @functools.cached_property
+    def _cut_safe(self) -> bool:
+        """Cuts before a space are safe for an identity normalizer, pieces that never hold '▁' after another
+        character, and whitespace handling that a piece's own start reproduces."""
+        norm, trainer = self.proto.normalizer_spec, self.proto.trainer_spec
+        identity = norm.name == "identity" or (not norm.precompiled_charsmap and norm.name != "nmt_nfkc")
+        if not identity or trainer.treat_whitespace_as_suffix:
+            return False
+        if norm.remove_extra_whitespaces and not norm.add_dummy_prefix:
+            return False  # the run of spaces at a cut would vanish at the piece's start, with no '▁' for it
+        kinds = self.proto.SentencePiece  # user-defined pieces are matched in the text: `_encode_long` avoids them
+        never_segmented = {kinds.CONTROL, kinds.UNUSED, kinds.USER_DEFINED, kinds.BYTE, kinds.UNKNOWN}
+        skip = frozenset(i for i, p in enumerate(self.proto.pieces) if p.type in never_segmented)
+        return chunking.vocab_cuts_safely(self.token_table(), skip=skip)
+
+    def _encode_long(self, text: str) -> list[int]:
+        """Ids of a long text from its pieces. Every piece after the first starts with the space of its cut; with
+        the dummy prefix that space is dropped, since the dummy '▁' stands for it (remove_extra_whitespaces then
+        collapses the rest of the run as it would have inside the text)."""
+        user = [p.piece for p in self.proto.pieces if p.type == self.proto.SentencePiece.USER_DEFINED]
+        pieces = chunking.iter_pieces(text, avoid=user)
+        if self.dummy_prefix:
+            pieces = itertools.chain([next(pieces)], (p[1:] for p in pieces))
+        return chunking.encode_pieces(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
 
     def decode(self, ids: Sequence[int]) -> str:
         """SentencePiece's decoding of ids: the dummy space is stripped, control pieces give no text.

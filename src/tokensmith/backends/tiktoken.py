@@ -12,11 +12,13 @@ import functools
 import hashlib
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import tiktoken
 
+from tokensmith.backends import chunking
 from tokensmith.backends.base import BackendKind, CharOffsets, NativeFormat
 from tokensmith.backends.guard import library_call, reraise
 from tokensmith.backends.rawbytes import compiled_pattern, raw_pieces, valid_head
@@ -69,6 +71,9 @@ KNOWN: dict[str, tuple[str, dict[str, int], str]] = {
     "llama3": (LLAMA3, _llama3_specials(), "82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b55"),
 }
 KNOWN["r50k_base"] = KNOWN["gpt2"]
+# Split regexes that never match a letter or digit followed by a space (see backends/chunking.py): long texts
+# encoded with them are cut into pieces there.
+CUT_SAFE_PATTERNS = frozenset({R50K, CL100K, O200K, LLAMA3})
 
 
 # Ranks are tiktoken's `Rank` (u32); the top value is its "no rank" sentinel.
@@ -350,6 +355,10 @@ class TiktokenBackend:
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text (`encode_ordinary`, or `encode(allowed_special="all")` when parsing specials).
 
+        A text longer than `chunking.LONG` characters is encoded in pieces cut just before a space that follows a
+        letter or digit, where the known split patterns cut anyway (same ids, memory of one piece group); a custom
+        pattern is never cut.
+
         Args:
             text: the text.
             add_special_tokens: nothing to add (tiktoken has no BOS/EOS rule); kept for the protocol.
@@ -366,12 +375,12 @@ class TiktokenBackend:
             [27, 91, 437, 1659, 5239, 91, 29]
         """
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
-        try:
-            if parse_special:
-                return self.enc.encode(text, allowed_special="all")
-            return self.enc.encode_ordinary(text)
-        except BaseException as e:  # a Rust panic is a BaseException
-            reraise(e, self.where, doing="encoding with", fix=_FIX)
+        if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:  # cut where the regex cuts anyway
+            pieces = chunking.iter_pieces(text, avoid=list(self.special_tokens) if parse_special else [])
+            return chunking.encode_pieces(pieces, batch=lambda ts: self._batch(ts, parse_special))
+        if parse_special:
+            return self._guarded(self.enc.encode, text, allowed_special="all")
+        return self._guarded(self.enc.encode_ordinary, text)
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
@@ -379,7 +388,7 @@ class TiktokenBackend:
         """Ids of many texts, through tiktoken's thread pool (the same ids as `encode` on each).
 
         Args:
-            texts: the texts.
+            texts: the texts (one longer than `chunking.LONG` characters is encoded in pieces, as by `encode`).
             add_special_tokens: nothing to add; kept for the protocol.
             parse_special: read special tokens' literal text as those tokens.
 
@@ -388,10 +397,20 @@ class TiktokenBackend:
             >>> tokensmith.load("gpt2").backend.encode_batch(["Hello world", "hi"], add_special_tokens=False)
             [[15496, 995], [5303]]
         """
+        return chunking.batch_with_long(
+            texts, batch=lambda ts: self._batch(ts, parse_special),
+            single=lambda t: self.encode(t, add_special_tokens=False, parse_special=parse_special),
+        )
+
+    def _batch(self, texts: list[str], parse_special: bool) -> list[list[int]]:
+        if parse_special:
+            return self._guarded(self.enc.encode_batch, texts, allowed_special="all")
+        return self._guarded(self.enc.encode_ordinary_batch, texts)
+
+    def _guarded(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`call(*args, **kwargs)`, with a library failure (a Rust panic too) raised as a `TokenizerFileError`."""
         try:
-            if parse_special:
-                return self.enc.encode_batch(list(texts), allowed_special="all")
-            return self.enc.encode_ordinary_batch(list(texts))
+            return call(*args, **kwargs)
         except BaseException as e:  # a Rust panic is a BaseException
             reraise(e, self.where, doing="encoding with", fix=_FIX)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tokensmith.cli.output import bytes_repr, console, emit_json
+from tokensmith.cli.output import bytes_repr, console, emit_json, err_console
 from tokensmith.errors import TokensmithError
 
 app = typer.Typer(help="Exact next-byte probabilities, byte-level scores and byte-by-byte generation.",
@@ -90,8 +90,9 @@ def next_command(
     data = _prefix(prefix, prefix_hex)
     from tokensmith.decode.ensemble import ByteEnsemble
 
-    _, blms = _models(model, mask_tol)
+    names, blms = _models(model, mask_tol)
     d = ByteEnsemble(blms).next_byte(data)
+    _crop_notices(names, blms, data)
     order = np.argsort(-d.as_vector())[:top]
     rows = [{"byte": int(b), "repr": "<end>" if b == 256 else bytes_repr(bytes([b])), "prob": float(d.as_vector()[b])}
             for b in order]
@@ -102,6 +103,17 @@ def next_command(
     console.print(f"after {bytes_repr(data[-40:])!r} ({model}):")
     for r in rows:
         console.print(f"  {r['repr']!r:>10}  {r['prob']:.6f}", highlight=False)
+
+
+def _crop_notices(names: list[str], blms: list, prefix: bytes) -> None:
+    """One stderr line per model whose context window was shorter than the prefix (`ByteLM.crop`)."""
+    for name, blm in zip(names, blms, strict=True):
+        if blm.cropped_bytes:
+            kept = len(blm.internal(prefix)) - blm.cropped_bytes
+            err_console.print(
+                f"notice: the prefix is longer than {name}'s context window ({blm.context_window} tokens): only its "
+                f"last {kept:,} bytes are used, from a token boundary.", highlight=False, soft_wrap=True,
+            )
 
 
 def _read_bytes(path: Path) -> bytes:

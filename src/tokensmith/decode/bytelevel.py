@@ -17,6 +17,11 @@ cover. Window W = X[B:], m = len(W). The covers are
 Each head needs the renormalized next-token row after trunk + head: one forward pass per new head, cached while
 the trunk is unchanged, with the KV cache on the trunk (`HFTokenLM`).
 
+Long prefixes. A model conditions on at most its context window of tokens: `next_byte` keeps only the prefix's
+tail from a hard boundary on, so that its trunk fits in `context_window` less `HEAD_ROOM` tokens (`cropped_bytes`
+says how many bytes went), and feeds a long trunk to the model `feed_size` tokens per call, so memory follows the
+window (KV cache) and one feed's logits, never the prefix.
+
 Scoring without the per-byte chain. By the chain rule, log P(y | x) = log C(x + y) - log C(x) where C(x) = P~(x*) is
 the cover sum. C(x) = P~(trunk) * (window sum over heads), and P~(trunk) needs the renormalized rows after every
 trunk prefix: all of them come from ONE forward pass over the trunk (`TokenLM.logprobs_all`), each masked with
@@ -39,6 +44,10 @@ from tokensmith.errors import ModelError, TokensmithError
 if TYPE_CHECKING:
     from tokensmith.tokenlm import TokenLM
     from tokensmith.tokenizer import Tokenizer
+
+
+HEAD_ROOM = 64  # tokens of the context window kept free for the heads after the trunk (and the start ids)
+FEED_LOGITS = 4_000_000  # next-token log-probs computed per forward call while feeding a long trunk (T x V)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class ByteLM:
         tokenizer: its tokenizer (or a ready `Canonicalizer`).
         mask_tol: 0.0 checks canonicity of every next token (exact); > 0 checks only the tokens holding the top
             1 - mask_tol of each next-token distribution (faster; every probability moves by at most mask_tol).
+        context_window: the most tokens the model conditions on; a longer prefix is cropped (`next_byte`).
+            None: no limit.
 
     Example:
         A toy: a byte-level BPE trained on one line, under a seeded random table LM (`TableLM`).
@@ -85,7 +96,10 @@ class ByteLM:
         ('a', 1.0)
     """
 
-    def __init__(self, lm: TokenLM, tokenizer: Tokenizer | Canonicalizer, *, mask_tol: float = 0.0) -> None:
+    def __init__(
+        self, lm: TokenLM, tokenizer: Tokenizer | Canonicalizer, *, mask_tol: float = 0.0,
+        context_window: int | None = None,
+    ) -> None:
         self.canon = tokenizer if isinstance(tokenizer, Canonicalizer) else Canonicalizer(tokenizer)
         if lm.vocab_size != self.canon.vocab_size:
             raise ModelError(
@@ -96,6 +110,9 @@ class ByteLM:
             raise TokensmithError(f"mask_tol={mask_tol} must be in [0, 1); use 0 for exact results.")
         self.lm = lm
         self.mask_tol = mask_tol
+        self.context_window = context_window
+        self.feed_size = max(8, FEED_LOGITS // max(lm.vocab_size, 1))  # trunk tokens per forward call
+        self.cropped_bytes = 0  # bytes the last `next_byte` dropped from the prefix's start (context window)
         self.cover_fallbacks = 0  # cover-method scores that fell back to the per-byte chain (see `score_bytes`)
         self._trunk_bytes: bytes | None = None
         self._trunk_ids: tuple[int, ...] = ()
@@ -130,6 +147,8 @@ class ByteLM:
         else:
             ids = self.canon.encode_bytes(head)
         self._trunk_bytes, self._trunk_ids, self._rows = head, ids, {}
+        for k in range(self.feed_size, len(ids), self.feed_size):  # a KV-cached LM then runs one feed per call
+            self.lm.logprobs([ids[:k]])
 
     def _ensure_rows(self, contexts: set[tuple[int, ...]]) -> None:
         missing = sorted(c for c in contexts if c not in self._rows)
@@ -203,7 +222,8 @@ class ByteLM:
             >>> chr(int(d.probs.argmax())), round(float(d.probs[ord("a")]), 6), round(float(d.probs.sum() + d.end), 12)
             ('a', 0.999993, 1.0)
         """
-        terms, _, end = self._terms(self.internal(prefix), window=True)
+        data = self.crop(self.internal(prefix))
+        terms, _, end = self._terms(data, window=True)
         shift = max([end] + [float(np.max(w)) for w, _ in terms if len(w)])
         if not math.isfinite(shift):
             raise TokensmithError(
@@ -216,6 +236,46 @@ class ByteLM:
         end_mass = math.exp(end - shift)
         total = masses.sum() + end_mass
         return NextByte(probs=masses / total, end=end_mass / total)
+
+    def crop(self, data: bytes) -> bytes:
+        """The tail of an internal stream that the model can condition on: from a hard boundary on, with a trunk of
+        at most `context_window - HEAD_ROOM` tokens; `data` itself when it fits (sets `cropped_bytes`).
+
+        A hard boundary is a token start in every encoding (`Canonicalizer.is_hard`), so the tail's tokens are the
+        last tokens of the whole prefix and the distribution is the model's given that window. With no hard
+        boundary in reach the stream is kept whole.
+
+        Args:
+            data: an internal byte stream (`internal(prefix)`).
+
+        Example:
+            >>> import tokensmith
+            >>> from tokensmith.tokenlm import TableLM
+            >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+            >>> blm = ByteLM(TableLM(vocab_size=tok.vocab_size, eos_id=0, max_len=6), tok, context_window=HEAD_ROOM + 2)
+            >>> blm.crop(b"the cat sat on the m"), blm.cropped_bytes
+            (b' on the m', 11)
+        """
+        self.cropped_bytes = 0
+        budget = (self.context_window or 0) - HEAD_ROOM
+        if self.context_window is None or len(data) <= max(budget, 0):
+            return data
+        reach = 16 * max(budget, 1)  # bytes that surely hold `budget` tokens of text, or nearly
+        start = 0 if len(data) <= reach else self._hard_at_or_after(data, len(data) - reach)
+        while start is not None:
+            tail = data[start:]
+            ids = self.canon.encode_bytes(tail[: self.canon.window_start(tail)])
+            if len(ids) <= budget:
+                break
+            skip = sum(len(self.canon.table[t]) for t in ids[: len(ids) - budget])
+            start = self._hard_at_or_after(data, start + skip)
+        if start is None:
+            return data
+        self.cropped_bytes = start
+        return data[start:]
+
+    def _hard_at_or_after(self, data: bytes, p: int) -> int | None:
+        return next((q for q in range(max(p, 1), len(data)) if self.canon.is_hard(data, q)), None)
 
     def log_cover_sum(self, prefix: bytes) -> float:
         """Natural log of P~(text starts with `prefix`), summed directly over its covers (no windows, no chain).
@@ -476,9 +536,14 @@ def load_byte_lm(spec: str, *, mask_tol: float = 0.0, tokenizer: Tokenizer | str
         >>> blm = load_byte_lm(folder, tokenizer=tok)
         >>> blm.lm.start_ids, blm.lm.eos_id, round(float(blm.next_byte(b"the").as_vector().sum()), 12)
         ((0,), 0, 1.0)
+        >>> blm.context_window == blm.lm.model.config.max_position_embeddings - 1  # less the start id
+        True
     """
     from tokensmith.models import load_model
     from tokensmith.tokenlm import HFTokenLM
 
     loaded = load_model(spec, tokenizer=tokenizer)
-    return ByteLM(HFTokenLM.from_loaded(loaded), loaded.tokenizer, mask_tol=mask_tol)
+    lm = HFTokenLM.from_loaded(loaded)
+    window = getattr(loaded.model.config, "max_position_embeddings", None)
+    window = int(window) - len(lm.start_ids) if window else None
+    return ByteLM(lm, loaded.tokenizer, mask_tol=mask_tol, context_window=window)

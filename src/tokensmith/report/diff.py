@@ -13,6 +13,9 @@ backend compares with any other. Display rules, shared by the terminal view (`re
 - a boundary that every tokenizer makes (a *shared* boundary) is marked: '^' under the token that starts there
   in the terminal, a green bar before it in HTML.
 
+Long texts: only the first `MAX_CHARS` characters are segmented and shown (`align(max_chars=...)`), and every
+view says so (`crop_notice`): a diff of megabytes is unreadable and would cost memory in proportion.
+
 Not handled: special tokens (the text is encoded without them) and right-to-left display order.
 """
 
@@ -36,6 +39,7 @@ _CHIP_STYLES = ("#000000 on #a8d8ff", "#000000 on #ffd787", "#000000 on #afffaf"
 _ESCAPE_STYLE = "bold #9b0000"
 _ID_STYLE = "#505050"
 _MARK = "^"
+MAX_CHARS = 20_000  # characters of the text that `align` segments and the views show, by default
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,14 @@ class Alignment:
         rows: one per tokenizer, in the order given.
         cuts: the union of all rows' cuts, sorted, with 0 and len(bytes) added.
         shared: cuts that every row makes (the shared boundaries).
+        total_chars: the length of the text before `align` cropped it to `text`; None when nothing was cropped.
     """
 
     text: str
     rows: tuple[DiffRow, ...]
     cuts: tuple[int, ...]
     shared: frozenset[int]
+    total_chars: int | None = None
 
     @property
     def data(self) -> bytes:
@@ -121,20 +127,30 @@ def token_label(data: bytes) -> str:
     return "".join(piece for piece, _ in label_parts(data))
 
 
-def align(tokenizers: Sequence[Tokenizer], text: str, *, names: Sequence[str] | None = None) -> Alignment:
+def align(
+    tokenizers: Sequence[Tokenizer], text: str, *, names: Sequence[str] | None = None,
+    max_chars: int | None = MAX_CHARS,
+) -> Alignment:
     """Segment `text` with each tokenizer and place the tokens on its byte offsets.
 
     Args:
         tokenizers: one or more tokenizers.
         text: the text to segment.
         names: display names, one per tokenizer (default: each tokenizer's name).
+        max_chars: segment only the first this many characters (the views then say so, see `crop_notice`; the
+            last token may differ from the full text's); None segments all of it.
 
     Example:
         >>> import tokensmith
         >>> a = align([tokensmith.load("gpt2"), tokensmith.load("llama3")], "Hello world")
         >>> a.cuts, sorted(a.shared)
         ((0, 5, 11), [5])
+        >>> cropped = align([tokensmith.load("gpt2")], "Hello world", max_chars=5)
+        >>> cropped.text, cropped.total_chars
+        ('Hello', 11)
     """
+    total = len(text) if max_chars is not None and len(text) > max_chars else None
+    text = text[:max_chars] if total is not None else text
     size = len(text.encode("utf-8"))
     labels = list(names) if names is not None else [t.name for t in tokenizers]
     rows = []
@@ -145,7 +161,26 @@ def align(tokenizers: Sequence[Tokenizer], text: str, *, names: Sequence[str] | 
         rows.append(DiffRow(name=name, segments=segments, cuts=cuts))
     union = sorted(set().union(*(r.cuts for r in rows)) | {0, size}) if size else [0]
     shared = frozenset.intersection(*(r.cuts for r in rows)) if rows else frozenset()
-    return Alignment(text=text, rows=tuple(rows), cuts=tuple(union), shared=shared)
+    return Alignment(text=text, rows=tuple(rows), cuts=tuple(union), shared=shared, total_chars=total)
+
+
+def crop_notice(alignment: Alignment) -> str | None:
+    """The line every view shows when `align` cropped the text, naming the cap and how to see more; else None.
+
+    Args:
+        alignment: from `align`.
+
+    Example:
+        >>> import tokensmith
+        >>> print(crop_notice(align([tokensmith.load("gpt2")], "Hello world", max_chars=5)))
+        notice: showing the first 5 of 11 characters (diff shows at most 5); the counts below are for that part. To see more, pass a later part of the text (--text, or --file with an excerpt), or call tokensmith.report.diff.align(..., max_chars=None).
+    """
+    if alignment.total_chars is None:
+        return None
+    shown = len(alignment.text)
+    return (f"notice: showing the first {shown:,} of {alignment.total_chars:,} characters (diff shows at most "
+            f"{shown:,}); the counts below are for that part. To see more, pass a later part of the text (--text, "
+            "or --file with an excerpt), or call tokensmith.report.diff.align(..., max_chars=None).")
 
 
 @dataclass(frozen=True)
@@ -264,7 +299,9 @@ def to_json(alignment: Alignment) -> dict[str, Any]:
     for r, s in zip(alignment.rows, summary(alignment), strict=True):
         rows.append({"name": r.name, "n_tokens": len(r.segments), "bytes_per_token": s["bytes_per_token"],
                      "cuts": sorted(r.cuts), "tokens": [_token_json(data, seg) for seg in r.segments]})
-    return {"text": alignment.text, "bytes": len(data), "shared_cuts": sorted(alignment.shared), "tokenizers": rows}
+    return {"text": alignment.text, "bytes": len(data), "shared_cuts": sorted(alignment.shared), "tokenizers": rows,
+            "total_chars": alignment.total_chars if alignment.total_chars is not None else len(alignment.text),
+            "notice": crop_notice(alignment)}
 
 
 def _chip_text(chip: Chip, row: DiffRow, *, ids: bool) -> Text:
@@ -344,7 +381,8 @@ def render_rich(alignment: Alignment, *, width: int = 80, ids: bool = False, sep
     """
     sep = " " if ids and not separator else separator
     width = max(8, width)
-    lines: list[Text] = []
+    notice = crop_notice(alignment)
+    lines: list[Text] = [Text(part) for part in textwrap.wrap(notice, width)] if notice else []
     if len(alignment.rows) > 1:
         legend = f"{_MARK} marks the {len(alignment.shared)} boundaries that every tokenizer makes."
         lines += [Text(part) for part in textwrap.wrap(legend, width)]
@@ -435,8 +473,10 @@ def render_html(alignment: Alignment, *, title: str = "tokensmith diff", ids: bo
     )
     colours = "".join(f".c{k}{{background:{bg}}}" for k, bg in enumerate(_HTML_BG))
     checked = " checked" if ids else ""
+    notice = f"<p class=notice>{html.escape(crop_notice(alignment) or '')}</p>" if alignment.total_chars else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_DIFF_CSS}{colours}</style></head><body><h1>{html.escape(title)}</h1>{_html_summary(alignment)}"
+            f"<style>{_DIFF_CSS}{colours}</style></head><body><h1>{html.escape(title)}</h1>{notice}"
+            f"{_html_summary(alignment)}"
             "<p>Each token is one chip; byte escapes (<span class=esc>\\xe4</span>) mark a token that splits a "
             "character; a <span style='color:#0a8a2a'>green bar</span> marks a boundary every tokenizer makes. "
             f"Hover a token for its id and bytes.</p><input type=checkbox id=show-ids{checked}>"
