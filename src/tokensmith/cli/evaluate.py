@@ -8,9 +8,10 @@ or .parquet file. The old `--json PATH` form still works for one release, with a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import typer
@@ -35,6 +36,7 @@ Examples:
   tokensmith eval tok.json --parallel udhr -o results.json
   tokensmith eval gpt2 llama3 --corpus notes.txt.gz --corpus 'data/*.jsonl' --lang fr-CA --json
   tokensmith eval my/tokenizer.json --corpus notes.txt --strict   # exit 2 if it drops any text
+  tokensmith eval gpt2 llama3 --engine ray --address HEAD:6379   # encode the shards on a Ray cluster
   tokensmith eval llama3 --morph ../shared/data/morph/sigmorphon2022 --compounds germanet-dev.tsv --noise 0.01,0.05
 """
 
@@ -79,6 +81,8 @@ def eval_command(
     legacy_json: Path | None = typer.Option(None, "--legacy-json", hidden=True),
     parquet_out: Path | None = typer.Option(None, "--parquet", hidden=True, help="Deprecated: use -o OUT.parquet."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when a lossless tokenizer drops --corpus text."),
+    engine: str = typer.Option("local", "--engine", help="Where encoding runs: local (default) or ray."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster to join (HOST:PORT, ray://…, auto)."),
 ) -> None:
     """`tokensmith eval SPEC...`: every metric for every tokenizer × corpus × language, with bootstrap CIs.
 
@@ -102,6 +106,9 @@ def eval_command(
         parquet_out: `--parquet`, hidden and deprecated: use `-o OUT.parquet`.
         strict: `--strict`, exit 2 (`LossyEncodingError`) when a tokenizer that claims to be lossless drops
             `--corpus` text; without it, one `warning: dropped ...` line per tokenizer goes to stderr.
+        engine: `--engine`, where the encoding runs: `local` (this process) or `ray` (shards as Ray tasks; the
+            same results, see `tokensmith.engines.eval_encoder`).
+        address: `--address`, the Ray cluster to join (default with `--engine ray`: start a local one).
 
     Example:
         >>> import tempfile
@@ -134,8 +141,8 @@ def eval_command(
         resamples=resamples, dist_resamples=dist_resamples, seed=seed,
     )  # fmt: skip
     inputs = _inputs(parallel=parallel, corpus=corpus, lang=lang, morph=morph, compounds=compounds, limit=limit)
-    with err_console.status("evaluating…") as status:
-        results = evaluate(specs, inputs, config=config, progress=lambda msg: status.update(msg))
+    with _encoder(engine, address) as encoder, err_console.status("evaluating…") as status:
+        results = evaluate(specs, inputs, config=config, progress=lambda msg: status.update(msg), encoder=encoder)
     warn_corpus_drops(results, specs, inputs.corpus or [], strict=strict)
     for path in outputs:
         write_results(results, path)
@@ -144,6 +151,19 @@ def eval_command(
     else:
         console.print(summary_table(results))
     _print_notes(results)
+
+
+@contextlib.contextmanager
+def _encoder(engine: str, address: str | None) -> Iterator[Callable[..., Any] | None]:
+    """None for the plain local path (Ray never imported); else a sharded encoder on the chosen engine."""
+    if engine == "local" and address is None:
+        yield None
+        return
+    from tokensmith.engines import open_engine
+    from tokensmith.engines.eval_encoder import sharded_encoder
+
+    with open_engine(engine, address=address) as running:
+        yield sharded_encoder(running)
 
 
 def _outputs(out: Path | None, *, legacy_json: Path | None, parquet: Path | None) -> list[Path]:

@@ -32,6 +32,8 @@ COMMAND_MODULES = [
     "data",  # data list|fetch|path
     "bytes",  # bytes next|score|generate
     "generate",  # speculative decoding
+    "encode_corpus",  # encode-corpus (sharded numpy ids, local or Ray)
+    "serve",  # the playground
 ]
 
 app = typer.Typer(

@@ -52,7 +52,8 @@ class CorpusSettings:
 
 
 def corpus_rows(
-    tok: Tokenizer, name: str, corpus: str, index: TextIndex, settings: CorpusSettings, *, timer: Timer
+    tok: Tokenizer, name: str, corpus: str, index: TextIndex, settings: CorpusSettings, *, timer: Timer,
+    encoder: Callable[..., EncodedCorpus] | None = None,
 ) -> tuple[list[Row], EncodedCorpus]:
     """All parallel-corpus rows of one tokenizer, and the encoded corpus (reused by the noise metrics).
 
@@ -63,6 +64,7 @@ def corpus_rows(
         index: the corpus's `TextIndex`.
         settings: bootstrap and metric settings.
         timer: receives 'encode', 'convert' and 'metrics' seconds.
+        encoder: replaces `encode_corpus` (same call, same result), e.g. a sharded encoder on a Ray cluster.
 
     Example:
         >>> require_model("gpt2")
@@ -75,7 +77,7 @@ def corpus_rows(
         >>> [r.value for r in rows if r.metric == "bytes_per_token"]
         [4.0]
     """
-    enc = encode_corpus(tok, index, timer=timer)
+    enc = (encoder or encode_corpus)(tok, index, timer=timer)
     started = time.perf_counter()
     ok = [lang for lang in index.langs if lang not in enc.failed]
     ratios = _ratios(tok, index, enc, settings)

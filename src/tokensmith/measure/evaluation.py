@@ -150,6 +150,7 @@ def evaluate(
     config: EvalConfig = EvalConfig(),  # noqa: B008 - frozen dataclass
     timer: Timer | None = None,
     progress: Callable[[str], None] | None = None,
+    encoder: Callable[..., Any] | None = None,
 ) -> Results:
     """Evaluate tokenizers on the given corpora.
 
@@ -159,6 +160,8 @@ def evaluate(
         config: metric and bootstrap options.
         timer: collects seconds per phase ('load', 'index', 'encode', 'convert', 'metrics').
         progress: called with a short message before each tokenizer × corpus step.
+        encoder: replaces the encode phase of the text corpora: `encoder(tok, index, timer=...)` returns the
+            `EncodedCorpus` that `encode_corpus` would (e.g. `tokensmith.engines.eval_encoder.sharded_encoder`).
 
     Example:
         >>> from tokensmith.corpora.monolingual import MonolingualCorpus
@@ -185,7 +188,7 @@ def evaluate(
     for t in toks:
         for part in texts:
             say(f"{t.name}: {part.corpus} ({len(part.index.langs)} languages)")
-            rows += _text_rows(t, part, config, timer)
+            rows += _text_rows(t, part, config, timer, encoder=encoder)
         if morph_gold:
             say(f"{t.name}: morphology ({len(morph_gold)} languages)")
             rows += _timed(timer, lambda t=t: _morph_rows(t, morph_gold, config))
@@ -293,9 +296,12 @@ def _settings(text: _Text, config: EvalConfig) -> CorpusSettings:
                           parity=text.parallel)  # fmt: skip
 
 
-def _text_rows(t: LoadedTokenizer, text: _Text, config: EvalConfig, timer: Timer) -> list[Row]:
+def _text_rows(
+    t: LoadedTokenizer, text: _Text, config: EvalConfig, timer: Timer, *, encoder: Callable[..., Any] | None = None
+) -> list[Row]:
     """Every metric of one tokenizer on one indexed corpus (noise rows included), each row with its lossless flag."""
-    rows, enc = corpus_rows(t.tokenizer, t.name, text.corpus, text.index, _settings(text, config), timer=timer)
+    rows, enc = corpus_rows(t.tokenizer, t.name, text.corpus, text.index, _settings(text, config), timer=timer,
+                            encoder=encoder)  # fmt: skip
     if text.noisy:
         from tokensmith.measure.robustness import noise_rows
 
