@@ -15,12 +15,10 @@ corpus go through the local `encode_corpus`, which isolates the failing language
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
+from tokensmith.engines.shard_encode import flatten
 from tokensmith.measure.encoded import EncodedCorpus, Timer, encode_corpus
 from tokensmith.measure.textindex import TextIndex
 from tokensmith.tokenizer import Tokenizer
@@ -61,10 +59,7 @@ def merge_shards(parts: Sequence[tuple[list[list[int]], list | None]]) -> Encode
         >>> enc.ids.tolist(), enc.first.tolist(), enc.offsets
         ([1, 2, 3], [0, 2, 2, 3], None)
     """
-    batch = [ids for part, _ in parts for ids in part]
-    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    first = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=np.int64, count=int(first[-1]))
+    ids, first = flatten([ids for part, _ in parts for ids in part])
     has_offsets = any(offsets is not None for _, offsets in parts)
     offsets = [o for _, part in parts for o in (part or [])] if has_offsets else None
     return EncodedCorpus(ids=ids, first=first, failed={}, offsets=offsets)

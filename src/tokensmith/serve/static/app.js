@@ -26,9 +26,32 @@ function selected() {
   return [...document.querySelectorAll("#tokenizers input:checked")].map((box) => box.value);
 }
 
-function shown(token, whitespace) {
-  const body = token.text === null ? token.label : token.text;
-  return whitespace ? body.replace(/[ \n\t\r]/g, (c) => VISIBLE[c]) : body;
+function visible(text, whitespace) {
+  return whitespace ? text.replace(/[ \n\t\r]/g, (c) => VISIBLE[c]) : text;
+}
+
+// A token that splits a character: [piece, isEscape] parts, whole characters as text, the split ones as \xNN.
+function byteParts(hex) {
+  const bytes = (hex.match(/../g) || []).map((h) => parseInt(h, 16));
+  const parts = [];
+  const push = (piece, esc) => {
+    const last = parts[parts.length - 1];
+    if (last && last[1] === esc) last[0] += piece; else parts.push([piece, esc]);
+  };
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+    const seq = bytes.slice(i, i + n);
+    const whole = n > 0 && seq.length === n && seq.slice(1).every((c) => c >= 0x80 && c < 0xc0);
+    if (whole) {
+      push(new TextDecoder().decode(new Uint8Array(seq)), false);
+      i += n;
+    } else {
+      push(`\\x${bytes[i].toString(16).padStart(2, "0")}`, true);
+      i += 1;
+    }
+  }
+  return parts;
 }
 
 function chip(token, k, sharedHere) {
@@ -38,14 +61,16 @@ function chip(token, k, sharedHere) {
   el.dataset.start = token.start;
   el.title = `id ${token.id} · bytes ${token.bytes_hex.match(/../g)?.join(" ") ?? "(none)"}` +
     (token.text === null ? " · splits a character" : "");
-  const body = shown(token, $("#whitespace").checked);
-  if (token.text === null) {
-    const esc = document.createElement("span");
-    esc.className = "esc";
-    esc.textContent = body;
-    el.appendChild(esc);
-  } else {
-    el.textContent = body;
+  const whitespace = $("#whitespace").checked;
+  if (token.text !== null) {
+    el.textContent = visible(token.text, whitespace);
+    return el;
+  }
+  for (const [piece, esc] of byteParts(token.bytes_hex)) {
+    const part = document.createElement("span");
+    if (esc) part.className = "esc";
+    part.textContent = esc ? piece : visible(piece, whitespace);
+    el.appendChild(part);
   }
   return el;
 }
