@@ -61,3 +61,16 @@ def test_a_bad_shard_on_ray_is_named_and_the_others_are_written(engine, tmp_path
         encode_corpus_files(tokensmith.load("gpt2"), [corpus], tmp_path / "ids", engine=engine, shard_bytes=600)
     index = json.loads((tmp_path / "ids" / "index.json").read_text(encoding="utf-8"))
     assert len(index["failed"]) == 1 and len(index["shards"]) >= 3
+
+
+def test_the_cli_gives_the_same_eval_json_on_ray_and_locally(engine, tmp_path, capsys):
+    from tests.conftest import run_cli
+
+    corpus = tmp_path / "notes.txt"
+    corpus.write_text("".join(f"Sentence {k} of the notes, with Grüße.\n" for k in range(50)), encoding="utf-8")
+    outputs = []
+    for extra in ([], ["--engine", "ray"]):  # ray: joins the cluster this test module started
+        assert run_cli(["eval", "gpt2", "--corpus", str(corpus), "--resamples", "30", "--json", *extra]) == 0
+        rows = json.loads(capsys.readouterr().out)["rows"]
+        outputs.append({(r["metric"], r["param"]): (r["value"], r["ci_low"], r["ci_high"]) for r in rows})
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 8

@@ -128,3 +128,29 @@ def test_chips_and_counts_in_a_real_browser_match_encode(server, browser, tmp_pa
     if os.environ.get("TOKENSMITH_PLAYGROUND_SCREENSHOT") == "1":
         DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, DOCS_IMG)
+
+
+def test_the_metrics_and_results_tabs_work_in_a_real_browser(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tokensmith.measure.results import Results, Row
+
+    url, _ = server
+    browser.get(url)
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#metrics-tokenizer option"))
+    browser.find_element(By.ID, "tab-metrics").click()
+    browser.find_element(By.ID, "metrics-text").send_keys("the cat sat on the mat")  # 22 bytes, 6 gpt2 tokens
+    browser.find_element(By.ID, "metrics-run").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#metrics-table tr")) > 5)
+    cells = {tr.find_elements(By.TAG_NAME, "td")[0].text: tr.find_elements(By.TAG_NAME, "td")[2].text
+             for tr in browser.find_elements(By.CSS_SELECTOR, "#metrics-table tr")[1:]}  # fmt: skip
+    assert cells["bytes_per_token"] == "3.667" and cells["fertility"] == "1.000"
+
+    doc = Results(tokenizers={"t": {"vocab_size": 9}}, langs={}, rows=(Row("t", "c", "*", "bytes_per_token", None,
+                                                                           4.2),)).to_dict()  # fmt: skip
+    browser.find_element(By.ID, "tab-report").click()
+    browser.execute_script("document.getElementById('report-text').value = arguments[0]", json.dumps(doc))
+    browser.find_element(By.ID, "report-run").click()
+    wait.until(lambda d: "tokensmith report" in (d.find_element(By.ID, "report-frame").get_attribute("srcdoc") or ""))

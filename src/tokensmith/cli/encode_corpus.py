@@ -11,9 +11,11 @@ import typer
 
 from tokensmith.cli.output import console, emit_json
 
-HELP = """Encode text files (one document per line) into token ids: shard-00000.npy, ... plus index.json (dtype
-from the vocabulary size; documents are separated by offsets, not by a token). Streaming, resumable (a shard
-already written is not redone) and atomic per shard.
+HELP = """Encode text files into sharded numpy token ids plus index.json, locally or on Ray.
+
+One document per line; shard-00000.npy, ... hold the ids (dtype from the vocabulary size), and documents are
+separated by offsets, not by a token. Streaming, resumable (a shard already written is not redone) and atomic per
+shard.
 
 Examples:
   tokensmith encode-corpus gpt2 corpus.txt -o ids/

@@ -11,9 +11,11 @@ import typer
 from tokensmith.cli.output import err_console
 from tokensmith.errors import MissingDependencyError
 
-HELP = """Start the tokenizer playground: paste text, see how several tokenizers cut it, their counts and the
-boundaries they share; a metrics tab and a results.json viewer. It holds the zoo tokenizers available here plus
-every SPEC given, and never opens a path sent by a client.
+HELP = """Start the tokenizer playground in the browser (a local web page and its JSON API).
+
+Paste text and see how several tokenizers cut it, their counts and the boundaries they share; a metrics tab and a
+results.json viewer. It holds the zoo tokenizers available here plus every SPEC given, and never opens a path sent
+by a client.
 
 Examples:
   tokensmith serve                                  # http://127.0.0.1:8000
