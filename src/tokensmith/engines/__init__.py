@@ -10,13 +10,17 @@ Not handled here: metrics themselves (measure/), or scheduling beyond a bounded 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from tokensmith.engines.local_engine import LocalEngine
+    from tokensmith.engines.ray_engine import RayEngine
 
 EngineName = Literal["local", "ray"]
 ENGINES: tuple[EngineName, ...] = ("local", "ray")
 
 
-def open_engine(name: str, *, address: str | None = None, num_cpus: int | None = None):  # noqa: ANN201
+def open_engine(name: str, *, address: str | None = None, num_cpus: int | None = None) -> LocalEngine | RayEngine:
     """The engine called `name`: `LocalEngine` (never imports Ray) or `RayEngine` (joins `address`, or starts a
     local Ray). Use it as a context manager so a Ray instance it started is shut down.
 

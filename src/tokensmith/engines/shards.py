@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tokensmith.errors import CorpusError
 
@@ -78,7 +79,7 @@ def input_files(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def _next_line_end(fh, pos: int, size: int) -> int:  # noqa: ANN001 - a binary file object
+def _next_line_end(fh: BinaryIO, pos: int, size: int) -> int:
     """The offset just after the first '\\n' at or after `pos` (or `size`)."""
     fh.seek(pos)
     while pos < size:

@@ -98,6 +98,18 @@ def create_app(registry: Registry) -> Any:
                   description="Tokenize text with several tokenizers and compare their cuts, byte-exactly.")  # fmt: skip
     app.state.registry = registry
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    _add_api(app, registry)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(f"{_static_dir()}/index.html")
+
+    app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
+    return BodyLimit(app, max_bytes=MAX_BODY_BYTES)
+
+
+def _add_api(app: FastAPI, registry: Registry) -> None:
+    """The /api routes; each one only checks the names and hands over to payloads.py."""
 
     @app.get("/api/tokenizers")
     def tokenizers() -> dict[str, Any]:
@@ -132,10 +144,3 @@ def create_app(registry: Registry) -> Any:
             return report_payload(results)
         except TokensmithError as e:
             raise HTTPException(status_code=422, detail=str(e)) from None
-
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(f"{_static_dir()}/index.html")
-
-    app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
-    return BodyLimit(app, max_bytes=MAX_BODY_BYTES)
