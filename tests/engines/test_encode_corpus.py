@@ -11,6 +11,7 @@ import pytest
 
 import tokensmith
 from tests.conftest import run_cli
+from tokensmith.engines.local_engine import LocalEngine
 
 LINES = ["Hello world", "", "Grüße aus Köln", "東京", "the cat sat on the mat"]
 
@@ -96,3 +97,18 @@ def test_the_local_engine_never_imports_ray(corpus, tmp_path):
             "print('ray' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+def test_shards_are_read_one_at_a_time_as_they_are_written(corpus, tmp_path, monkeypatch):
+    from tokensmith.engines import corpus_files
+    from tokensmith.engines.shards import Shard
+
+    events: list[str] = []
+    read, write = Shard.read, corpus_files._write_shard
+    monkeypatch.setattr(Shard, "read", lambda self: events.append(f"read {self.index}") or read(self))
+    monkeypatch.setattr(corpus_files, "_write_shard",
+                        lambda out, want, result: events.append(f"write {result.shard.index}") or write(out, want, result))
+    run = corpus_files.encode_corpus_files(tokensmith.load("gpt2"), [corpus], tmp_path / "ids",
+                                           engine=LocalEngine(), shard_bytes=300)  # fmt: skip
+    n = len(run.index["shards"])
+    assert n > 3 and events == [e for k in range(n) for e in (f"read {k}", f"write {k}")]  # never two in memory
