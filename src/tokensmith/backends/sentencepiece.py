@@ -17,9 +17,12 @@ import sentencepiece as spm
 
 from tokensmith.backends import chunking
 from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.guard import check_ids, guarded
 from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.backends.spm_checks import check_model_proto
 from tokensmith.errors import TokenizerFileError
+
+_FIX = "Re-download the .model file, or pass the model's tokenizer.json instead."  # for `guard.guarded`
 
 
 def load_model_proto(data: bytes):  # -> sentencepiece_model_pb2.ModelProto
@@ -60,6 +63,7 @@ class SentencePieceBackend:
 
     def __init__(self, model_bytes: bytes, *, where: str = "the SentencePiece model") -> None:
         self.model_bytes = model_bytes
+        self.where = where  # named in errors raised while encoding
         self.sp = spm.SentencePieceProcessor()
         try:
             self.sp.LoadFromSerializedProto(model_bytes)
@@ -146,6 +150,7 @@ class SentencePieceBackend:
     def _specials(self, add_special_tokens: bool) -> dict[str, bool]:
         return {"add_bos": add_special_tokens and self.sp.bos_id() >= 0, "add_eos": False}
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text (the dummy space is added by SentencePiece itself).
 
@@ -171,6 +176,7 @@ class SentencePieceBackend:
             return self._bos(add_special_tokens) + self._encode_long(text)
         return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
@@ -241,6 +247,7 @@ class SentencePieceBackend:
             pieces = itertools.chain([next(pieces)], (p[1:] for p in pieces))
         return chunking.encode_pieces(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
 
+    @guarded(doing="decoding with", fix=_FIX)
     def decode(self, ids: Sequence[int]) -> str:
         """SentencePiece's decoding of ids: the dummy space is stripped, control pieces give no text.
 
@@ -252,8 +259,10 @@ class SentencePieceBackend:
             >>> tokensmith.load("mistral-v1").backend.decode([1, 22557, 1526])
             'Hello world'
         """
+        check_ids(ids, self.vocab_size)
         return str(self.sp.decode(list(ids)))
 
+    @guarded(doing="encoding with", fix=_FIX)
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
         """Byte offsets into the UTF-8 input, as sentencepiece reports them.
 
@@ -343,6 +352,7 @@ class SentencePieceBackend:
         """SentencePiece adds the dummy space to every text, one that starts with a space too."""
         return self.dummy_prefix
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_raw_bytes(self, data: bytes) -> list[int] | None:
         """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
 
