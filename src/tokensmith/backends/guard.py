@@ -11,6 +11,7 @@ hands the data to the library; this guard is the net for whatever a check did no
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -119,7 +120,14 @@ def guarded(*, doing: str, fix: str) -> Callable[[_Method], _Method]:
             except BaseException as e:
                 reraise(e, self.where, doing=doing, fix=fix)
 
-        return call  # type: ignore[return-value]
+        @functools.wraps(method)
+        def stream(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:  # a generator fails while it is iterated, not when it is made
+                yield from method(self, *args, **kwargs)
+            except BaseException as e:
+                reraise(e, self.where, doing=doing, fix=fix)
+
+        return stream if inspect.isgeneratorfunction(method) else call  # type: ignore[return-value]
 
     return decorate
 

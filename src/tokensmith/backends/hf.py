@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -286,19 +286,44 @@ class HFBackend:
             return chunking.vocab_cuts_safely(self.token_table(), skip=added | self.byte_fallback_ids())
         return kind is not None
 
+    @guarded(doing="encoding with", fix=_FIX)
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (special tokens' literal text read as plain text), a part at a time: concatenated, they
+        are `encode(text)`. A text longer than `chunking.LONG` characters comes one group of pieces per part, so a
+        caller that stores each part compactly never holds the whole id list (`tokensmith encode --file`).
+
+        Args:
+            text: the text.
+            add_special_tokens: let the post-processor add its tokens (in the first and last parts).
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("bert-base-uncased").backend.encode_parts("Hello world", add_special_tokens=True))
+            [[101, 7592, 2088, 102]]
+        """
+        self._set_special_parsing(False)
+        if len(text) > chunking.LONG and self._cut_safe:
+            yield from self._long_parts(text, add_special_tokens=add_special_tokens)
+        else:
+            yield self.encode(text, add_special_tokens=add_special_tokens)
+
     def _encode_long(self, text: str, *, add_special_tokens: bool) -> list[int]:
+        return chunking.concat(self._long_parts(text, add_special_tokens=add_special_tokens))
+
+    def _long_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
         """Ids of a long text from its pieces: the first through the full pipeline, the rest without a text-level
         'Prepend' (it belongs to the start of the text only); the post-processor's tokens go around the whole."""
         frame = self._special_frame if add_special_tokens else ((), ())
         if frame is None:
-            return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+            yield self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+            return
         pieces = chunking.iter_pieces(text, avoid=[t["content"] for t in self.config.get("added_tokens", [])])
         rest = self._continuation
         if rest is not self.tok and hasattr(rest, "encode_special_tokens"):
             rest.encode_special_tokens = self.tok.encode_special_tokens
-        ids = self.tok.encode(next(pieces), add_special_tokens=False).ids
-        ids += chunking.encode_pieces(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
-        return [*frame[0], *ids, *frame[1]]
+        yield [*frame[0], *self.tok.encode(next(pieces), add_special_tokens=False).ids]
+        yield from chunking.iter_encoded(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
+        yield list(frame[1])
 
     @functools.cached_property
     def _special_frame(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:

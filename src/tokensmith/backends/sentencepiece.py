@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import sentencepiece as spm
@@ -237,7 +237,30 @@ class SentencePieceBackend:
         skip = frozenset(i for i, p in enumerate(self.proto.pieces) if p.type in never_segmented)
         return chunking.vocab_cuts_safely(self.token_table(), skip=skip)
 
+    @guarded(doing="encoding with", fix=_FIX)
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (control pieces' literal text read as plain text), a part at a time: concatenated, they
+        are `encode(text)`; a long text comes one group of pieces per part (see `HFBackend.encode_parts`).
+
+        Args:
+            text: the text.
+            add_special_tokens: put BOS first.
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("mistral-v1").backend.encode_parts("Hello world", add_special_tokens=True))
+            [[1, 22557, 1526]]
+        """
+        if len(text) > chunking.LONG and self._cut_safe:
+            yield self._bos(add_special_tokens)
+            yield from self._long_parts(text)
+        else:
+            yield self.encode(text, add_special_tokens=add_special_tokens)
+
     def _encode_long(self, text: str) -> list[int]:
+        return chunking.concat(self._long_parts(text))
+
+    def _long_parts(self, text: str) -> Iterator[list[int]]:
         """Ids of a long text from its pieces. Every piece after the first starts with the space of its cut; with
         the dummy prefix that space is dropped, since the dummy '▁' stands for it (remove_extra_whitespaces then
         collapses the rest of the run as it would have inside the text)."""
@@ -245,7 +268,7 @@ class SentencePieceBackend:
         pieces = chunking.iter_pieces(text, avoid=user)
         if self.dummy_prefix:
             pieces = itertools.chain([next(pieces)], (p[1:] for p in pieces))
-        return chunking.encode_pieces(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
+        yield from chunking.iter_encoded(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
 
     @guarded(doing="decoding with", fix=_FIX)
     def decode(self, ids: Sequence[int]) -> str:
