@@ -19,9 +19,9 @@ from tokensmith.cli.output import bytes_repr
 pytestmark = pytest.mark.usefixtures("zoo_dir")
 
 
-def one_shot_document(tok: tokensmith.Tokenizer, text: str) -> str:
+def one_shot_document(tok: tokensmith.Tokenizer, text: str, *, add_special: bool = False) -> str:
     """The `--json` output as the writer before streaming made it: one dict per token, one `json.dumps`."""
-    enc = tok.encode_with_offsets(text)
+    enc = tok.encode_with_offsets(text, add_special_tokens=add_special)
     table = tok.token_table
     tokens = [{"id": i, "bytes": list(table[i]), "text": bytes_repr(table[i]), "start": s, "end": e}
               for i, (s, e) in zip(enc.ids, enc.offsets, strict=True)]  # fmt: skip
@@ -45,6 +45,13 @@ def test_streamed_json_is_the_one_shot_document_byte_for_byte(name: str, text: s
     monkeypatch.setattr(stream_out, "BLOCK", 2)  # several blocks even for a short text
     assert run_cli(["encode", name, text, "--json"]) == 0
     assert capsys.readouterr().out == one_shot_document(tokensmith.load(name), text)
+
+
+@pytest.mark.parametrize("name", ["mistral-v1", "bert-base-uncased"])
+def test_streamed_json_with_bos_and_eos_is_the_one_shot_document(name: str, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(stream_out, "BLOCK", 2)
+    assert run_cli(["encode", name, "Hello world", "--json", "--add-special"]) == 0
+    assert capsys.readouterr().out == one_shot_document(tokensmith.load(name), "Hello world", add_special=True)
 
 
 def test_human_output_lists_the_ids_then_one_line_per_token(capsys, monkeypatch) -> None:

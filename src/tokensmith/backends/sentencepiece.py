@@ -300,9 +300,11 @@ class SentencePieceBackend:
             [b' H', b'\\xc3\\xa9', b'll', b'o', b' world']
             >>> mistral.byte_offsets("Héllo world")  # the first span has no byte for the dummy space
             [(0, 1), (1, 3), (3, 5), (5, 6), (6, 12)]
+            >>> mistral.byte_offsets("Hi", add_special_tokens=True)  # BOS first, with an empty span
+            [(0, 0), (0, 2)]
         """
-        proto = self.sp.encode(text, return_type="proto", **self._specials(add_special_tokens))  # 0.2.x API
-        return [(p.begin, p.end) for p in proto.pieces]
+        proto = self.sp.encode(text, return_type="proto")  # 0.2.x API; its proto output refuses add_bos
+        return [(0, 0)] * len(self._bos(add_special_tokens)) + [(p.begin, p.end) for p in proto.pieces]
 
     def encode_batch_char_offsets(
         self, texts: Sequence[str], *, add_special_tokens: bool = False

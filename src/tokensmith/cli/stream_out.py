@@ -72,12 +72,13 @@ def encode_text(tok: Tokenizer, text: str, data: bytes, *, add_special_tokens: b
         >>> enc.ids.tolist(), enc.shift  # the first token is b' Hi': one byte before the text
         ([15359], 1)
     """
-    parts = [np.asarray(part, dtype=np.int32) for part in tok.encode_parts(text, add_special_tokens=add_special_tokens)]
-    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    del parts
-    shift = None if add_special_tokens else spelled_shift(tok, ids, data)
-    if shift is not None:
-        return EncodedText(ids=ids, shift=shift)
+    if not add_special_tokens:  # BOS/EOS are no text: their spans come from the library
+        parts = [np.asarray(part, dtype=np.int32) for part in tok.encode_parts(text)]
+        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        del parts
+        shift = spelled_shift(tok, ids, data)
+        if shift is not None:
+            return EncodedText(ids=ids, shift=shift)
     enc = tok.encode_with_offsets(text, add_special_tokens=add_special_tokens)
     spans = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
     return EncodedText(ids=np.asarray(enc.ids, dtype=np.int32), shift=None, starts=spans[:, 0], ends=spans[:, 1])
