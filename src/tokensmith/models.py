@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import importlib.util
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,14 +136,25 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
     """
     require("torch", extra="models")
     require("transformers", extra="models")
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    from tokensmith.backends.hf import HFBackend
     from tokensmith.spec import load as load_tokenizer
     from tokensmith.tokenizer import Tokenizer
 
     where, gguf_file = resolve_model_path(spec)
+    gguf_path = Path(where) / gguf_file if gguf_file else None
+    with gguf_parsed_once(gguf_path):  # config, weights and tokenizer from one parse of the file
+        model = _load_weights(spec, where, gguf_file, dtype=dtype)
+        if tokenizer is None:
+            tok = _own_tokenizer(spec, where, gguf_path)
+        else:
+            tok = tokenizer if isinstance(tokenizer, Tokenizer) else load_tokenizer(tokenizer)
+    check_vocab_fits(model, tok)
+    return LoadedModel(model=model, tokenizer=tok, name=spec)
+
+
+def _load_weights(spec: str, where: str, gguf_file: str | None, *, dtype: str) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
     kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype)}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
@@ -151,17 +163,68 @@ def load_model(spec: str, *, tokenizer: Tokenizer | str | None = None, dtype: st
             model = AutoModelForCausalLM.from_pretrained(where, **kwargs)
     except Exception as e:
         raise ModelError(f"could not load model '{spec}' from {where} ({type(e).__name__}: {e}).") from e
-    model.eval()
-    if tokenizer is None:
-        from transformers import AutoTokenizer
+    return model.eval()
 
-        with contextlib.redirect_stderr(io.StringIO()):
-            fast = AutoTokenizer.from_pretrained(where, **({"gguf_file": gguf_file} if gguf_file else {}))
-        tok = Tokenizer(HFBackend(fast.backend_tokenizer), name=spec, source=where)
-    else:
-        tok = tokenizer if isinstance(tokenizer, Tokenizer) else load_tokenizer(tokenizer)
-    check_vocab_fits(model, tok)
-    return LoadedModel(model=model, tokenizer=tok, name=spec)
+
+def _own_tokenizer(spec: str, where: str, gguf_path: Path | None) -> Tokenizer:
+    """The model's own tokenizer: a GGUF file's through `formats.gguf` (its tokenizer.json is cached on disk, so a
+    later process does not read the vocabulary again), else the directory's."""
+    from tokensmith.backends.hf import HFBackend
+    from tokensmith.tokenizer import Tokenizer
+
+    if gguf_path is not None:
+        from tokensmith.formats.gguf import tokenizer_from_gguf
+
+        return tokenizer_from_gguf(gguf_path, name=spec).with_name(spec, source=where)
+    from transformers import AutoTokenizer
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        fast = AutoTokenizer.from_pretrained(where)
+    return Tokenizer(HFBackend(fast.backend_tokenizer), name=spec, source=where)
+
+
+@contextlib.contextmanager
+def gguf_parsed_once(path: Path | None) -> Iterator[None]:
+    """While the block runs, every `gguf.GGUFReader` of `path` is one shared parse.
+
+    transformers reads a GGUF file from its path three times in one load: for the config, for the weights and for
+    the tokenizer (about 9 s each for SmolLM2 on a busy machine, of ~27-80 s). Its API takes paths, not a reader,
+    so the reader is shared here, for this block only: afterwards the parse (and its memory map) is released.
+
+    Args:
+        path: the GGUF file, or None (then nothing changes).
+
+    Example:
+        >>> import gguf, pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "meta.gguf"
+        >>> writer = gguf.GGUFWriter(str(path), "llama")
+        >>> writer.write_header_to_file(); writer.write_kv_data_to_file(); writer.write_tensors_to_file(); writer.close()
+        >>> with gguf_parsed_once(path):
+        ...     gguf.GGUFReader(path) is gguf.GGUFReader(str(path))
+        True
+        >>> gguf.GGUFReader(path) is gguf.GGUFReader(path)  # outside the block, each call parses again
+        False
+    """
+    if path is None:
+        yield
+        return
+    require("gguf", extra="models")
+    import gguf
+
+    original, target, shared = gguf.GGUFReader, Path(path).resolve(), []
+
+    def reader(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or Path(file).resolve() != target:
+            return original(file, *args, **kwargs)
+        if not shared:
+            shared.append(original(file))
+        return shared[0]
+
+    gguf.GGUFReader = reader
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = original
 
 
 def check_vocab_fits(model: Any, tok: Tokenizer) -> None:

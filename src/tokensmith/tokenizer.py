@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import weakref
-from collections.abc import Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -246,6 +246,22 @@ class Tokenizer:
 
             check_spelled(self, texts, batch, add_special_tokens=add_special_tokens)
         return batch
+
+    def encode_parts(self, text: str, *, add_special_tokens: bool = False) -> Iterator[list[int]]:
+        """Token ids of `text`, a part at a time: concatenated, they are `encode(text)`. A text longer than about a
+        million characters comes in many parts, so a caller that writes or packs each part (numpy) never holds
+        the whole id list; a shorter one is one part. Special-token strings are read as plain text.
+
+        Args:
+            text: the text.
+            add_special_tokens: see `encode` (BOS in the first part, EOS in the last).
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("gpt2").encode_parts("Hello world"))
+            [[15496, 995]]
+        """
+        return self._backend.encode_parts(text, add_special_tokens=add_special_tokens)
 
     def _encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, allowed_special: AllowedSpecial, parse_special: bool

@@ -1,20 +1,20 @@
 """Training memory stays bounded: peak RSS of a training subprocess does not grow with the corpus.
 
 Each case trains in a fresh interpreter on text generated on the fly (never held in memory as a whole, except the
-single long line, which the reader would hold too) and reports its own peak RSS (`ru_maxrss`), so imports and
-allocator history are the same for the small and the large input.
+single long line, which the reader would hold too); `tests.memory.peak_rss_mb` measures its peak RSS, so imports
+and allocator history are the same for the small and the large input.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
 import pytest
 
+from tests.memory import peak_rss_mb
+
 CHILD = """
-import random, resource, sys
+import random, sys
 from tokensmith.learn import train
 n_chars, algo, engine, shape = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 rng = random.Random(0)
@@ -30,16 +30,11 @@ def lines():
 corpus = [" ".join(lines())] if shape == "one-line" else lines()
 extra = {"sample_chars": 2_000_000} if engine == "sentencepiece" else {}
 train(algo, corpus, vocab_size=1000, engine=engine, extra=extra)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # Linux reports KiB
 """
 
 
 def _peak_rss_mb(n_chars: int, algo: str, engine: str, shape: str) -> int:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    args = [sys.executable, "-c", CHILD, str(n_chars), algo, engine, shape]
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return int(proc.stdout.split()[-1])
+    return peak_rss_mb([sys.executable, "-c", CHILD, str(n_chars), algo, engine, shape])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss units differ off Linux")

@@ -7,7 +7,7 @@ shared behaviour (offsets, specs, saving) on top. Backends do not know about zoo
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal, Protocol
 
 BackendKind = Literal["hf", "sentencepiece", "tiktoken"]
@@ -76,6 +76,11 @@ class Backend(Protocol):
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]: ...
+
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (specials' literal text as plain text), a part at a time: concatenated, they are
+        `encode(text)`; a text longer than `chunking.LONG` characters comes one group of pieces per part."""
+        ...
 
     def decode(self, ids: Sequence[int]) -> str: ...
 

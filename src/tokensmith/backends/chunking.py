@@ -119,12 +119,40 @@ def encode_pieces(pieces: Iterable[str], *, batch: Callable[[list[str]], list[li
         >>> encode_pieces(["ab", " c"], batch=lambda texts: [[len(t)] for t in texts])
         [2, 2]
     """
+    return concat(iter_encoded(pieces, batch=batch))
+
+
+def concat(parts: Iterable[list[int]]) -> list[int]:
+    """The ids of consecutive parts of one text, as one list (a backend's `encode` over its `encode_parts`).
+
+    Args:
+        parts: lists of ids, in order.
+
+    Example:
+        >>> concat(iter([[1, 2], [], [3]]))
+        [1, 2, 3]
+    """
     ids: list[int] = []
+    for part in parts:
+        ids.extend(part)
+    return ids
+
+
+def iter_encoded(pieces: Iterable[str], *, batch: Callable[[list[str]], list[list[int]]]) -> Iterator[list[int]]:
+    """The ids of `pieces`, one list per group of `GROUP` pieces, as each group is encoded (`encode_pieces`, lazily:
+    a caller that writes or stores each list compactly holds one group's ids at a time).
+
+    Args:
+        pieces: consecutive pieces of one text.
+        batch: the backend's batch encoder for plain text (no special tokens added).
+
+    Example:
+        >>> list(iter_encoded(["ab", " c"] * GROUP, batch=lambda texts: [[len(t)] for t in texts]))[1]
+        [2, 2, 2, 2, 2, 2, 2, 2]
+    """
     it = iter(pieces)
     while group := list(itertools.islice(it, GROUP)):
-        for part in batch(group):
-            ids.extend(part)
-    return ids
+        yield [i for part in batch(group) for i in part]
 
 
 def batch_with_long(

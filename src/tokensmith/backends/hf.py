@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ from tokensmith.backends.base import (
     byte_level_decode,
     byte_level_encode,
 )
-from tokensmith.backends.guard import library_call, reraise
+from tokensmith.backends.guard import check_ids, guarded, library_call, reraise
 from tokensmith.backends.rawbytes import byte_fallback_raw, raw_pieces, spells, valid_head
 from tokensmith.backends.tiktoken import CUT_SAFE_PATTERNS
 from tokensmith.errors import TokenizerFileError
@@ -41,6 +41,10 @@ _UTF8_BYTES = [b for b in range(0xF5) if b not in (0xC0, 0xC1)]
 
 # Normalizers that never change the text except for the '▁' spelling of spaces.
 _SPACE_ONLY_NORMALIZERS = {"Prepend", "Replace"}
+
+# What a library failure while encoding or decoding tells the user to do (`guard.guarded`).
+_FIX = ("Re-download or re-export the tokenizer.json (an inconsistent model, e.g. an unk_token missing from the "
+        "vocabulary, loads but fails on the first text that needs it).")
 
 
 def components(node: Any, key: str) -> tuple[dict[str, Any], ...]:
@@ -73,6 +77,7 @@ class HFBackend:
 
     Args:
         tok: the `tokenizers.Tokenizer`; the backend owns it from now on (do not change it afterwards).
+        where: the file it came from, named in errors.
 
     Example:
         >>> from tokenizers import Tokenizer as HFTokenizer, models, pre_tokenizers
@@ -87,8 +92,9 @@ class HFBackend:
     native_format: NativeFormat = "tokenizer.json"
     pattern = None
 
-    def __init__(self, tok: HFTokenizer) -> None:
+    def __init__(self, tok: HFTokenizer, *, where: str = "the Hugging Face tokenizer") -> None:
         self.tok = tok
+        self.where = where  # the file, for errors raised while encoding
         self._json = tok.to_str()
         self.config: dict[str, Any] = json.loads(self._json)
         self.normalizers = components(self.config.get("normalizer"), "normalizers")
@@ -126,7 +132,7 @@ class HFBackend:
         except BaseException as e:  # a Rust panic (pyo3's PanicException is no Exception)
             reraise(e, str(path), doing="loading", fix="Re-download or re-export the tokenizer.json.")
         with library_call(str(path), doing="loading", fix="Re-download or re-export the tokenizer.json."):
-            return cls(tok)
+            return cls(tok, where=str(path))
 
     def _detect_spelling(self) -> Spelling:
         types = {c.get("type") for c in self.pre_tokenizers + self.decoders}
@@ -217,6 +223,7 @@ class HFBackend:
         if hasattr(self.tok, "encode_special_tokens") and self.tok.encode_special_tokens == parse_special:
             self.tok.encode_special_tokens = not parse_special
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text.
 
@@ -242,6 +249,7 @@ class HFBackend:
             return self._encode_long(text, add_special_tokens=add_special_tokens)
         return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
@@ -278,19 +286,44 @@ class HFBackend:
             return chunking.vocab_cuts_safely(self.token_table(), skip=added | self.byte_fallback_ids())
         return kind is not None
 
+    @guarded(doing="encoding with", fix=_FIX)
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (special tokens' literal text read as plain text), a part at a time: concatenated, they
+        are `encode(text)`. A text longer than `chunking.LONG` characters comes one group of pieces per part, so a
+        caller that stores each part compactly never holds the whole id list (`tokensmith encode --file`).
+
+        Args:
+            text: the text.
+            add_special_tokens: let the post-processor add its tokens (in the first and last parts).
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("bert-base-uncased").backend.encode_parts("Hello world", add_special_tokens=True))
+            [[101, 7592, 2088, 102]]
+        """
+        self._set_special_parsing(False)
+        if len(text) > chunking.LONG and self._cut_safe:
+            yield from self._long_parts(text, add_special_tokens=add_special_tokens)
+        else:
+            yield self.encode(text, add_special_tokens=add_special_tokens)
+
     def _encode_long(self, text: str, *, add_special_tokens: bool) -> list[int]:
+        return chunking.concat(self._long_parts(text, add_special_tokens=add_special_tokens))
+
+    def _long_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
         """Ids of a long text from its pieces: the first through the full pipeline, the rest without a text-level
         'Prepend' (it belongs to the start of the text only); the post-processor's tokens go around the whole."""
         frame = self._special_frame if add_special_tokens else ((), ())
         if frame is None:
-            return self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+            yield self.tok.encode(text, add_special_tokens=add_special_tokens).ids
+            return
         pieces = chunking.iter_pieces(text, avoid=[t["content"] for t in self.config.get("added_tokens", [])])
         rest = self._continuation
         if rest is not self.tok and hasattr(rest, "encode_special_tokens"):
             rest.encode_special_tokens = self.tok.encode_special_tokens
-        ids = self.tok.encode(next(pieces), add_special_tokens=False).ids
-        ids += chunking.encode_pieces(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
-        return [*frame[0], *ids, *frame[1]]
+        yield [*frame[0], *self.tok.encode(next(pieces), add_special_tokens=False).ids]
+        yield from chunking.iter_encoded(pieces, batch=lambda ts: self._batch_ids(rest, ts, add_special_tokens=False))
+        yield list(frame[1])
 
     @functools.cached_property
     def _special_frame(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
@@ -311,6 +344,7 @@ class HFBackend:
         config = dict(self.config, normalizer={"type": "Sequence", "normalizers": kept} if kept else None)
         return HFTokenizer.from_str(json.dumps(config))
 
+    @guarded(doing="decoding with", fix=_FIX)
     def decode(self, ids: Sequence[int]) -> str:
         """The library's decoding of ids (special tokens kept), e.g. WordPiece joins its '##' pieces.
 
@@ -322,8 +356,10 @@ class HFBackend:
             >>> tokensmith.load("bert-base-uncased").backend.decode([101, 7592, 2088, 102])
             '[CLS] hello world [SEP]'
         """
+        check_ids(ids, self.vocab_size)
         return self.tok.decode(list(ids), skip_special_tokens=False)
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_batch_char_offsets(self, texts: Sequence[str], *, add_special_tokens: bool = False) -> CharOffsets:
         """Ids and the library's *character* offsets of many texts, in one threaded batch call.
 
@@ -340,6 +376,7 @@ class HFBackend:
         encs = self.tok.encode_batch(list(texts), add_special_tokens=add_special_tokens)
         return [e.ids for e in encs], [e.offsets for e in encs]
 
+    @guarded(doing="encoding with", fix=_FIX)
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
         """Byte offsets from the library's character offsets (used when token bytes are not lossless).
 
@@ -416,6 +453,7 @@ class HFBackend:
         """Only a 'Prepend' normalizer adds the dummy space before a space too: see `Backend.dummy_prefix_always`."""
         return self.dummy_prefix and any(n.get("type") == "Prepend" for n in self.normalizers)
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_raw_bytes(self, data: bytes) -> list[int] | None:
         """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import sentencepiece as spm
 
 from tokensmith.backends import chunking
 from tokensmith.backends.base import SPM_SPACE, BackendKind, CharOffsets, NativeFormat
+from tokensmith.backends.guard import check_ids, guarded
 from tokensmith.backends.rawbytes import byte_fallback_raw, spells, valid_head
 from tokensmith.backends.spm_checks import check_model_proto
 from tokensmith.errors import TokenizerFileError
+
+_FIX = "Re-download the .model file, or pass the model's tokenizer.json instead."  # for `guard.guarded`
 
 
 def load_model_proto(data: bytes):  # -> sentencepiece_model_pb2.ModelProto
@@ -60,6 +63,7 @@ class SentencePieceBackend:
 
     def __init__(self, model_bytes: bytes, *, where: str = "the SentencePiece model") -> None:
         self.model_bytes = model_bytes
+        self.where = where  # named in errors raised while encoding
         self.sp = spm.SentencePieceProcessor()
         try:
             self.sp.LoadFromSerializedProto(model_bytes)
@@ -146,6 +150,7 @@ class SentencePieceBackend:
     def _specials(self, add_special_tokens: bool) -> dict[str, bool]:
         return {"add_bos": add_special_tokens and self.sp.bos_id() >= 0, "add_eos": False}
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode(self, text: str, *, add_special_tokens: bool, parse_special: bool = False) -> list[int]:
         """Ids of one text (the dummy space is added by SentencePiece itself).
 
@@ -171,6 +176,7 @@ class SentencePieceBackend:
             return self._bos(add_special_tokens) + self._encode_long(text)
         return list(self.sp.encode(text, out_type=int, **self._specials(add_special_tokens)))
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False
     ) -> list[list[int]]:
@@ -231,7 +237,30 @@ class SentencePieceBackend:
         skip = frozenset(i for i, p in enumerate(self.proto.pieces) if p.type in never_segmented)
         return chunking.vocab_cuts_safely(self.token_table(), skip=skip)
 
+    @guarded(doing="encoding with", fix=_FIX)
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (control pieces' literal text read as plain text), a part at a time: concatenated, they
+        are `encode(text)`; a long text comes one group of pieces per part (see `HFBackend.encode_parts`).
+
+        Args:
+            text: the text.
+            add_special_tokens: put BOS first.
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("mistral-v1").backend.encode_parts("Hello world", add_special_tokens=True))
+            [[1, 22557, 1526]]
+        """
+        if len(text) > chunking.LONG and self._cut_safe:
+            yield self._bos(add_special_tokens)
+            yield from self._long_parts(text)
+        else:
+            yield self.encode(text, add_special_tokens=add_special_tokens)
+
     def _encode_long(self, text: str) -> list[int]:
+        return chunking.concat(self._long_parts(text))
+
+    def _long_parts(self, text: str) -> Iterator[list[int]]:
         """Ids of a long text from its pieces. Every piece after the first starts with the space of its cut; with
         the dummy prefix that space is dropped, since the dummy '▁' stands for it (remove_extra_whitespaces then
         collapses the rest of the run as it would have inside the text)."""
@@ -239,8 +268,9 @@ class SentencePieceBackend:
         pieces = chunking.iter_pieces(text, avoid=user)
         if self.dummy_prefix:
             pieces = itertools.chain([next(pieces)], (p[1:] for p in pieces))
-        return chunking.encode_pieces(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
+        yield from chunking.iter_encoded(pieces, batch=lambda ts: self.sp.encode(ts, out_type=int, num_threads=-1))
 
+    @guarded(doing="decoding with", fix=_FIX)
     def decode(self, ids: Sequence[int]) -> str:
         """SentencePiece's decoding of ids: the dummy space is stripped, control pieces give no text.
 
@@ -252,8 +282,10 @@ class SentencePieceBackend:
             >>> tokensmith.load("mistral-v1").backend.decode([1, 22557, 1526])
             'Hello world'
         """
+        check_ids(ids, self.vocab_size)
         return str(self.sp.decode(list(ids)))
 
+    @guarded(doing="encoding with", fix=_FIX)
     def byte_offsets(self, text: str, *, add_special_tokens: bool = False) -> list[tuple[int, int]]:
         """Byte offsets into the UTF-8 input, as sentencepiece reports them.
 
@@ -268,9 +300,11 @@ class SentencePieceBackend:
             [b' H', b'\\xc3\\xa9', b'll', b'o', b' world']
             >>> mistral.byte_offsets("Héllo world")  # the first span has no byte for the dummy space
             [(0, 1), (1, 3), (3, 5), (5, 6), (6, 12)]
+            >>> mistral.byte_offsets("Hi", add_special_tokens=True)  # BOS first, with an empty span
+            [(0, 0), (0, 2)]
         """
-        proto = self.sp.encode(text, return_type="proto", **self._specials(add_special_tokens))  # 0.2.x API
-        return [(p.begin, p.end) for p in proto.pieces]
+        proto = self.sp.encode(text, return_type="proto")  # 0.2.x API; its proto output refuses add_bos
+        return [(0, 0)] * len(self._bos(add_special_tokens)) + [(p.begin, p.end) for p in proto.pieces]
 
     def encode_batch_char_offsets(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
@@ -343,6 +377,7 @@ class SentencePieceBackend:
         """SentencePiece adds the dummy space to every text, one that starts with a space too."""
         return self.dummy_prefix
 
+    @guarded(doing="encoding with", fix=_FIX)
     def encode_raw_bytes(self, data: bytes) -> list[int] | None:
         """The canonical ids of raw, possibly ragged bytes, or None when no token sequence spells them.
 

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -376,11 +376,32 @@ class TiktokenBackend:
         """
         # tiktoken adds no BOS/EOS; `add_special_tokens` has nothing to add.
         if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:  # cut where the regex cuts anyway
-            pieces = chunking.iter_pieces(text, avoid=list(self.special_tokens) if parse_special else [])
-            return chunking.encode_pieces(pieces, batch=lambda ts: self._batch(ts, parse_special))
+            return chunking.concat(self._long_parts(text, parse_special))
         if parse_special:
             return self._guarded(self.enc.encode, text, allowed_special="all")
         return self._guarded(self.enc.encode_ordinary, text)
+
+    def encode_parts(self, text: str, *, add_special_tokens: bool) -> Iterator[list[int]]:
+        """Ids of one text (special tokens' literal text read as plain text), a part at a time: concatenated, they
+        are `encode(text)`; a long text comes one group of pieces per part (see `HFBackend.encode_parts`).
+
+        Args:
+            text: the text.
+            add_special_tokens: nothing to add; kept for the protocol.
+
+        Example:
+            >>> import tokensmith
+            >>> list(tokensmith.load("gpt2").backend.encode_parts("Hello world", add_special_tokens=False))
+            [[15496, 995]]
+        """
+        if len(text) > chunking.LONG and self.pattern in CUT_SAFE_PATTERNS:
+            yield from self._long_parts(text, False)
+        else:
+            yield self.encode(text, add_special_tokens=False)
+
+    def _long_parts(self, text: str, parse_special: bool) -> Iterator[list[int]]:
+        pieces = chunking.iter_pieces(text, avoid=list(self.special_tokens) if parse_special else [])
+        return chunking.iter_encoded(pieces, batch=lambda ts: self._batch(ts, parse_special))
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool, parse_special: bool = False

@@ -50,12 +50,16 @@ def _prefix(text: str | None, hexa: str | None) -> bytes:
 
 
 def _models(spec: str, mask_tol: float):
-    from tokensmith.decode.bytelevel import load_byte_lm
+    """The names in `--model` and one `ByteLM` view per name; each distinct model is loaded once (one parse of its
+    GGUF file), however many views name it."""
+    from tokensmith.decode.bytelevel import byte_lm_from_loaded
+    from tokensmith.models import load_model
 
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
         raise TokensmithError("--model is empty; give one model or several separated by commas, e.g. smollm2,gemma3.")
-    return names, [load_byte_lm(n, mask_tol=mask_tol) for n in names]
+    loaded = {name: load_model(name) for name in dict.fromkeys(names)}
+    return names, [byte_lm_from_loaded(loaded[n], mask_tol=mask_tol) for n in names]
 
 
 def next_command(

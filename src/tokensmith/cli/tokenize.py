@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tokensmith.cli.output import bytes_repr, console, emit_json, err_console
+from tokensmith.cli.output import bytes_repr, emit_json, err_console
 from tokensmith.errors import CorpusError, LossyEncodingError, TokensmithError
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ ENCODE_HELP = """Encode text into token ids and show the exact bytes of each tok
 Examples:
   tokensmith encode o200k_base "Hello world"
   tokensmith encode llama2 --file notes.txt --json
+  tokensmith encode o200k_base --file corpus.txt --json -o corpus.tokens.json
   printf 'Grüße' | tokensmith encode mistral-v1
   tokensmith encode my/tokenizer.json --file notes.txt --strict   # exit 2 if its tokens drop any text
 """
@@ -151,22 +152,6 @@ def token_record(tok_bytes: bytes, idx: int, span: tuple[int, int] | None = None
     return rec
 
 
-def human_bytes(data: bytes) -> str:
-    r"""Token bytes for people: quoted text when valid UTF-8 (spaces and newlines visible), else b'..' escapes.
-
-    Args:
-        data: the bytes of one token.
-
-    Example:
-        >>> print(human_bytes(b" world\n"), human_bytes("ü".encode("utf-8")[:1]))
-        " world\n" b'\xc3'
-    """
-    try:
-        return json.dumps(data.decode("utf-8"), ensure_ascii=False)
-    except UnicodeDecodeError:
-        return repr(data)
-
-
 def encode_command(
     spec: str = typer.Argument(..., help="Tokenizer: zoo name or file (tokenizer.json, .model, .tiktoken, .gguf)."),
     text: str | None = typer.Argument(None, help="Text to encode (default: --file or stdin)."),
@@ -175,6 +160,7 @@ def encode_command(
     pattern: str | None = typer.Option(None, "--pattern", help="Split regex or encoding name for a .tiktoken file."),
     as_json: bool = typer.Option(False, "--json", help="Print ids, token bytes and byte offsets as JSON."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when the tokens do not spell the text."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the output to this file instead of stdout."),
 ) -> None:
     """`tokensmith encode SPEC [TEXT]`: ids, then one line per token: id, byte span, exact bytes.
 
@@ -187,6 +173,10 @@ def encode_command(
         as_json: `--json`, print ids, token records and byte offsets as JSON.
         strict: `--strict`, exit 2 (`LossyEncodingError`) when the tokens do not spell the text; without it, one
             `warning: dropped ...` line goes to stderr.
+        out: `-o/--out`, write the output to this file (atomically) instead of stdout.
+
+    The output is written as it is made, so an input of any size encodes in memory of a few bytes per input byte
+    (`cli/stream_out.py`).
 
     Example:
         >>> from tokensmith.cli.main import main
@@ -200,23 +190,26 @@ def encode_command(
              995       5-11     " world"
         exit 0
     """
+    from tokensmith.cli import stream_out
     from tokensmith.spec import load
 
     tok = load(spec, pattern=pattern)
     content = read_text(text, file)
-    enc = tok.encode_with_offsets(content, add_special_tokens=add_special)
-    if not add_special:  # BOS/EOS spans come from the library; the check reads plain encodings
-        warn_dropped(tok, [content], [enc.ids], strict=strict, offsets=[enc.offsets])
-    table = tok.token_table
-    records = [token_record(table[i], i, span) for i, span in zip(enc.ids, enc.offsets, strict=True)]
-    if as_json:
-        emit_json({"tokenizer": tok.name, "n_tokens": len(enc.ids), "n_bytes": len(content.encode("utf-8")),
-                   "ids": enc.ids, "tokens": records})  # fmt: skip
+    data = content.encode("utf-8")
+    enc = stream_out.encode_text(tok, content, data, add_special_tokens=add_special)
+    if enc.shift is None and not add_special:  # tokens that spell the text drop nothing; BOS/EOS are not text
+        assert enc.starts is not None and enc.ends is not None
+        warn_dropped(tok, [content], [enc.ids.tolist()], strict=strict,
+                     offsets=[list(zip(enc.starts.tolist(), enc.ends.tolist(), strict=True))])  # fmt: skip
+    del content
+    write = stream_out.write_json if as_json else stream_out.write_human
+    if out is None or str(out) == "-":
+        write(sys.stdout, tok, enc, n_bytes=len(data))
         return
-    console.print(f"{tok.name}: {len(enc.ids)} tokens, {len(content.encode('utf-8'))} bytes", highlight=False)
-    console.print(f"ids: {enc.ids}", highlight=False, soft_wrap=True)
-    for i, (start, end) in zip(enc.ids, enc.offsets, strict=True):
-        console.print(f"{i:>8}  {start:>6}-{end:<6} {human_bytes(table[i])}", highlight=False, markup=False)
+    from tokensmith import atomic
+
+    with atomic.atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        write(fh, tok, enc, n_bytes=len(data))
 
 
 def decode_command(

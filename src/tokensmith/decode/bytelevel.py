@@ -42,6 +42,7 @@ from tokensmith.decode.covers import Canonicalizer
 from tokensmith.errors import ModelError, TokensmithError
 
 if TYPE_CHECKING:
+    from tokensmith.models import LoadedModel
     from tokensmith.tokenlm import TokenLM
     from tokensmith.tokenizer import Tokenizer
 
@@ -540,9 +541,32 @@ def load_byte_lm(spec: str, *, mask_tol: float = 0.0, tokenizer: Tokenizer | str
         True
     """
     from tokensmith.models import load_model
+
+    return byte_lm_from_loaded(load_model(spec, tokenizer=tokenizer), mask_tol=mask_tol)
+
+
+def byte_lm_from_loaded(loaded: LoadedModel, *, mask_tol: float = 0.0) -> ByteLM:
+    """A `ByteLM` over a model already loaded (`models.load_model`): several views of one model (an ensemble that
+    names it twice, other `mask_tol`s) share its weights instead of loading it again.
+
+    Args:
+        loaded: the model and its tokenizer.
+        mask_tol: see `ByteLM`.
+
+    Example:
+        >>> import tempfile
+        >>> import tokensmith
+        >>> from tokensmith.models import load_model
+        >>> tok = tokensmith.train("bpe", ["the cat sat on the mat"] * 3, vocab_size=270, seed=0)
+        >>> folder = tempfile.mkdtemp()
+        >>> tiny_causal_lm(vocab_size=tok.vocab_size).save_pretrained(folder)
+        >>> loaded = load_model(folder, tokenizer=tok)
+        >>> exact, cut = byte_lm_from_loaded(loaded), byte_lm_from_loaded(loaded, mask_tol=0.01)
+        >>> exact.lm.model is cut.lm.model, exact is cut
+        (True, False)
+    """
     from tokensmith.tokenlm import HFTokenLM
 
-    loaded = load_model(spec, tokenizer=tokenizer)
     lm = HFTokenLM.from_loaded(loaded)
     window = getattr(loaded.model.config, "max_position_embeddings", None)
     window = int(window) - len(lm.start_ids) if window else None
