@@ -1,0 +1,106 @@
+"""Which encoder a Tokenizer uses: the first verified accelerator for its format, else its backend.
+
+`accelerator_for(tok)` verifies lazily, on the first call for a backend (the first `encode` of a tokenizer, or
+`Tokenizer.encoder`), and remembers the answer per backend for the process (a weak map: backends never change).
+Each accelerator that fails to load or disagrees gives ONE `AcceleratorWarning` naming the first differing input,
+when the check runs (a cached failure is silent); the next one in `registry.PREFERENCE` is then tried.
+`$TOKENSMITH_ACCEL=0` (the CLI's `--no-accel`) makes every call answer None without verifying anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from tokensmith.accel.registry import AcceleratorEntry, AcceleratorWarning, candidates, enabled
+from tokensmith.accel.verify import Guarded, verify_entry
+
+BACKEND_ENCODERS = {"hf": "hf-tokenizers", "sentencepiece": "sentencepiece", "tiktoken": "tiktoken"}
+
+_CHOSEN: weakref.WeakKeyDictionary[Any, Guarded | None] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def choose(tok: Any, *, entries: Sequence[AcceleratorEntry] | None = None) -> Guarded | None:
+    """Verify the candidates for `tok` in order and return the first that passes (None when none does).
+
+    Args:
+        tok: a `tokensmith.Tokenizer`.
+        entries: the accelerators to try (default: the installed ones for its format, by preference).
+
+    Example:
+        >>> import tokensmith
+        >>> acc = choose(tokensmith.load("gpt2"))
+        >>> acc is None or acc.encode("Hello world") == [15496, 995]
+        True
+    """
+    for entry in candidates(tok.native_format, entries=entries):
+        verdict, acc = verify_entry(tok, entry)
+        if acc is not None:
+            return acc
+        if verdict.fresh and verdict.problem != "does not apply to this tokenizer":
+            warnings.warn(
+                f"{tok.name}: accelerator {entry.name} {verdict.version} is disabled for this tokenizer and its "
+                f"backend is used ({verdict.problem}). Report it to {entry.name}'s authors; set TOKENSMITH_ACCEL=0 "
+                "(or pass --no-accel) to skip accelerators.",
+                AcceleratorWarning,
+                stacklevel=4,
+            )
+    return None
+
+
+def accelerator_for(tok: Any) -> Guarded | None:
+    """The verified accelerator `tok`'s plain-text calls use, or None (accelerators off, or none verified).
+
+    Args:
+        tok: a `tokensmith.Tokenizer`.
+
+    Example:
+        >>> import os, tokensmith
+        >>> os.environ["TOKENSMITH_ACCEL"] = "0"
+        >>> accelerator_for(tokensmith.load("gpt2")) is None
+        True
+        >>> del os.environ["TOKENSMITH_ACCEL"]
+    """
+    if not enabled():
+        return None
+    backend = tok.backend
+    try:
+        return _CHOSEN[backend]
+    except KeyError:
+        pass
+    with _LOCK:
+        if backend not in _CHOSEN:
+            _CHOSEN[backend] = choose(tok)
+        return _CHOSEN[backend]
+
+
+def encoder_name(tok: Any) -> str:
+    """The name of the encoder `tok.encode` uses: an accelerator's, else 'tiktoken', 'hf-tokenizers' or
+    'sentencepiece'.
+
+    Args:
+        tok: a `tokensmith.Tokenizer`.
+
+    Example:
+        >>> import os, tokensmith
+        >>> os.environ["TOKENSMITH_ACCEL"] = "0"
+        >>> encoder_name(tokensmith.load("gpt2")), encoder_name(tokensmith.load("mistral-v3"))
+        ('tiktoken', 'sentencepiece')
+        >>> del os.environ["TOKENSMITH_ACCEL"]
+    """
+    acc = accelerator_for(tok)
+    return acc.name if acc is not None else BACKEND_ENCODERS.get(tok.backend_kind, tok.backend_kind)
+
+
+def forget() -> None:
+    """Drop the remembered choices (the next call verifies again, from the cache), e.g. after installing a package.
+
+    Example:
+        >>> forget()
+    """
+    with _LOCK:
+        _CHOSEN.clear()
