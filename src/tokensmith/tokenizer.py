@@ -233,8 +233,8 @@ class Tokenizer:
             return self.encode_batch([text], add_special_tokens=add_special_tokens, allowed_special=allowed_special,
                                      parse_special=parse_special, strict=strict)[0]  # fmt: skip
         if not add_special_tokens and len(text) <= LONG:  # the common case: a verified accelerator, if any
-            acc = accelerator_for(self)
-            if acc is not None:
+            acc = accelerator_for(self, work=len(text))
+            if acc is not None and acc.single:
                 return acc.encode(text)
         return self._backend.encode(text, add_special_tokens=add_special_tokens)
 
@@ -273,8 +273,9 @@ class Tokenizer:
         self, texts: Sequence[str], *, add_special_tokens: bool, allowed_special: AllowedSpecial, parse_special: bool
     ) -> list[list[int]]:
         if not allowed_special and not parse_special:
-            acc = None if add_special_tokens else accelerator_for(self)
-            if acc is not None and all(len(t) <= LONG for t in texts):
+            lengths = [len(t) for t in texts]
+            acc = None if add_special_tokens else accelerator_for(self, work=sum(lengths))
+            if acc is not None and max(lengths, default=0) <= LONG:
                 return acc.encode_batch(texts)
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
         allowed = self._allowed(allowed_special, parse_special)

@@ -4,7 +4,8 @@ For one tokenizer and one corpus, `measure` times (best of `repeat` runs, after 
 - `<library> single`: the backend's library, one `encode` call per line (tiktoken's `encode_ordinary`, …);
 - `<library> batch`: the backend's batch call (tiktoken's `encode_ordinary_batch` with its default 8 threads,
   HF's rayon `encode_batch`, SentencePiece's threaded list encode);
-- each installed accelerator that loads for it (its batch call), verified or not;
+- each installed accelerator that loads for it (its batch call, and `<name> single`: one call per line), verified
+  or not;
 - `tokensmith`: `Tokenizer.encode_batch`, i.e. what a user gets (the verified accelerator, else the backend).
 Ids are compared line by line with the backend's single calls. `on_cores` runs `measure` in a child process
 pinned to the first k cores (`os.sched_setaffinity`) with the libraries' thread variables set to k, so 1 and 2
@@ -54,8 +55,8 @@ class EncodeResult:
 
 
 def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], list[list[int]]]]]:
-    """(name, batch function) for every encoder of `tok`: backend single and batch, each accelerator that loads,
-    and `Tokenizer.encode_batch`.
+    """(name, batch function) for every encoder of `tok`: backend single and batch, each accelerator that loads
+    (batch and single), and `Tokenizer.encode_batch`.
 
     Args:
         tok: a `tokensmith.Tokenizer`.
@@ -77,6 +78,7 @@ def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], list[list[int]]]
             continue
         if acc is not None:
             out.append((entry.name, acc.encode_batch))
+            out.append((f"{entry.name} single", lambda ts, acc=acc: [acc.encode(t) for t in ts]))
     out.append((f"tokensmith ({tok.encoder})", tok.encode_batch))
     return out
 

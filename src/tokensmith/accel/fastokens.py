@@ -30,6 +30,7 @@ class FastokensAccelerator:
     """
 
     name = "fastokens"
+    single = False  # one call per text is slower than the backend's (`<name> single` in benchmarks/results/encode.json)
 
     def __init__(self, native_format: str, data: bytes, *, pattern: str | None = None) -> None:
         import fastokens

@@ -29,6 +29,7 @@ class GigatokenAccelerator:
     """
 
     name = "gigatoken"
+    single = False  # one call per text is slower than the backend's (`<name> single` in benchmarks/results/encode.json)
 
     def __init__(self, native_format: str, data: bytes) -> None:
         import gigatoken

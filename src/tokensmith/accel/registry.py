@@ -7,6 +7,9 @@ mergeable ranks for tiktoken) and offers two calls on plain text (special-token 
     encode(text: str) -> list[int]
     encode_batch(texts: Sequence[str]) -> list[list[int]]
 
+and may say `single = False` when one call per text is slower than the backend's (`Tokenizer.encode` then stays
+on the backend; `encode_batch` still uses it).
+
 This file only names them. Whether one may be used for a tokenizer is decided by `verify.py` (identical ids on
 the verification sample, cached per fingerprint) and `select.py` (the first verified one in `preference`).
 It does not import any accelerator package: each `build` imports its library when called.

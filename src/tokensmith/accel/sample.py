@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,6 +77,23 @@ def script_keys(text: str) -> set[str]:
     return {unicodedata.name(ch, "?").split(" ")[0] for ch in text if ch.isalpha()}
 
 
+def flores_files(folder: Path) -> list[Path]:
+    """The `<lang>_<Script>.txt` files of a FLORES-200 folder, by name (not `index_ids.txt`).
+
+    Args:
+        folder: the FLORES-200 folder.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     for name in ("eng_Latn.txt", "index_ids.txt", "zho_Hans.txt"):
+        ...         _ = (Path(d) / name).write_text("x", encoding="utf-8")
+        ...     [p.name for p in flores_files(Path(d))]
+        ['eng_Latn.txt', 'zho_Hans.txt']
+    """
+    return sorted(p for p in folder.glob("*_*.txt") if re.fullmatch(r"[a-z]{2,3}_[A-Z][a-z]{3}(-\w+)?\.txt", p.name))
+
+
 def flores_lines(folder: Path) -> list[str]:
     """`FLORES_LINES` of every `<lang>_<Script>.txt` in `folder`, file by file in name order.
 
@@ -90,7 +108,7 @@ def flores_lines(folder: Path) -> list[str]:
         ['s0', 's501', 's1003']
     """
     out = []
-    for path in sorted(folder.glob("*_*.txt")):
+    for path in flores_files(folder):
         lines = path.read_text(encoding="utf-8").split("\n")
         out.extend(lines[i] for i in FLORES_LINES if i < len(lines) and lines[i])
     return out
@@ -150,7 +168,7 @@ def _source_key(flores: str) -> str:
     except CorpusError:
         parts.append("no udhr")
     if flores:
-        parts += [f"{p.name}:{p.stat().st_size}" for p in sorted(Path(flores).glob("*_*.txt"))]
+        parts += [f"{p.name}:{p.stat().st_size}" for p in flores_files(Path(flores))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

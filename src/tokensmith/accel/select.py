@@ -1,7 +1,10 @@
 """Which encoder a Tokenizer uses: the first verified accelerator for its format, else its backend.
 
-`accelerator_for(tok)` verifies lazily, on the first call for a backend (the first `encode` of a tokenizer, or
-`Tokenizer.encoder`), and remembers the answer per backend for the process (a weak map: backends never change).
+`accelerator_for(tok, work=n)` verifies lazily and remembers the answer per backend for the process (a weak map:
+backends never change). Verification costs about a second (the sample is ~200 KB), so it runs only for a call
+worth it: an `encode_batch` of at least `VERIFY_AT` characters, `encode_corpus`, `Tokenizer.encoder`, or
+`tokensmith.accel.verify`. Smaller calls before that use the backend (a test suite of toy tokenizers never pays
+for it); after it, every call may use the accelerator, since its ids are the backend's.
 Each accelerator that fails to load or disagrees gives ONE `AcceleratorWarning` naming the first differing input,
 when the check runs (a cached failure is silent); the next one in `registry.PREFERENCE` is then tried.
 `$TOKENSMITH_ACCEL=0` (the CLI's `--no-accel`) makes every call answer None without verifying anything.
@@ -19,6 +22,8 @@ from tokensmith.accel.registry import AcceleratorEntry, AcceleratorWarning, cand
 from tokensmith.accel.verify import Guarded, verify_entry
 
 BACKEND_ENCODERS = {"hf": "hf-tokenizers", "sentencepiece": "sentencepiece", "tiktoken": "tiktoken"}
+
+VERIFY_AT = 200_000  # characters in one call: below this a tokenizer not yet verified stays on its backend
 
 _CHOSEN: weakref.WeakKeyDictionary[Any, Guarded | None] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -43,7 +48,7 @@ def choose(tok: Any, *, entries: Sequence[AcceleratorEntry] | None = None) -> Gu
             return acc
         if verdict.fresh and verdict.problem != "does not apply to this tokenizer":
             warnings.warn(
-                f"{tok.name}: accelerator {entry.name} {verdict.version} is disabled for this tokenizer and its "
+                f"{tok.name}: accelerator {' '.join(filter(None, (entry.name, verdict.version)))} is disabled for this tokenizer and its "
                 f"backend is used ({verdict.problem}). Report it to {entry.name}'s authors; set TOKENSMITH_ACCEL=0 "
                 "(or pass --no-accel) to skip accelerators.",
                 AcceleratorWarning,
@@ -52,11 +57,13 @@ def choose(tok: Any, *, entries: Sequence[AcceleratorEntry] | None = None) -> Gu
     return None
 
 
-def accelerator_for(tok: Any) -> Guarded | None:
+def accelerator_for(tok: Any, *, work: int | None = None) -> Guarded | None:
     """The verified accelerator `tok`'s plain-text calls use, or None (accelerators off, or none verified).
 
     Args:
         tok: a `tokensmith.Tokenizer`.
+        work: characters the call will encode; below `VERIFY_AT` an unverified tokenizer is not verified now
+            (None: verify now if needed).
 
     Example:
         >>> import os, tokensmith
@@ -71,7 +78,8 @@ def accelerator_for(tok: Any) -> Guarded | None:
     try:
         return _CHOSEN[backend]
     except KeyError:
-        pass
+        if work is not None and work < VERIFY_AT:
+            return None
     with _LOCK:
         if backend not in _CHOSEN:
             _CHOSEN[backend] = choose(tok)

@@ -70,6 +70,7 @@ class Guarded:
 
     def __init__(self, accelerator: Any, backend: Any) -> None:
         self.name: str = accelerator.name
+        self.single: bool = getattr(accelerator, "single", True)  # faster than the backend on one text per call
         self._acc, self._backend = accelerator, backend
 
     def encode(self, text: str) -> list[int]:
