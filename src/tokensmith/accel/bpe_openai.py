@@ -39,6 +39,13 @@ class BpeOpenaiAccelerator:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("bpe_openai")
+            >>> tok = tokensmith.load("cl100k_base")
+            >>> BpeOpenaiAccelerator("cl100k_base").encode("Hello world")
+            [9906, 1917]
         """
         return self._tok.encode(text)
 
@@ -47,6 +54,13 @@ class BpeOpenaiAccelerator:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("bpe_openai")
+            >>> tok = tokensmith.load("cl100k_base")
+            >>> BpeOpenaiAccelerator("cl100k_base").encode_batch(["Hello world", ""])
+            [[9906, 1917], []]
         """
         encode = self._tok.encode
         return [encode(t) for t in texts]

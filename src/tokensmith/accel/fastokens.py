@@ -30,7 +30,6 @@ class FastokensAccelerator:
     """
 
     name = "fastokens"
-    single = False  # one call per text is slower than the backend's (`<name> single` in benchmarks/results/encode.json)
 
     def __init__(self, native_format: str, data: bytes, *, pattern: str | None = None) -> None:
         import fastokens
@@ -45,6 +44,13 @@ class FastokensAccelerator:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("fastokens")
+            >>> tok = tokensmith.load("gpt2")
+            >>> FastokensAccelerator(tok.native_format, tok.native_bytes(), pattern=tok.backend.pattern).encode("Hello world")
+            [15496, 995]
         """
         return self._tok.encode(text, add_special_tokens=False, split_special_tokens=True).ids
 
@@ -53,6 +59,13 @@ class FastokensAccelerator:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("fastokens")
+            >>> tok = tokensmith.load("gpt2")
+            >>> FastokensAccelerator(tok.native_format, tok.native_bytes(), pattern=tok.backend.pattern).encode_batch(["Hello world", ""])
+            [[15496, 995], []]
         """
         import numpy as np
 

@@ -40,6 +40,13 @@ class KitokenAccelerator:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("kitoken")
+            >>> tok = tokensmith.load("gpt2")
+            >>> KitokenAccelerator(tok.native_format, tok.native_bytes()).encode("Hello world")
+            [15496, 995]
         """
         return self._kit.encode(text, False)
 
@@ -48,6 +55,13 @@ class KitokenAccelerator:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("kitoken")
+            >>> tok = tokensmith.load("gpt2")
+            >>> KitokenAccelerator(tok.native_format, tok.native_bytes()).encode_batch(["Hello world", ""])
+            [[15496, 995], []]
         """
         return self._kit.encode_all(list(texts), False)
 

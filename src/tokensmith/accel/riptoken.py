@@ -37,6 +37,13 @@ class RiptokenAccelerator:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("riptoken")
+            >>> tok = tokensmith.load("gpt2")
+            >>> RiptokenAccelerator(tok.backend.mergeable_ranks, tok.backend.pattern).encode("Hello world")
+            [15496, 995]
         """
         return self._core.encode_ordinary(text)
 
@@ -45,6 +52,13 @@ class RiptokenAccelerator:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("riptoken")
+            >>> tok = tokensmith.load("gpt2")
+            >>> RiptokenAccelerator(tok.backend.mergeable_ranks, tok.backend.pattern).encode_batch(["Hello world", ""])
+            [[15496, 995], []]
         """
         return self._core.encode_ordinary_batch(list(texts))
 

@@ -39,6 +39,13 @@ class TokieAccelerator:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("tokie")
+            >>> tok = tokensmith.load("bert-base-uncased")
+            >>> TokieAccelerator(tok.native_bytes()).encode("Hello world")
+            [7592, 2088]
         """
         return list(self._tok.encode(text, add_special_tokens=False).ids)
 
@@ -47,6 +54,13 @@ class TokieAccelerator:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("tokie")
+            >>> tok = tokensmith.load("bert-base-uncased")
+            >>> TokieAccelerator(tok.native_bytes()).encode_batch(["Hello world", ""])
+            [[7592, 2088], []]
         """
         return [list(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
 

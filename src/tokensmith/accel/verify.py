@@ -78,6 +78,15 @@ class Guarded:
 
         Args:
             text: the text.
+
+        Example:
+            >>> import tokensmith
+            >>> class Picky:
+            ...     name = "picky"
+            ...     def encode(self, text): return [0] if text.isascii() else text.encode("ascii")
+            >>> acc = Guarded(Picky(), tokensmith.load("gpt2").backend)
+            >>> acc.encode("a"), acc.encode("é")  # the second raises in Picky: the backend answers
+            ([0], [2634])
         """
         try:
             return self._acc.encode(text)
@@ -91,6 +100,14 @@ class Guarded:
 
         Args:
             texts: the texts.
+
+        Example:
+            >>> import tokensmith
+            >>> class Broken:
+            ...     name = "broken"
+            ...     def encode_batch(self, texts): raise RuntimeError("panic")
+            >>> Guarded(Broken(), tokensmith.load("gpt2").backend).encode_batch(["Hello", " world"])
+            [[15496], [995]]
         """
         try:
             return self._acc.encode_batch(texts)
