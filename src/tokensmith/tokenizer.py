@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tokensmith import atomic
+from tokensmith.accel.select import accelerator_for, encoder_name
 from tokensmith.backends.base import Backend, BackendKind, NativeFormat
+from tokensmith.backends.chunking import LONG
 from tokensmith.errors import ConversionError, TokensmithError, close_matches
 
 SaveFormat = NativeFormat
@@ -112,6 +114,22 @@ class Tokenizer:
     def name(self) -> str:
         """The display name."""
         return self._name
+
+    @property
+    def encoder(self) -> str:
+        """The encoder that plain-text `encode`/`encode_batch` calls use: a verified accelerator ('fastokens',
+        'bpe-openai', … see `tokensmith.accel`), else the backend's library ('tiktoken', 'hf-tokenizers',
+        'sentencepiece'). The first access verifies the installed accelerators (cached per fingerprint);
+        `TOKENSMITH_ACCEL=0` turns them off.
+
+        Example:
+            >>> import os, tokensmith
+            >>> os.environ["TOKENSMITH_ACCEL"] = "0"
+            >>> tokensmith.load("gpt2").encoder
+            'tiktoken'
+            >>> del os.environ["TOKENSMITH_ACCEL"]
+        """
+        return encoder_name(self)
 
     @property
     def source(self) -> str | None:
@@ -214,7 +232,11 @@ class Tokenizer:
         if strict or allowed_special or parse_special:
             return self.encode_batch([text], add_special_tokens=add_special_tokens, allowed_special=allowed_special,
                                      parse_special=parse_special, strict=strict)[0]  # fmt: skip
-        return self._backend.encode(text, add_special_tokens=add_special_tokens)  # the common case
+        if not add_special_tokens and len(text) <= LONG:  # the common case: a verified accelerator, if any
+            acc = accelerator_for(self, work=len(text))
+            if acc is not None and acc.single:
+                return acc.encode(text)
+        return self._backend.encode(text, add_special_tokens=add_special_tokens)
 
     def encode_batch(
         self,
@@ -225,7 +247,7 @@ class Tokenizer:
         parse_special: bool = False,
         strict: bool = False,
     ) -> list[list[int]]:
-        """Token ids of many texts, through the backend's own threaded batch encoder.
+        """Token ids of many texts, through the verified accelerator's or the backend's own threaded batch encoder.
 
         Args:
             texts: the texts.
@@ -267,6 +289,10 @@ class Tokenizer:
         self, texts: Sequence[str], *, add_special_tokens: bool, allowed_special: AllowedSpecial, parse_special: bool
     ) -> list[list[int]]:
         if not allowed_special and not parse_special:
+            lengths = [len(t) for t in texts]
+            acc = None if add_special_tokens else accelerator_for(self, work=sum(lengths))
+            if acc is not None and max(lengths, default=0) <= LONG:
+                return acc.encode_batch(texts)
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
         allowed = self._allowed(allowed_special, parse_special)
         if allowed == "all" or not allowed:

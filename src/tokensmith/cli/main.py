@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import warnings
 
@@ -34,6 +35,7 @@ COMMAND_MODULES = [
     "generate",  # speculative decoding
     "encode_corpus",  # encode-corpus (sharded numpy ids, local or Ray)
     "serve",  # the playground
+    "bench",  # bench encode
 ]
 
 app = typer.Typer(
@@ -47,8 +49,13 @@ _state = {"debug": False}
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for errors.")) -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for errors."),
+    no_accel: bool = typer.Option(False, "--no-accel", help="Encode with the backends only (TOKENSMITH_ACCEL=0)."),
+) -> None:
     _state["debug"] = debug
+    if no_accel:
+        os.environ["TOKENSMITH_ACCEL"] = "0"  # read by tokensmith.accel on every call, and by child processes
 
 
 def _register_all() -> None:
