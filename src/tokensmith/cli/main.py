@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "data",  # data list|fetch|path
     "bytes",  # bytes next|score|generate
     "generate",  # speculative decoding
+    "adapt",  # adapt transfer|eval
 ]
 
 app = typer.Typer(
