@@ -29,7 +29,7 @@ def random_plan(inputs: TransferInputs) -> Plan:
     """
     specials = inputs.target.special_ids
     rows = {t: r for t, r in inputs.matched_rows().items() if t in specials}
-    return plan_from_rows(inputs.target.vocab_size, rows)
+    return plan_from_rows(inputs.target.vocab_size, rows, copied=rows)
 
 
 def identity_plan(inputs: TransferInputs) -> Plan:
@@ -56,4 +56,4 @@ def identity_plan(inputs: TransferInputs) -> Plan:
             f"--method identity needs the target to hold exactly the source's tokens, but {len(left)} target tokens "
             f"have no source counterpart (e.g. {shown}). Use --method fvt, focus, wechsel or omp for a new vocabulary."
         )
-    return plan_from_rows(inputs.target.vocab_size, inputs.matched_rows())
+    return plan_from_rows(inputs.target.vocab_size, inputs.matched_rows(), copied=inputs.matching.copied)

@@ -94,7 +94,7 @@ def focus_plan(
     rows = inputs.matched_rows()
     new = [t for t in inputs.matching.new if t in row_of]
     if len(overlap) == 0 or not new:
-        return plan_from_rows(inputs.target.vocab_size, rows)
+        return plan_from_rows(inputs.target.vocab_size, rows, copied=inputs.matching.copied)
     anchor_vecs = vectors.vectors[[row_of[int(t)] for t in overlap]]  # (n_overlap, dim)
     anchor_src = np.array([inputs.matching.copied[int(t)] for t in overlap])
     for a in range(0, len(new), _BATCH):
@@ -104,4 +104,4 @@ def focus_plan(
         for t, w in zip(batch, weights):
             nz = np.flatnonzero(w)
             rows[t] = (anchor_src[nz].tolist(), w[nz].tolist())
-    return plan_from_rows(inputs.target.vocab_size, rows)
+    return plan_from_rows(inputs.target.vocab_size, rows, copied=inputs.matching.copied)

@@ -35,4 +35,4 @@ def fvt_plan(inputs: TransferInputs) -> Plan:
         pieces = encode(data) if data else None
         if pieces:
             rows[t] = (list(pieces), [1.0 / len(pieces)] * len(pieces))
-    return plan_from_rows(inputs.target.vocab_size, rows)
+    return plan_from_rows(inputs.target.vocab_size, rows, copied=inputs.matching.copied)

@@ -117,7 +117,7 @@ def omp_plan(
     shared = np.array(sorted(t for t in inputs.matching.copied if t not in specials))
     todo = [t for t in (*inputs.matching.new, *inputs.matching.unmapped) if t < len(donor_matrix)]
     if len(shared) == 0 or not todo:
-        return plan_from_rows(inputs.target.vocab_size, rows)
+        return plan_from_rows(inputs.target.vocab_size, rows, copied=inputs.matching.copied)
     anchors = donor_matrix[shared].astype(np.float32)  # (n_shared, d_donor)
     source_of = np.array([inputs.matching.copied[int(t)] for t in shared])
     for a in range(0, len(todo), _BATCH):
@@ -129,4 +129,4 @@ def omp_plan(
         for t, pick, c in zip(batch, chosen, coef):
             keep = np.abs(c) > 1e-12
             rows[t] = (source_of[pick[keep]].tolist(), c[keep].tolist())
-    return plan_from_rows(inputs.target.vocab_size, rows)
+    return plan_from_rows(inputs.target.vocab_size, rows, copied=inputs.matching.copied)

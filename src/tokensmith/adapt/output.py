@@ -69,6 +69,20 @@ def tokenizer_config(tok: Tokenizer, role_ids: dict[str, int]) -> dict[str, Any]
     return config
 
 
+def _drop_gguf_marks(model: Any) -> None:
+    """A model loaded from GGUF holds de-quantized float weights but still carries the GGUF quantizer, which
+    `save_pretrained` refuses; drop the marks (the weights saved are exactly the floats in memory)."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    method = getattr(getattr(quantizer, "quantization_config", None), "quant_method", None)
+    if quantizer is None or str(getattr(method, "value", method)) != "gguf":
+        return
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        delattr(model.config, "quantization_config")
+    with contextlib.suppress(AttributeError):
+        model.is_quantized = False
+
+
 def write_adapted(
     model: Any, tok: Tokenizer, out: str | os.PathLike[str], *, record: dict[str, Any], role_ids: dict[str, int]
 ) -> Path:
@@ -97,6 +111,7 @@ def write_adapted(
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
+        _drop_gguf_marks(model)
         with contextlib.redirect_stderr(io.StringIO()):  # transformers' shard progress bar
             model.save_pretrained(staging)
         save(tok, staging, format="tokenizer.json")

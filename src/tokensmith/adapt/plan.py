@@ -11,7 +11,7 @@ Not handled here: choosing the weights (the method files) and writing the model 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,7 @@ _ENTRIES_PER_CHUNK = 1 << 16  # bounds the (entries, dim) temporary in `apply_pl
 class Plan:
     """Rows in CSR form: row t = sum of weights[j] * source[ids[j]] for j in indptr[t]:indptr[t + 1].
 
-    `kinds[t]` is COPIED (one source row, weight 1), COMBINED (a weighted sum) or RANDOM (no entries).
+    `kinds[t]` is COPIED (a matched token's source row), COMBINED (a weighted sum) or RANDOM (no entries).
     """
 
     indptr: np.ndarray  # (n_target + 1,) int64
@@ -45,7 +45,7 @@ class Plan:
         """How many target rows are copied, combined and random.
 
         Example:
-            >>> plan_from_rows(3, {0: ([5], [1.0]), 1: ([1, 2], [0.5, 0.5])}).counts()
+            >>> plan_from_rows(3, {0: ([5], [1.0]), 1: ([1, 2], [0.5, 0.5])}, copied={0}).counts()
             {'copied': 1, 'combined': 1, 'random': 1}
         """
         return {name: int((self.kinds == k).sum()) for k, name in enumerate(KIND_NAMES)}
@@ -64,17 +64,21 @@ class Plan:
         return [int(i) for i in self.ids[a:b]], [float(w) for w in self.weights[a:b]]
 
 
-def plan_from_rows(n_target: int, rows: Mapping[int, tuple[Sequence[int], Sequence[float]]]) -> Plan:
+def plan_from_rows(
+    n_target: int, rows: Mapping[int, tuple[Sequence[int], Sequence[float]]], *, copied: Collection[int] = ()
+) -> Plan:
     """Build a `Plan` from {target id: (source ids, weights)}; ids missing from `rows` are random rows.
 
-    A row with one source id and weight 1 counts as copied; an empty row counts as random.
+    Rows of ids in `copied` count as copied (a matched token), other non-empty rows as combined (even a
+    combination that happens to pick one source row), empty rows as random.
 
     Args:
         n_target: the number of target ids.
         rows: the rows that come from source rows.
+        copied: the target ids whose row is a matched source row.
 
     Example:
-        >>> plan = plan_from_rows(3, {2: ([7], [1.0])})
+        >>> plan = plan_from_rows(3, {2: ([7], [1.0])}, copied={2})
         >>> plan.indptr.tolist(), plan.ids.tolist(), plan.kinds.tolist()
         ([0, 0, 0, 1], [7], [2, 2, 0])
     """
@@ -84,7 +88,7 @@ def plan_from_rows(n_target: int, rows: Mapping[int, tuple[Sequence[int], Sequen
         assert len(ids) == len(weights), f"row {t}: {len(ids)} ids but {len(weights)} weights"
         lengths[t] = len(ids)
         if len(ids):
-            kinds[t] = COPIED if len(ids) == 1 and float(weights[0]) == 1.0 else COMBINED
+            kinds[t] = COPIED if t in copied else COMBINED
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     ids_out = np.zeros(int(indptr[-1]), dtype=np.int64)
     weights_out = np.zeros(int(indptr[-1]), dtype=np.float64)

@@ -184,7 +184,7 @@ def wechsel_plan(
     rows = {t: r for t, r in inputs.matched_rows().items() if t in specials}
     ordinary = [t for t in range(inputs.target.vocab_size) if t not in specials]
     if not ordinary:
-        return plan_from_rows(inputs.target.vocab_size, rows)
+        return plan_from_rows(inputs.target.vocab_size, rows, copied=specials)
     source, target, rotation = aligned_spaces(source_lines, target_lines, pairs, dim=dim, epochs=epochs,
                                               seed=inputs.seed)  # fmt: skip
     src_ids = [s for s in range(inputs.source.vocab_size) if s not in inputs.source.special_ids]
@@ -204,4 +204,4 @@ def wechsel_plan(
         weights /= weights.sum(axis=1, keepdims=True)
         for (t, _), idx, w in zip(batch, top, weights):
             rows[t] = (src_ids_kept[idx].tolist(), w.tolist())
-    return plan_from_rows(inputs.target.vocab_size, rows)
+    return plan_from_rows(inputs.target.vocab_size, rows, copied=specials)
