@@ -130,10 +130,14 @@ def apply_plan(plan: Plan, source: np.ndarray, *, seed: int) -> np.ndarray:
         [[0.0, 2.0], [0.5, 1.0]]
     """
     out = np.zeros((plan.n_target, source.shape[1]), dtype=np.float64)
-    owner = np.repeat(np.arange(plan.n_target), np.diff(plan.indptr))  # (n_entries,) the target row of each entry
-    for a in range(0, len(plan.ids), _ENTRIES_PER_CHUNK):
-        sl = slice(a, a + _ENTRIES_PER_CHUNK)
-        np.add.at(out, owner[sl], source[plan.ids[sl]].astype(np.float64) * plan.weights[sl, None])
+    rows_per_block = max(1, _ENTRIES_PER_CHUNK // max(1, int(np.diff(plan.indptr).max(initial=1))))
+    for r0 in range(0, plan.n_target, rows_per_block):  # blocks of rows: entries of a row are contiguous (CSR)
+        r1 = min(r0 + rows_per_block, plan.n_target)
+        a, b = int(plan.indptr[r0]), int(plan.indptr[r1])
+        rows = r0 + np.flatnonzero(np.diff(plan.indptr[r0 : r1 + 1]))  # the block's non-empty rows
+        if len(rows):
+            weighted = source[plan.ids[a:b]].astype(np.float64) * plan.weights[a:b, None]  # (entries, dim)
+            out[rows] = np.add.reduceat(weighted, plan.indptr[rows] - a, axis=0)
     rand = np.flatnonzero(plan.kinds == RANDOM)
     if len(rand):
         out[rand] = random_rows(source, len(rand), seed=seed)

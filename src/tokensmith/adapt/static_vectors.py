@@ -7,17 +7,23 @@
 - `train_word_vectors`: fastText over whitespace-split words, whose character n-grams give a vector to any string,
   seen or not: WECHSEL (Minixhofer et al. 2022, §3) embeds subword tokens in a fastText word space this way.
 
-Both use one worker thread and a seed, so the same text and seed give the same vectors.
+Both use one worker thread and a seed, so the same text and seed give the same vectors. fastText word spaces
+are kept in the cache (`cache_dir("adapt-vectors")`, keyed by the text, the settings and gensim's version): WECHSEL
+trains the same two spaces for every target tokenizer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tokensmith.atomic import atomic_path
+from tokensmith.cache import cache_dir
 from tokensmith.errors import CorpusError, require
 
 MIN_TOKENS = 2000  # fewer running tokens than this cannot train meaningful vectors
@@ -120,9 +126,36 @@ def train_word_vectors(
     """
     require("gensim", extra="adapt")
     from gensim.models import FastText
+    from gensim.models.fasttext import FastTextKeyedVectors
 
     sentences = [line.split() for line in lines if line.strip()]
     _check_size(sum(len(s) for s in sentences), what="corpus for word vectors")
+    path = _cache_path(sentences, f"fasttext-{dim}-{epochs}-{min_count}-{seed}-{gensim_version()}")
+    if path.is_file():
+        wv = FastTextKeyedVectors.load(str(path))
+        return WordVectors(model=wv, words=tuple(wv.index_to_key))
     model = FastText(sentences, vector_size=dim, window=5, min_count=min_count, sg=1, epochs=epochs, seed=seed,
                      workers=1, min_n=3, max_n=6)  # fmt: skip
+    with atomic_path(path) as tmp:
+        model.wv.save(str(tmp), sep_limit=1 << 62)  # one file, so the atomic rename covers all of it
     return WordVectors(model=model.wv, words=tuple(model.wv.index_to_key))
+
+
+def gensim_version() -> str:
+    """The installed gensim version (part of the cache key: another version may train other vectors).
+
+    Example:
+        >>> gensim_version().count(".") >= 1
+        True
+    """
+    import gensim
+
+    return str(gensim.__version__)
+
+
+def _cache_path(sentences: list[list[str]], settings: str) -> Path:
+    """Where vectors trained on these sentences with these settings are kept (`cache_dir("adapt-vectors")`)."""
+    digest = hashlib.sha256()
+    for words in sentences:
+        digest.update(" ".join(words).encode("utf-8") + b"\n")
+    return cache_dir("adapt-vectors") / f"{settings}-{digest.hexdigest()[:32]}.kv"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,7 @@ def _save_checkpoint(params: list[Any], step: int, path: Path) -> None:
 def tune_embeddings(
     model: Any, tok: Tokenizer, text: str, *, settings: TuneSettings, start_id: int,
     checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> TuneRecord:
     """Train the embeddings of `model` (in place) for `settings.steps` steps on `text`, then set it to eval mode.
 
@@ -108,6 +110,8 @@ def tune_embeddings(
         start_id: the id put before every window (the model's start-of-text id).
         checkpoint: where to write the trainable weights (None: no checkpoints).
         progress: show a progress bar on stderr.
+        on_step: called as on_step(steps_done, loss) after every step (e.g. to save the model at an earlier budget:
+            with a constant rate and the seeded batches, step n of a longer run is the same as an n-step run).
 
     Example:
         >>> import tokensmith
@@ -140,6 +144,8 @@ def tune_embeddings(
         opt.step()
         losses.append(loss.item())
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        if on_step is not None:
+            on_step(step + 1, losses[-1])
         if path is not None and ((step + 1) % settings.checkpoint_every == 0 or step + 1 == settings.steps):
             _save_checkpoint(params, step + 1, path)
     model.eval()
