@@ -54,7 +54,8 @@ def install_embeddings(model: Any, inp: np.ndarray, out: np.ndarray | None, *, r
 
     Example:
         >>> model = tiny_causal_lm()
-        >>> install_embeddings(model, np.ones((10, 64), np.float32), np.zeros((10, 64), np.float32), role_ids={"eos": 3})
+        >>> new_input, new_output = np.ones((10, 64), np.float32), np.zeros((10, 64), np.float32)
+        >>> install_embeddings(model, new_input, new_output, role_ids={"eos": 3})
         >>> model.get_input_embeddings().weight.shape[0], model.config.vocab_size, model.config.eos_token_id
         (10, 10, 3)
     """
