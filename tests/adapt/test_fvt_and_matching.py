@@ -9,7 +9,7 @@ from tokenizers import models, pre_tokenizers
 
 import tokensmith
 from tokensmith.adapt.fvt import fvt_plan
-from tokensmith.adapt.matching import match_tokens
+from tokensmith.adapt.matching import match_tokens, missing_role_tokens
 from tokensmith.adapt.plan import TransferInputs, apply_plan
 from tokensmith.backends.hf import HFBackend
 from tokensmith.errors import ModelError, TokenizerFileError
@@ -71,3 +71,20 @@ def test_a_tokenizer_without_exact_bytes_is_refused(shared):
     shared("tokenizers", "hf", "bert-base-uncased", "tokenizer.json")
     with pytest.raises(TokenizerFileError, match="no exact bytes.*tokensmith train --algo bpe"):
         match_tokens(SOURCE, tokensmith.load("bert-base-uncased"), {})
+
+
+def _with_specials(texts: list[str]) -> Tokenizer:
+    hf = HFTokenizer(models.BPE(vocab={"a": 0, "b": 1}, merges=[]))
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    hf.add_special_tokens(texts)
+    return Tokenizer(HFBackend(hf), name="+".join(texts))
+
+
+def test_chat_tokens_are_missing_only_when_no_target_token_plays_their_role():
+    source = _with_specials(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    roles = {"bos": 2, "eos": 2, "chat_start": 3, "chat_end": 4}
+    gemma_like = _with_specials(["<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"])
+    assert missing_role_tokens(source, gemma_like, roles) == []  # <start_of_turn> plays <|im_start|>'s part
+    assert match_tokens(source, gemma_like, roles).copied[4] == 3
+    plain = _with_specials(["<|endoftext|>"])
+    assert missing_role_tokens(source, plain, roles) == ["<|im_start|>", "<|im_end|>"]

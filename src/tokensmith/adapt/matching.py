@@ -130,7 +130,7 @@ def target_roles(tok: Tokenizer) -> dict[int, str]:
 
 
 def missing_role_tokens(source: Tokenizer, target: Tokenizer, roles: dict[str, int]) -> list[str]:
-    """Source special-token texts the target lacks: chat tokens, and bos/eos when no target token plays them.
+    """Source special-token texts the target lacks: its chat and bos/eos tokens whose role no target token plays.
 
     Args:
         source: the source tokenizer.
@@ -149,7 +149,7 @@ def missing_role_tokens(source: Tokenizer, target: Tokenizer, roles: dict[str, i
         text = source.token_bytes(sid).decode("utf-8", errors="replace")
         if text in have or text in missing or not text:
             continue
-        if role in CHAT_ROLES or (role in NEEDED_ROLES and role not in played):
+        if role in (*CHAT_ROLES, *NEEDED_ROLES) and role not in played:  # no target token plays that role
             missing.append(text)
     return missing
 
