@@ -132,3 +132,28 @@ def adapt_vocab(results: Results) -> str:
             added = f", {len(t['added_specials'])} of them the source's chat tokens, added" if t["added_specials"] else ""
             parts.append(f"{target} {sum(t['counts'].values()):,} ids{added}")
     return "; ".join(parts) if parts else "(not run yet)"
+
+
+@renderer
+def adapt_tuned_findings(results: Results) -> str:
+    """The gap to the original on the Ukrainian text before and after the largest tuning budget, per method."""
+    n = max(results["adapt"]["settings"]["tune_budgets"])
+    parts = []
+    for method in METHODS[:-1]:
+        before, after = _row(results, TEXTS[0], f"T1 {method}"), _row(results, TEXTS[0], f"T1 {method} +{n} steps")
+        if before is not None and after is not None:
+            parts.append(f"{method} {before['delta_bits_per_byte']:+.3f} → {after['delta_bits_per_byte']:+.3f}")
+    return f"after {n} steps, the gap to the original on uk wiki moves: " + "; ".join(parts) if parts else "(not run)"
+
+
+@renderer
+def adapt_omp_note(results: Results) -> str:
+    """Where OMP lands against random on T2's Ukrainian text, computed from the rows."""
+    omp, rnd = _row(results, TEXTS[0], "T2 omp"), _row(results, TEXTS[0], "T2 random")
+    if omp is None or rnd is None:
+        return "OMP did not finish in this run"
+    if omp["bits_per_byte"] <= rnd["bits_per_byte"]:
+        return f"OMP lands {omp['delta_bits_per_byte']:+.3f} bits/byte from the original on uk wiki, ahead of random"
+    return (f"OMP lands {omp['delta_bits_per_byte']:+.3f} bits/byte from the original on uk wiki, behind even random: "
+            "its least-squares coefficients over the candidate atoms are unbounded, and many new rows come out far "
+            "longer than any source row (an open problem of this implementation, see the notes)")
