@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "encode_corpus",  # encode-corpus (sharded numpy ids, local or Ray)
     "serve",  # the playground
     "bench",  # bench encode
+    "adapt",  # adapt transfer|eval
 ]
 
 app = typer.Typer(
