@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tokensmith.errors import CorpusError
+from tokensmith.parallel import encode_corpus
 from tokensmith.tokenizer import Tokenizer
 
 
@@ -97,9 +98,10 @@ def flatten(batch: Sequence[Sequence[int]], *, dtype: np.dtype | type = np.int64
 
 
 def encode_shard(tok: Tokenizer, texts: Sequence[str]) -> EncodedShard:
-    """Encode a shard's documents with one batch call (no BOS/EOS: documents are separated by the offsets).
+    """Encode a shard's documents (no BOS/EOS: documents are separated by the offsets).
 
-    The lead may swap the body for `tokensmith.parallel.encode_corpus` (same ids, same offsets).
+    Goes through the core's sharded encoder `tokensmith.parallel.encode_corpus` (the verified accelerator when one
+    exists, the backend's batch encode otherwise), so local, Ray and `encode_batch` give the same ids.
 
     Args:
         tok: the tokenizer.
@@ -111,5 +113,5 @@ def encode_shard(tok: Tokenizer, texts: Sequence[str]) -> EncodedShard:
         >>> shard.ids.tolist(), shard.offsets.tolist(), shard.ids.dtype.name
         ([15496, 995, 17250], [0, 2, 2, 3], 'uint16')
     """
-    ids, offsets = flatten(tok.encode_batch(list(texts)), dtype=ids_dtype(tok.vocab_size))
-    return EncodedShard(ids, offsets)
+    corpus = encode_corpus(tok, list(texts))
+    return EncodedShard(corpus.ids.astype(ids_dtype(tok.vocab_size)), corpus.offsets.astype(np.int64))
