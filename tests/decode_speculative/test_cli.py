@@ -52,6 +52,18 @@ def test_generate_json_matches_hf_greedy_for_each_method(model_dir, capsys):
         assert row["ids"] == want and row["new_tokens"] == 20 and row["forward_passes"] >= 1
 
 
+def test_ids_the_tokenizer_lacks_stay_in_ids_and_are_named_once(model_dir, capsys):
+    """The tiny model embeds 320 rows for 257 ids; what it emits beyond them has no bytes (a padded vocabulary)."""
+    with pytest.warns(UserWarning, match=r"has no bytes for .*ids 0\.\.256") as caught:
+        out = run_json(capsys, "-m", str(model_dir), "-p", "abcabcabcabc", "--max-new-tokens", "20")
+    (row,) = out["results"]
+    assert any(i > 256 for i in row["ids"]) and len(caught) == 1
+    from tokensmith.models import load_model
+
+    tok = load_model(str(model_dir)).tokenizer
+    assert row["output"] == tok.decode([i for i in row["ids"] if i < tok.vocab_size])
+
+
 def test_prompts_file_and_matrix_save(model_dir, tmp_path, capsys):
     prompts = tmp_path / "p.jsonl"
     prompts.write_text('{"prompt": "xyzxyz"}\n{"prompt": "hello hello"}\n')

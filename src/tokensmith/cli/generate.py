@@ -116,7 +116,7 @@ def generate(
         budget = 0 if speculate == "none" else (tree if speculate != "lookup" else max(tree, 10))
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget)
         new = out[len(ids) :]
-        results.append({"prompt": text, "output": lm.tokenizer.decode(new), "ids": new, **stats.to_dict()})
+        results.append({"prompt": text, "output": _decode_known(lm.tokenizer, new), "ids": new, **stats.to_dict()})
     recycler = recycler_of(drafter)
     if matrix is not None and recycler is not None:
         recycler.save(matrix)
@@ -129,6 +129,24 @@ def generate(
             f"[dim]{row['new_tokens']} tokens, {row['forward_passes']} forward passes, "
             f"{row['mean_accepted']:.2f} tokens/step, {row['tokens_per_s']:.1f} tokens/s[/]"
         )
+
+
+def _decode_known(tok, ids: list[int]) -> str:
+    """Decode generated ids, leaving out (with one warning) ids the model can emit but its tokenizer lacks.
+
+    Models often embed more rows than their tokenizer has ids (a padded vocabulary); those rows have no bytes.
+    """
+    unknown = sorted({i for i in ids if i >= tok.vocab_size})
+    if unknown:
+        import warnings
+
+        warnings.warn(
+            f"the model generated {len(unknown)} distinct id(s) its tokenizer has no bytes for "
+            f"(first {unknown[0]}; the tokenizer has ids 0..{tok.vocab_size - 1}): they are left out of the text "
+            "and kept in the ids",
+            stacklevel=2,
+        )
+    return tok.decode([i for i in ids if i < tok.vocab_size])
 
 
 def register(app: typer.Typer) -> None:
