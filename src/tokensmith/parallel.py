@@ -64,11 +64,22 @@ class EncodedCorpus:
         return np.diff(self.offsets)
 
 
-def _flatten(batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(ids (T,), lengths (S,)) of one shard."""
+def flatten(batch: Sequence[Sequence[int]], *, dtype: np.dtype | type = np.uint32) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of ids → flat ids (T,) and offsets (S+1,) int64, without a Python list per text on the way.
+
+    Args:
+        batch: ids per text.
+        dtype: the dtype of the flat ids.
+
+    Example:
+        >>> ids, offsets = flatten([[1, 2], [], [3]])
+        >>> ids.tolist(), offsets.tolist(), ids.dtype.name
+        ([1, 2, 3], [0, 2, 2, 3], 'uint32')
+    """
     lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=np.uint32, count=int(lengths.sum()))
-    return ids, lengths
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=dtype, count=int(offsets[-1]))
+    return ids, offsets
 
 
 def _resolve(tok: Any) -> Any:
@@ -98,7 +109,7 @@ def encode_corpus(tok: Any, texts: Sequence[str], *, workers: int | None = None)
     shards = [texts[i : i + SHARD_TEXTS] for i in range(0, len(texts), SHARD_TEXTS)]
 
     def one(shard: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        return _flatten(tok.encode_batch(shard))
+        return flatten(tok.encode_batch(shard))
 
     if workers is not None and workers > 1 and len(shards) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -106,8 +117,8 @@ def encode_corpus(tok: Any, texts: Sequence[str], *, workers: int | None = None)
     else:
         parts = [one(s) for s in shards]
     ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.uint32)
-    lengths = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    lengths = np.concatenate([np.diff(p[1]) for p in parts]) if parts else np.zeros(0, np.int64)
     return EncodedCorpus(ids=ids, offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
 
 
-__all__ = ["SHARD_TEXTS", "EncodedCorpus", "encode_corpus"]
+__all__ = ["SHARD_TEXTS", "EncodedCorpus", "encode_corpus", "flatten"]

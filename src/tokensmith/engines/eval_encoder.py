@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tokensmith.engines.shard_encode import flatten
+import numpy as np
+
 from tokensmith.measure.encoded import EncodedCorpus, Timer, encode_corpus
 from tokensmith.measure.textindex import TextIndex
+from tokensmith.parallel import flatten
 from tokensmith.tokenizer import Tokenizer
 
 DEFAULT_SHARD_SENTENCES = 2048
@@ -59,7 +61,7 @@ def merge_shards(parts: Sequence[tuple[list[list[int]], list | None]]) -> Encode
         >>> enc.ids.tolist(), enc.first.tolist(), enc.offsets
         ([1, 2, 3], [0, 2, 2, 3], None)
     """
-    ids, first = flatten([ids for part, _ in parts for ids in part])
+    ids, first = flatten([ids for part, _ in parts for ids in part], dtype=np.int64)
     has_offsets = any(offsets is not None for _, offsets in parts)
     offsets = [o for _, part in parts for o in (part or [])] if has_offsets else None
     return EncodedCorpus(ids=ids, first=first, failed={}, offsets=offsets)

@@ -10,7 +10,6 @@ Not handled: compressed inputs (byte offsets would point into the compressed str
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,24 +76,6 @@ class EncodedShard:
     def documents(self) -> int:
         """D, the number of documents."""
         return len(self.offsets) - 1
-
-
-def flatten(batch: Sequence[Sequence[int]], *, dtype: np.dtype | type = np.int64) -> tuple[np.ndarray, np.ndarray]:
-    """Lists of ids → flat ids (T,) and offsets (D+1,) (int64).
-
-    Args:
-        batch: ids per document.
-        dtype: the dtype of the flat ids.
-
-    Example:
-        >>> ids, offsets = flatten([[1, 2], [], [3]])
-        >>> ids.tolist(), offsets.tolist()
-        ([1, 2, 3], [0, 2, 2, 3])
-    """
-    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=dtype, count=int(offsets[-1]))
-    return ids, offsets
 
 
 def encode_shard(tok: Tokenizer, texts: Sequence[str]) -> EncodedShard:

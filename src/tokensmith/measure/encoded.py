@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tokensmith.measure.textindex import TextIndex
+from tokensmith.parallel import flatten
 from tokensmith.tokenizer import Tokenizer
 
 
@@ -71,13 +72,6 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(self.first) - 1), self.n_tokens)
 
 
-def _flatten(batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    first = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=np.int64, count=int(first[-1]))
-    return ids, first
-
-
 def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]] | None]:
     if not tok.lossless:
         encs = tok.encode_batch_with_offsets(texts)
@@ -119,7 +113,7 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
             offsets = None if part_offsets is None else (offsets or []) + part_offsets
     timer.add("encode", started)
     started = time.perf_counter()
-    ids, first = _flatten(batch)
+    ids, first = flatten(batch, dtype=np.int64)
     timer.add("convert", started)
     return EncodedCorpus(ids=ids, first=first, failed=failed, offsets=offsets)
 
