@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
+from tokensmith.measure.encoded import byte_length_table
+
 if TYPE_CHECKING:
     from tokensmith.tokenizer import Tokenizer
 
@@ -98,7 +100,7 @@ def spelled_shift(tok: Tokenizer, ids: np.ndarray, data: bytes) -> int | None:
         >>> spelled_shift(gpt2, np.array([15496, 995]), b"Hello world"), spelled_shift(gpt2, np.array([15496]), b"Hi")
         (0, None)
     """
-    table, lengths = tok.token_table, token_lengths(tok)
+    table, lengths = tok.token_table, byte_length_table(tok)
     total = sum(int(lengths[ids[k : k + BLOCK]].sum()) for k in range(0, len(ids), BLOCK))
     shift = total - len(data)
     if shift not in (0, 1) or (shift == 1 and not tok.dummy_prefix):
@@ -114,20 +116,6 @@ def spelled_shift(tok: Tokenizer, ids: np.ndarray, data: bytes) -> int | None:
     return shift
 
 
-def token_lengths(tok: Tokenizer) -> np.ndarray:
-    """The byte length of every id's token, int64 (index = id).
-
-    Args:
-        tok: the tokenizer.
-
-    Example:
-        >>> import tokensmith
-        >>> token_lengths(tokensmith.load("gpt2"))[[15496, 995]].tolist()
-        [5, 6]
-    """
-    return np.fromiter((len(t) for t in tok.token_table), dtype=np.int64, count=len(tok.token_table))
-
-
 def span_blocks(tok: Tokenizer, enc: EncodedText) -> Iterator[tuple[list[int], list[int], list[int]]]:
     """(ids, starts, ends) of `enc`, `BLOCK` tokens at a time, as Python lists ready to format.
 
@@ -141,7 +129,7 @@ def span_blocks(tok: Tokenizer, enc: EncodedText) -> Iterator[tuple[list[int], l
         >>> list(span_blocks(mistral, encode_text(mistral, "Hello world", b"Hello world")))
         [([22557, 1526], [0, 5], [5, 11])]
     """
-    lengths = token_lengths(tok) if enc.shift is not None else None
+    lengths = byte_length_table(tok) if enc.shift is not None else None
     pos = -(enc.shift or 0)
     for k in range(0, enc.n_tokens, BLOCK):
         ids = enc.ids[k : k + BLOCK]
