@@ -1,7 +1,8 @@
 """Read a causal LM's embedding matrices and install new ones (torch is imported lazily).
 
 A model is *tied* when its output layer is its input embedding (SmolLM2, Gemma 3): then one matrix is read and
-written, and the model stays tied. An untied model has a second (n_vocab, d) output matrix, which the same plan
+written, and the model stays tied unless asked (`untie`: the output layer becomes its own copy of the input
+embedding first, so the plan builds two matrices that tuning can move apart). An untied model has a second (n_vocab, d) output matrix, which the same plan
 rebuilds from the source's output rows. The config's bos/eos/pad ids are moved to the target's ids.
 """
 
@@ -24,6 +25,31 @@ def is_tied(model: Any) -> bool:
     """
     out = model.get_output_embeddings()
     return out is None or out.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+
+
+def untie(model: Any) -> None:
+    """Give a tied model's output layer its own copy of the input embedding (a no-op when already untied).
+
+    The config's `tie_word_embeddings` becomes False, so `save_pretrained` writes both matrices and
+    `from_pretrained` keeps them apart.
+
+    Args:
+        model: a transformers `PreTrainedModel` (changed in place).
+
+    Example:
+        >>> model = tiny_causal_lm()
+        >>> model.tie_weights(); model.get_output_embeddings().weight = model.get_input_embeddings().weight
+        >>> is_tied(model), (untie(model), is_tied(model))[1]
+        (True, False)
+    """
+    import torch
+
+    if is_tied(model) and model.get_output_embeddings() is not None:
+        copy = model.get_input_embeddings().weight.detach().clone()
+        model.get_output_embeddings().weight = torch.nn.Parameter(copy)
+        model.config.tie_word_embeddings = False
+        text_config = getattr(model.config, "get_text_config", lambda: model.config)()
+        text_config.tie_word_embeddings = False
 
 
 def embedding_matrices(model: Any) -> tuple[np.ndarray, np.ndarray | None]:

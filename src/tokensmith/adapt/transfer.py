@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tokensmith.adapt.baselines import identity_plan, random_plan
-from tokensmith.adapt.embeddings import embedding_matrices, install_embeddings, is_tied
+from tokensmith.adapt.embeddings import embedding_matrices, install_embeddings, is_tied, untie
 from tokensmith.adapt.focus import focus_plan
 from tokensmith.adapt.fvt import fvt_plan
 from tokensmith.adapt.matching import (
@@ -36,6 +36,9 @@ from tokensmith.tokenizer import Tokenizer
 METHODS = ("fvt", "focus", "wechsel", "omp", "random", "identity")
 NEEDS: dict[str, tuple[str, ...]] = {
     "focus": ("aux_corpus",), "wechsel": ("aux_corpus", "source_corpus", "dictionary"), "omp": ("donor",),
+}  # fmt: skip
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "focus": ("dim", "epochs"), "wechsel": ("k", "temperature", "dim", "epochs"), "omp": ("k", "candidates", "ridge"),
 }  # fmt: skip
 FLAGS = {"aux_corpus": "--aux-corpus", "source_corpus": "--source-corpus", "dictionary": "--dict", "donor": "--donor"}
 
@@ -81,9 +84,15 @@ def read_lines(path: str | os.PathLike[str], *, what: str) -> list[str]:
     return lines
 
 
-def _check_request(method: str, given: Mapping[str, Any], *, tune_steps: int, tune_corpus: Any) -> None:
+def _check_request(
+    method: str, given: Mapping[str, Any], *, tune_steps: int, tune_corpus: Any, options: Mapping[str, Any]
+) -> None:
     if method not in METHODS:
         raise TokensmithError(f"unknown method '{method}': {close_matches(method, METHODS)}")
+    unused = sorted(set(options) - set(OPTIONS.get(method, ())))
+    if unused:
+        valid = ", ".join(OPTIONS.get(method, ())) or "none"
+        raise TokensmithError(f"--method {method} takes no setting {', '.join(unused)} (its settings: {valid}).")
     missing = [FLAGS[n] for n in NEEDS.get(method, ()) if given.get(n) is None]
     if missing:
         raise TokensmithError(f"--method {method} needs {' and '.join(missing)}; pass {', '.join(missing)}.")
@@ -153,7 +162,7 @@ def transfer(
     aux_corpus: str | os.PathLike[str] | None = None, source_corpus: str | os.PathLike[str] | None = None,
     dictionary: str | os.PathLike[str] | None = None, donor: str | None = None, tune_steps: int = 0,
     tune_corpus: str | os.PathLike[str] | None = None, tune: TuneSettings | None = None, add_specials: bool = True,
-    seed: int = 0, options: Mapping[str, Any] | None = None, progress: bool = False,
+    seed: int = 0, options: Mapping[str, Any] | None = None, progress: bool = False, untie_output: bool = False,
 ) -> TransferResult:
     """Move `model` to the tokenizer `to` with `method`, tune its embeddings if asked, and write it to `out`.
 
@@ -171,8 +180,10 @@ def transfer(
         tune: batch size, sequence length, learning rate (`TuneSettings`; `steps` is taken from `tune_steps`).
         add_specials: add the source's chat and bos/eos tokens that the target lacks.
         seed: the seed of random rows, static vectors and tuning.
-        options: method settings (focus: dim, epochs; wechsel: k, temperature, dim, epochs; omp: k, candidates).
+        options: method settings (focus: dim, epochs; wechsel: k, temperature, dim, epochs; omp: k, candidates, ridge).
         progress: show the tuning progress bar.
+        untie_output: give a tied model a separate output layer (built by the same plan; tuning with
+            `train_output` then moves it on its own). Tied models stay tied otherwise.
 
     Example:
         >>> import tempfile, tokensmith
@@ -189,7 +200,7 @@ def transfer(
 
     started = time.perf_counter()
     given = {"aux_corpus": aux_corpus, "source_corpus": source_corpus, "dictionary": dictionary, "donor": donor}
-    _check_request(method, given, tune_steps=tune_steps, tune_corpus=tune_corpus)
+    _check_request(method, given, tune_steps=tune_steps, tune_corpus=tune_corpus, options=dict(options or {}))
     check_output_dir(out)
     data = _read_inputs(given)
     tune_text = "\n".join(read_lines(tune_corpus, what="--tune-corpus")) if tune_steps else ""
@@ -201,6 +212,8 @@ def transfer(
     if donor is not None and method == "omp":
         _load_donor(donor, data, target)
     plan = _plan(method, TransferInputs(loaded.tokenizer, target, matching, seed), data, dict(options or {}))
+    if untie_output:
+        untie(loaded.model)
     tied = is_tied(loaded.model)
     inp, outm = embedding_matrices(loaded.model)
     new_out = apply_plan(plan, outm, seed=seed + 1) if outm is not None else None

@@ -33,11 +33,14 @@ def transfer_command(
     donor: str | None = typer.Option(None, "--donor", help="A model that uses the target tokenizer (omp)."),
     k: int | None = typer.Option(None, "--k", help="Neighbours (wechsel, default 10) or atoms (omp, default 8)."),
     candidates: int | None = typer.Option(None, "--omp-candidates", help="Shared tokens searched per new token."),
+    ridge: float | None = typer.Option(None, "--omp-ridge", help="Ridge weight of OMP's refits (default 0.01; 0 = plain)."),
+    untie_output: bool = typer.Option(False, "--untie", help="Give a tied model its own output layer."),
     tune_steps: int = typer.Option(0, "--tune-steps", help="Embedding-tuning steps after the transfer."),
     tune_corpus: Path | None = typer.Option(None, "--tune-corpus", help="Target-language text for tuning."),
     tune_batch: int = typer.Option(8, "--tune-batch", help="Windows per tuning step."),
     tune_seq_len: int = typer.Option(512, "--tune-seq-len", help="Tokens per tuning window."),
     tune_lr: float = typer.Option(1e-3, "--tune-lr", help="AdamW learning rate of the embeddings."),
+    tune_output: bool = typer.Option(False, "--tune-output", help="Tune an untied output layer too."),
     add_specials: bool = typer.Option(True, "--add-specials/--no-add-specials",
                                       help="Add the source's chat and bos/eos tokens the target lacks."),  # fmt: skip
     seed: int = typer.Option(0, "--seed", help="Seed of random rows, static vectors and tuning."),
@@ -56,11 +59,14 @@ def transfer_command(
         donor: `--donor`, the donor model for omp.
         k: `--k`, neighbours (wechsel) or atoms (omp).
         candidates: `--omp-candidates`, shared tokens searched per new token (omp; all when omitted).
+        ridge: `--omp-ridge`, the Tikhonov weight of OMP's least-squares refits.
+        untie_output: `--untie`, a separate output layer for a tied model.
         tune_steps: `--tune-steps`, tuning steps (0: none).
         tune_corpus: `--tune-corpus`, the tuning text.
         tune_batch: `--tune-batch`, windows per step.
         tune_seq_len: `--tune-seq-len`, tokens per window.
         tune_lr: `--tune-lr`, the learning rate.
+        tune_output: `--tune-output`, train the (untied) output layer as well.
         add_specials: `--add-specials/--no-add-specials`.
         seed: `--seed`.
         json_out: `--json`, the record as JSON on stdout.
@@ -81,13 +87,16 @@ def transfer_command(
         options["k"] = k
     if candidates is not None:
         options["candidates"] = candidates
+    if ridge is not None:
+        options["ridge"] = ridge
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = transfer(
             model, to=to, method=method, out=out, aux_corpus=aux_corpus, source_corpus=source_corpus,
             dictionary=dictionary, donor=donor, tune_steps=tune_steps, tune_corpus=tune_corpus,
-            tune=TuneSettings(steps=tune_steps, batch_size=tune_batch, seq_len=tune_seq_len, lr=tune_lr),
-            add_specials=add_specials, seed=seed, options=options, progress=not json_out,
+            tune=TuneSettings(steps=tune_steps, batch_size=tune_batch, seq_len=tune_seq_len, lr=tune_lr,
+                             train_output=tune_output),
+            add_specials=add_specials, seed=seed, options=options, progress=not json_out, untie_output=untie_output,
         )  # fmt: skip
     for w in caught:
         err_console.print(f"warning: {w.message}", highlight=False, markup=False)
