@@ -2,7 +2,8 @@
 
 Rényi/Shannon efficiency (renyi.py) and vocabulary utilization (vocab.py) are functions of the token count vector
 c (V,) of a corpus, not of per-sentence sums, so the bootstrap must rebuild c for each resample. The numba kernel
-does that in one pass per resample and keeps only the moments those metrics need:
+(`distribution_kernel.py`, cached on disk, resamples in parallel) does that in one pass per resample and keeps
+only the moments those metrics need:
 
     N = Σ_v c_v,  used = #{v : c_v > 0},  S1 = Σ_v c_v ln c_v,  S_α = Σ_v c_v^α  (for each α)
 
@@ -12,7 +13,6 @@ single matrix product. Ids are first renumbered to 0..U-1 so the per-resample co
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -38,34 +38,29 @@ def moments(ids: np.ndarray, alphas: Sequence[float]) -> np.ndarray:
     return np.array(head + [float((counts**a).sum()) for a in alphas])
 
 
-@functools.cache
 def _kernel():  # -> numba dispatcher; numba is imported only when a bootstrap needs it
-    import numba
+    from tokensmith.measure.distribution_kernel import boot_moments_kernel
 
-    # serial: on a shared 2-core machine, threads here only contend with the backends' own threads
-    @numba.njit(nogil=True)  # no on-disk cache: closures cache badly
-    def boot_moments(local, first, mult, ln_table, pow_tables, n_ids):  # pragma: no cover - compiled
-        # mult (B, n): multiplicity of each sentence per resample; ln_table[x] = ln x; pow_tables[a, x] = x^α_a
-        n_boot, n_alpha = mult.shape[0], pow_tables.shape[0]
-        out = np.zeros((n_boot, 3 + n_alpha))
-        for b in range(n_boot):
-            counts = np.zeros(n_ids, np.int64)
-            for i in range(mult.shape[1]):
-                w = mult[b, i]
-                if w > 0:  # a third of the sentences are not drawn: skip them
-                    for t in range(first[i], first[i + 1]):
-                        counts[local[t]] += w
-            for u in range(n_ids):
-                x = counts[u]
-                if x > 0:
-                    out[b, 0] += x
-                    out[b, 1] += 1.0
-                    out[b, 2] += x * ln_table[x]
-                    for a in range(n_alpha):
-                        out[b, 3 + a] += pow_tables[a, x]
-        return out
+    return boot_moments_kernel
 
-    return boot_moments
+
+def renumber(ids: np.ndarray) -> tuple[int, np.ndarray]:
+    """(distinct ids U, `ids` renumbered to 0..U-1 in id order), in O(T + max id) instead of a sort.
+
+    Args:
+        ids: (T,) non-negative token ids.
+
+    Example:
+        >>> n, local = renumber(np.array([7, 5, 7, 9]))
+        >>> n, local.tolist()
+        (3, [1, 0, 1, 2])
+    """
+    if len(ids) == 0:
+        return 0, np.zeros(0, np.int64)
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    new_id = np.cumsum(present, dtype=np.int64) - 1  # (max id + 1,) rank of each present id
+    return int(new_id[-1]) + 1, new_id[ids]
 
 
 def boot_moments(
@@ -85,12 +80,11 @@ def boot_moments(
         >>> boot_moments(ids, first, np.array([[2.0, 0.0]]), [2.0]).round(4).tolist()  # sentence 0 twice
         [[4.0, 1.0, 5.5452, 16.0]]
     """
-    uniq, local = np.unique(ids, return_inverse=True)  # renumber once: counts stay (U,) per resample
-    local = local.astype(np.int64)
+    n_ids, local = renumber(np.asarray(ids, dtype=np.int64))  # renumber once: counts stay (U,) per resample
     first = np.ascontiguousarray(first, dtype=np.int64)
     lengths = np.diff(first)
     chunks = [mults] if isinstance(mults, np.ndarray) else mults
-    out = [_chunk_moments(local, first, lengths, m, alphas, len(uniq)) for m in chunks]
+    out = [_chunk_moments(local, first, lengths, m, alphas, n_ids) for m in chunks]
     return np.concatenate(out) if out else np.zeros((0, 3 + len(alphas)))
 
 
