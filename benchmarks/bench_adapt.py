@@ -13,7 +13,9 @@ What runs, in one process (`nice -n 10 .venv/bin/python benchmarks/bench_adapt.p
   FLORES-200 ukr_Cyrl devtest (index ids 997-2008 of the shared file), and wikitext-2 test (English, what the
   model keeps). Scored by `tokensmith.adapt.evaluate` (the core's bits-per-byte scorer, 2,048-byte chunks).
 Each finished stage is saved to `benchmarks/results/adapt.json` at once, so a run cut short keeps what it did;
-`--resume` reuses model directories already written in the work folder.
+`--resume` reuses model directories already written in the work folder. `--only t2-omp[,NAME...]` reruns just those
+transfers (and their scores) and keeps every other model's scores from the results file (the original model is
+rebuilt, since it is every transfer's source).
 
 The issue's full size (tuning 100 and 300 steps of 8 x 512 tokens, whole held-out texts) costs hours on the 2
 shared cores here; every reduction used is recorded under "reductions" in the results.
@@ -51,6 +53,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--resamples", type=int, default=1000)
     p.add_argument("--skip-t2", action="store_true")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated transfer names to rerun (implies --resume)")
+    p.add_argument("--omp-ridge", type=float, default=0.01)
     p.add_argument("--out", type=Path, default=OUT)
     return p.parse_args()
 
@@ -101,6 +105,8 @@ def run_transfer(args, results, name: str, source: str, **kw: Any) -> str:
     from tokensmith.adapt import transfer
 
     out = args.work / name
+    if _kept(args, name) and name in results["transfers"]:
+        return str(out)  # --only: this model's scores come from the earlier run
     if not (args.resume and (out / "adapt.json").is_file()):
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -121,7 +127,7 @@ def run_tuning(args, results, name: str, budgets: list[int]) -> list[str]:
     from tokensmith.models import load_model
 
     outs = [args.work / f"{name}-tune{n}" for n in budgets]
-    if args.resume and all((o / "adapt.json").is_file() for o in outs):
+    if _kept(args, name) or args.resume and all((o / "adapt.json").is_file() for o in outs):
         return [str(o) for o in outs]
     loaded = load_model(str(args.work / name))
     record, role_ids = read_record(args.work / name) or {}, _role_ids(loaded)
@@ -139,6 +145,16 @@ def run_tuning(args, results, name: str, budgets: list[int]) -> list[str]:
     tune_embeddings(loaded.model, loaded.tokenizer, text, settings=settings, start_id=role_ids["bos"], on_step=save_at)
     print(f"tuned {name}: {time.perf_counter() - started:.0f} s", flush=True)
     return [str(o) for o in outs]
+
+
+def _kept(args: argparse.Namespace, name: str) -> bool:
+    """With --only, every model but the named ones (and the original, every transfer's source) is kept as scored."""
+    return bool(args.only) and name != "original" and name not in args.only
+
+
+def _label_name(label: str) -> str:
+    """'T2 omp' -> 't2-omp'; 'T1 fvt +5 steps' -> 't1-fvt' (the transfer a score label comes from)."""
+    return label.split(" +")[0].lower().replace(" ", "-")
 
 
 def _role_ids(loaded: Any) -> dict[str, int]:
@@ -191,7 +207,7 @@ def _fresh_results(args: argparse.Namespace, budgets: list[int]) -> dict[str, An
                           "Q4_1 GGUF de-quantized to float32",
         "settings": {"train_lines": args.train_lines, "heldout_bytes": args.heldout_bytes, "tune_budgets": budgets,
                      "tune_batch": args.tune_batch, "tune_seq_len": args.tune_seq_len, "tune_lr": args.tune_lr,
-                     "omp_k": 8, "omp_candidates": args.omp_candidates, "wechsel_k": 10, "static_dim": 100},
+                     "omp_k": 8, "omp_candidates": args.omp_candidates, "omp_ridge": args.omp_ridge, "wechsel_k": 10, "static_dim": 100},
         "reductions": {
             "tuning": f"{budgets} steps of {args.tune_batch} x {args.tune_seq_len} tokens (issue: 100 and 300 steps "
                       "of 8 x 512); tuning T1 only, as the issue says",
@@ -212,6 +228,9 @@ def _resumed(args: argparse.Namespace, results: dict[str, Any], texts: dict[str,
         old = json.loads(args.out.read_text(encoding="utf-8"))
         keep = ("transfers", "scores", "rows", "seconds") if old.get("texts") == info else ("transfers", "seconds")
         results.update({k: old.get(k, results[k]) for k in keep})
+        for scores in results["scores"].values():  # --only: the named models are scored again
+            for label in [lb for lb in scores if _label_name(lb) in args.only]:
+                del scores[label]
     results["texts"] = info
 
 
@@ -225,7 +244,8 @@ def _zero_shot(args, results, original: str, t1: str, data: dict[str, Any], text
     if args.skip_t2:
         return
     for method in T2_METHODS:
-        extra = {"donor": "gemma3", "options": {"k": 8, "candidates": args.omp_candidates}} if method == "omp" else {}
+        omp_options = {"k": 8, "candidates": args.omp_candidates, "ridge": args.omp_ridge}
+        extra = {"donor": "gemma3", "options": omp_options} if method == "omp" else {}
         models[f"T2 {method}"] = run_transfer(args, results, f"t2-{method}", original, to="gemma3", method=method,
                                               **_inputs(method, data), **extra)  # fmt: skip
     evaluate_all(args, results, models, texts)
@@ -233,11 +253,16 @@ def _zero_shot(args, results, original: str, t1: str, data: dict[str, Any], text
 
 def main() -> None:
     args = _args()
+    args.only = [n for n in args.only.split(",") if n]
+    args.resume = args.resume or bool(args.only)
     budgets = sorted(int(x) for x in args.tune_steps.split(","))
     results = _fresh_results(args, budgets)
     started = time.perf_counter()
     train, texts = prepare_texts(args)
     _resumed(args, results, texts)
+    if args.only:
+        results["rerun_only"] = {"models": args.only, "note": "only these transfers ran again; every other model's "
+                                 "scores come from the earlier run on the same held-out texts"}  # fmt: skip
     t1 = str(train_t1(args, train))
     data = {"aux_corpus": train, "source_corpus": SHARED / "lm" / "wikitext-2" / "valid.txt",
             "dictionary": SHARED / "dicts" / "wechsel" / "ukrainian.txt"}  # fmt: skip
