@@ -1,0 +1,1 @@
+"""reduce: fewer tokens inside a transformer (merging, pruning, pooling between blocks)."""
