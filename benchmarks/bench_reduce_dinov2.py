@@ -63,14 +63,6 @@ def _images(faces: int) -> tuple[Any, Any, Any]:
     return preprocess(list(photos().values())), preprocess(list(x[pick])), y[pick]
 
 
-def _reduced_forward(encoder: Any) -> Any:
-    def forward(pixels: Any) -> tuple[Any, Any]:
-        state = encoder.run(pixel_values=pixels)
-        return state.hidden, state.size * state.mask  # (B, T, D), (B, T)
-
-    return forward
-
-
 def _fidelity(forward: Any, ref: dict[str, Any], pics: Any, faces: Any, labels: Any) -> dict[str, Any]:
     from tokensmith.reduce.vision_eval import Features, cosine_summary, features, linear_probe, nn_agreement
 
@@ -113,7 +105,7 @@ def _configs(model: Any, methods: list[str], ratios: list[float]) -> tuple[dict[
 def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any]) -> dict[str, dict[str, Any]]:
     from tokensmith.reduce.flops import unreduced_flops
     from tokensmith.reduce.patch import apply
-    from tokensmith.reduce.vision_eval import features, linear_probe, unreduced_forward
+    from tokensmith.reduce.vision_eval import features, linear_probe, reduced_forward, unreduced_forward
 
     pics, faces, labels = data
     ref = {"photos": features(unreduced_forward(model), pics), "faces": features(unreduced_forward(model), faces)}
@@ -124,7 +116,7 @@ def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any
     for name, (method, ratio) in configs.items():
         began = time.perf_counter()
         encoder, record = apply(model, method, ratio=ratio)
-        row = _fidelity(_reduced_forward(encoder), ref, pics, faces, labels)
+        row = _fidelity(reduced_forward(encoder), ref, pics, faces, labels)
         flops = record.flops(**dims)
         assert record.sequences == n_images, (record.sequences, n_images)
         rows[name] = {"method": method, "ratio": ratio, "gflops": flops / 1e9, "flops_kept": round(flops / full, 4),
@@ -135,10 +127,10 @@ def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any
 
 def _run_speed(model: Any, configs: dict[str, Any], pics: Any, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     from tokensmith.reduce.patch import apply
-    from tokensmith.reduce.vision_eval import unreduced_forward
+    from tokensmith.reduce.vision_eval import reduced_forward, unreduced_forward
 
     forwards = {"unreduced": unreduced_forward(model)}
-    forwards.update({n: _reduced_forward(apply(model, m, ratio=r)[0]) for n, (m, r) in configs.items()})
+    forwards.update({n: reduced_forward(apply(model, m, ratio=r)[0]) for n, (m, r) in configs.items()})
     batch_pixels = pics[: min(args.batch, len(pics))].repeat((args.batch + len(pics) - 1) // len(pics), 1, 1, 1)
     batch_pixels = batch_pixels[: args.batch]  # (batch, 3, 224, 224): the photos, repeated to fill one batch
     one = pics[: args.time_images]

@@ -73,6 +73,28 @@ def unreduced_forward(model: Any) -> Forward:
     return forward
 
 
+def reduced_forward(encoder: Any) -> Forward:
+    """The forward pass of a reduced encoder (`tokensmith.reduce.apply(model, method, ratio=R)[0]`).
+
+    Args:
+        encoder: a `ReducedEncoder` over a `Dinov2Model`; its `run(pixel_values=...)` gives the final token state.
+
+    Example:
+        >>> import torch
+        >>> from types import SimpleNamespace as NS
+        >>> fake = NS(run=lambda pixel_values: NS(hidden=torch.ones(1, 3, 2), size=torch.tensor([[1.0, 2.0, 0.0]]),
+        ...                                       mask=torch.tensor([[True, True, False]])))
+        >>> reduced_forward(fake)(None)[1].tolist()
+        [[1.0, 2.0, 0.0]]
+    """
+
+    def forward(pixels: Any) -> tuple[Any, Any]:
+        state = encoder.run(pixel_values=pixels)
+        return state.hidden, state.size * state.mask  # (B, T, D), (B, T): padding weighs 0
+
+    return forward
+
+
 def pooled(hidden: Any, size: Any, *, prefix: int = 1) -> tuple[Any, Any]:
     """([CLS] (B, D), size-weighted mean of the tokens after the first `prefix` ones (B, D)).
 
