@@ -13,7 +13,10 @@ What each figure is:
 - `probe_accuracy`: stratified k-fold accuracy of a logistic regression (scikit-learn, standardised [CLS] ⊕ mean
   features) trained and tested on the same model's features, on lfw_subset's 100 faces and 100 non-faces.
 
-Not handled here: FLOPs and timing (the benchmark and `reduce.flops`), ImageNet-scale accuracy.
+`evaluate_images` is what `tokensmith reduce eval --model dinov2` prints: the unreduced model (transformers' own
+forward) and the reduced one side by side on the packaged photos, with analytic FLOPs (`reduce.flops`: `gflops` and
+`seconds` are totals over the images at batch 32, `seconds_b1` at batch 1; `flops_kept` is measured from the run's
+token record). Not handled here: ImageNet-scale accuracy.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tokensmith.errors import require
+from tokensmith.reduce.dinov2 import check_pixels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -247,3 +251,60 @@ def linear_probe(x: np.ndarray, labels: Sequence[int] | np.ndarray, *, folds: in
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     scores = cross_val_score(probe, x, np.asarray(labels), cv=split)
     return {"probe_accuracy": round(float(scores.mean()), 6), "probe_accuracy_std": round(float(scores.std()), 6)}
+
+
+def _timed_features(forward: Forward, pixels: Any, batch_size: int) -> tuple[Features, float]:
+    import time
+
+    begin = time.perf_counter()
+    out = features(forward, pixels, batch_size=batch_size)
+    return out, time.perf_counter() - begin
+
+
+def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch_size: int = 32,
+                    batch_one: bool = True, seed: int = 0, fuse: bool = False, by: str = "cls") -> dict[str, Any]:  # fmt: skip
+    """`{"unreduced": {...}, "reduced": {...}}` on images: cosines, nearest-neighbour agreement, FLOPs, seconds.
+
+    Args:
+        model: an unreduced `Dinov2Model` (`tokensmith.reduce.dinov2.load_dinov2()`).
+        pixels: (N, 3, 224, 224) from `tokensmith.reduce.images.preprocess`, N ≥ 2.
+        method: the reduction method (`tokensmith.reduce.METHODS`).
+        ratio: R, the share of the unreduced FLOPs to remove, in [0, 1).
+        batch_size: images per batch for `seconds`.
+        batch_one: also time batch 1 (`seconds_b1`).
+        seed: seed of 'random'.
+        fuse: 'prune' fuses the pruned tokens (EViT).
+        by: 'prune'/'fopru' rank by 'cls' or 'received' attention.
+
+    Example:
+        >>> import torch
+        >>> from transformers import Dinov2Config, Dinov2Model
+        >>> torch.manual_seed(0) and None
+        >>> tiny = Dinov2Model(Dinov2Config(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, image_size=224))
+        >>> out = evaluate_images(tiny.eval(), torch.randn(3, 3, 224, 224), method="tome", ratio=0.4, batch_one=False)
+        >>> out["reduced"]["cosine_cls"] > 0.5, abs(out["reduced"]["flops_kept"] - 0.6) <= 0.05
+        (True, True)
+    """
+    from tokensmith.reduce.flops import unreduced_flops
+    from tokensmith.reduce.patch import apply
+
+    check_pixels(pixels)
+    encoder, record = apply(model, method, ratio=ratio, seed=seed, fuse=fuse, by=by)
+    dims = {"hidden": encoder.dims["hidden"], "intermediate": encoder.dims["intermediate"]}
+    forwards = {"unreduced": unreduced_forward(model), "reduced": reduced_forward(encoder)}
+    feats, rows = {}, {}
+    for name, forward in forwards.items():
+        feats[name], seconds = _timed_features(forward, pixels, batch_size)
+        rows[name] = {"seconds": round(seconds, 4)}
+    tokens = int(model.embeddings.position_embeddings.shape[1])  # [CLS] + patches
+    total = unreduced_flops([tokens] * len(pixels), layers=encoder.dims["layers"], **dims)
+    reduced_flops = record.flops(**dims)  # read now: the record grows with every further pass
+    rows["unreduced"].update(cosine_cls=1.0, cosine_mean=1.0, gflops=round(total / 1e9, 4), flops_kept=1.0)
+    rows["reduced"].update(cosine_summary(feats["reduced"], feats["unreduced"]), gflops=round(reduced_flops / 1e9, 4),
+                           flops_kept=round(reduced_flops / total, 4), method=method, ratio=ratio,
+                           nn_agreement=nn_agreement(feats["reduced"].cls, feats["unreduced"].cls),
+                           mean_tokens_per_layer=[round(t, 1) for t in record.mean_tokens()])  # fmt: skip
+    if batch_one:
+        for name, forward in forwards.items():
+            rows[name]["seconds_b1"] = round(_timed_features(forward, pixels, 1)[1], 4)
+    return {"images": len(pixels), **rows}
