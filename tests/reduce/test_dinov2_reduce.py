@@ -75,3 +75,23 @@ def test_pool_averages_the_grid_to_a_square_grid_and_keeps_every_patch_weighted(
     side = round((state.hidden.shape[1] - 1) ** 0.5)
     assert 1 + side * side == state.hidden.shape[1] and side < GRID
     assert state.size[:, 1:].sum(dim=1).tolist() == [GRID * GRID] * 2  # every patch is in some pooled token
+
+
+def test_evaluate_images_gives_the_cli_fields_side_by_side(model):
+    from tokensmith.reduce.vision_eval import evaluate_images
+
+    pixels = photo_pixels("coffee", "rocket", "astronaut", "coins")
+    out = evaluate_images(model, pixels, method="tome", ratio=0.25, batch_one=False)
+    unreduced, reduced = out["unreduced"], out["reduced"]
+    assert unreduced["flops_kept"] == 1.0 and abs(reduced["flops_kept"] - 0.75) <= 0.05
+    assert reduced["gflops"] == pytest.approx(unreduced["gflops"] * reduced["flops_kept"], rel=1e-3)
+    assert 0.5 < reduced["cosine_cls"] < 1.0 and 0.5 < reduced["cosine_mean"] < 1.0
+    assert reduced["seconds"] > 0 and unreduced["seconds"] > 0 and out["images"] == 4
+
+
+def test_evaluate_images_refuses_a_wrong_image_size(model):
+    from tokensmith.errors import ModelError
+    from tokensmith.reduce.vision_eval import evaluate_images
+
+    with pytest.raises(ModelError, match="224x224"):
+        evaluate_images(model, torch.zeros(2, 3, 112, 112), method="tome", ratio=0.25)
