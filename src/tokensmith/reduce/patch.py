@@ -161,14 +161,12 @@ def apply(model: Any, method: str, *, ratio: float, lengths: list[int] | None = 
     """
     import torch
 
-    if not 0.0 <= ratio < 1.0:
-        raise ModelError(f"--ratio is the share of FLOPs to remove and must be in [0, 1), not {ratio} "
-                         "(0 runs the unreduced model; 0.4 removes 40%).")  # fmt: skip
+    check_ratio(ratio)
     adapter = adapter_for(model)
     if method == "none":
         return _unreduced(model)
     built = build(method, grid=adapter.grid, seed=seed, fuse=fuse, by=by)
-    _check_attention(model, built)
+    check_attention(getattr(model.config, "_attn_implementation", None) or "eager", built)
     default, protect = input_defaults(adapter)
     sizes = torch.tensor(lengths if lengths is not None else [default], dtype=torch.long)
     protected = sizes.clamp(max=protect)
@@ -201,8 +199,41 @@ def input_defaults(adapter: Any) -> tuple[int, int]:
     return adapter.prefix + adapter.grid[0] * adapter.grid[1], adapter.prefix
 
 
-def _check_attention(model: Any, method: Method) -> None:
-    kind = getattr(model.config, "_attn_implementation", None) or "eager"
+def check_ratio(ratio: float) -> None:
+    """Refuse a FLOPs share outside [0, 1).
+
+    Args:
+        ratio: R.
+
+    Example:
+        >>> check_ratio(0.0)
+        >>> check_ratio(-0.5)
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ModelError: --ratio is the share of FLOPs to remove and must be in [0, 1), not -0.5 (0 runs the unreduced model; 0.4 removes 40%).
+    """
+    if not 0.0 <= ratio < 1.0:
+        raise ModelError(f"--ratio is the share of FLOPs to remove and must be in [0, 1), not {ratio} "
+                         "(0 runs the unreduced model; 0.4 removes 40%).")  # fmt: skip
+
+
+def check_attention(kind: str, method: Method) -> None:
+    """Refuse an attention implementation whose scores the runner cannot reproduce, for a method that needs them.
+
+    Args:
+        kind: the model's attention implementation ('sdpa', 'eager', 'flash_attention_2', ...).
+        method: the built method.
+
+    Raises:
+        ModelError: the method needs [CLS] or received attention and `kind` is not eager or sdpa.
+
+    Example:
+        >>> check_attention("flash_attention_2", build("tome"))  # ToMe needs only keys: fine
+        >>> check_attention("flash_attention_2", build("prune"))
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ModelError: method 'prune' needs attention scores, and the runner reproduces only eager and sdpa attention, not this model's 'flash_attention_2'. Load the model with attn_implementation='sdpa' (or 'eager').
+    """
     if method.operator.needs - {"keys"} and kind not in SCORE_IMPLEMENTATIONS:
         raise ModelError(
             f"method '{method.name}' needs attention scores, and the runner reproduces only "
