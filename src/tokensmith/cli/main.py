@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "serve",  # the playground
     "bench",  # bench encode
     "adapt",  # adapt transfer|eval
+    "reduce",  # reduce eval
 ]
 
 app = typer.Typer(
