@@ -67,6 +67,7 @@ def generate(
     cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),
     matrix: Path | None = typer.Option(None, "--matrix", help="Recycling matrix .npy: loaded if present, saved after."),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", "-n", help="Tokens to generate at most."),
+    raw: bool = typer.Option(False, "--raw", help="Feed the prompt as is, without the model's chat template."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Generate greedily; --speculate drafts tokens that the model verifies (same output, fewer passes).
@@ -87,32 +88,36 @@ def generate(
         cold: `--cold`, empty the recycling matrix at each prompt.
         matrix: `--matrix`, a recycling matrix .npy, loaded when present and saved after.
         max_new_tokens: `--max-new-tokens/-n`, the most tokens to generate.
+        raw: `--raw`, feed the prompt as is; by default an instruct model's prompt goes through the chat template
+            its tokenizer ships (a base model without one is always fed raw).
         as_json: `--json`, print outputs, ids and speed statistics as JSON.
 
     Example:
         >>> require_model("smollm2")
         >>> from tokensmith.cli.main import main
         >>> try:
-        ...     main(["generate", "-m", "smollm2", "-p", "The capital of France is", "--max-new-tokens", "2"])
+        ...     main(["generate", "-m", "smollm2", "-p", "The capital of France is", "--max-new-tokens", "2", "--raw"])
         ... except SystemExit as done:
         ...     print("exit", done.code)
         Paris.
         2 tokens, ... forward passes, ... tokens/step, ... tokens/s
         exit 0
     """
+    from tokensmith.decode.chat import chat_template_of, encode_prompt
     from tokensmith.decode.drafters import make_drafter, recycler_of
     from tokensmith.models import load_model
     from tokensmith.decode.recycling import load_matrix
     from tokensmith.decode.speculative import speculative_generate
 
     texts = _prompts(prompt, prompts_file)
+    template = None if raw else chat_template_of(model)
     lm = load_model(model)
     vocab = lm.model.get_input_embeddings().weight.shape[0]
     start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
     drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start)
     results = []
     for text in texts:
-        ids = lm.tokenizer.encode(text, add_special_tokens=True, parse_special=True)
+        ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
         budget = 0 if speculate == "none" else (tree if speculate != "lookup" else max(tree, 10))
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget)
         new = out[len(ids) :]
@@ -121,7 +126,8 @@ def generate(
     if matrix is not None and recycler is not None:
         recycler.save(matrix)
     if as_json:
-        emit_json({"model": model, "speculate": speculate, "tree": tree, "results": results})
+        emit_json({"model": model, "speculate": speculate, "tree": tree, "chat_template": template is not None,
+                   "results": results})
         return
     for row in results:
         console.print(row["output"], highlight=False, markup=False)
