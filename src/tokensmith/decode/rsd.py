@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 from tokensmith.decode.sampling import TreeSample, sample_categorical
+from tokensmith.decode.trees import DraftTree
 
-__all__ = ["DraftSample", "QFn", "build_tree", "tree_size", "verify_recursive", "MODES"]
+__all__ = ["MODES", "DraftSample", "QFn", "QSource", "RSDDrafter", "build_tree", "tree_size", "verify_recursive"]
 
 QFn = Callable[[np.ndarray], np.ndarray]  # paths int64 [N, m, d] -> q float [N, m, V]
 MODES = ("c", "s", "specinfer")
@@ -268,3 +270,97 @@ def verify_recursive(draft: DraftSample, p: np.ndarray, rng: np.random.Generator
         live = go
     depth = int(accepted.max(initial=0)) + 1
     return TreeSample(path[:, :depth], accepted, token)
+
+
+class QSource(Protocol):
+    """A draft distribution over the target's ids: `q(ids, paths [m, d]) -> [m, V]` after ids + each path."""
+
+    def begin(self, ids: np.ndarray) -> None: ...
+
+    def q(self, ids: np.ndarray, paths: np.ndarray) -> np.ndarray: ...
+
+    def observe(self, tree: Any, logits: Any, accepted: np.ndarray) -> None: ...
+
+
+class RSDDrafter:
+    """A `Drafter` (speculative.py) that draws RSD-C / RSD-S / SpecInfer trees from a draft distribution.
+
+    `last_draft` holds the tree's draft distributions so that sampling verifies it by recursive rejection; greedy
+    decoding verifies the same tree by argmax (exact either way).
+
+    Args:
+        source: the draft distribution (`NgramQ`, `ModelQ`, the self-draft).
+        mode: 'c', 's' or 'specinfer'.
+        width: K.
+        depth: D.
+        seed: seed of the tree draws.
+
+    Example:
+        >>> from tokensmith.decode.draft_ngram import NgramQ
+        >>> drafter = RSDDrafter(NgramQ(vocab_size=8), mode="s", width=2, depth=2)
+        >>> drafter.begin(np.array([1, 2, 1, 2]))
+        >>> tree = drafter.propose(np.array([1, 2, 1, 2]), budget=8)
+        >>> tree.num_draft, int(tree.tokens[0]), drafter.last_draft.q.shape
+        (4, 2, (1, 5, 8))
+    """
+
+    def __init__(self, source: QSource, *, mode: str, width: int, depth: int, seed: int = 0) -> None:
+        self.source, self.mode, self.width, self.depth = source, mode, width, depth
+        self.rng = np.random.default_rng([seed, 7])
+        self.last_draft: DraftSample | None = None
+
+    def begin(self, ids: np.ndarray) -> None:
+        """Start a prompt (the source resets its state).
+
+        Args:
+            ids: the prompt's ids.
+
+        Example:
+            >>> from tokensmith.decode.draft_ngram import NgramQ
+            >>> RSDDrafter(NgramQ(vocab_size=4), mode="c", width=1, depth=1).begin(np.array([1]))
+        """
+        self.source.begin(ids)
+
+    def propose(self, ids: np.ndarray, budget: int) -> DraftTree:
+        """A random tree rooted at ids[-1]; just the root when `budget` is below the tree's size.
+
+        Args:
+            ids: the context so far.
+            budget: draft nodes at most (near the end of the context window it shrinks).
+
+        Example:
+            >>> from tokensmith.decode.draft_ngram import NgramQ
+            >>> RSDDrafter(NgramQ(vocab_size=4), mode="c", width=2, depth=2).propose(np.array([3]), 1).num_draft
+            0
+        """
+        self.last_draft = None
+        if tree_size(self.mode, width=self.width, depth=self.depth) > budget:
+            return DraftTree.chain(int(ids[-1]), [])
+        draft = build_tree(lambda paths: self.source.q(ids, paths[0])[None], n_trials=1, mode=self.mode,
+                           width=self.width, depth=self.depth, rng=self.rng)
+        valid = draft.valid[0].copy()
+        for j in range(1, len(valid)):  # a node under an undrawable one goes with it
+            valid[j] &= valid[draft.parents[0, j]]
+        keep = np.flatnonzero(valid)
+        where = np.full(draft.tokens.shape[1], -1)
+        where[keep] = np.arange(len(keep))
+        tokens = draft.tokens[0, keep].copy()
+        tokens[0] = int(ids[-1])
+        parents = np.where(draft.parents[0, keep] >= 0, where[draft.parents[0, keep]], -1)
+        self.last_draft = DraftSample(tokens[None], parents[None], draft.q[:, keep], np.ones((1, len(keep)), bool),
+                                      draft.without_replacement)
+        return DraftTree(tokens, parents)
+
+    def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
+        """Pass the verified tree on to the source.
+
+        Args:
+            tree: the verified tree.
+            logits: the target's logits at its nodes.
+            accepted: the accepted node indices.
+
+        Example:
+            >>> from tokensmith.decode.draft_ngram import NgramQ
+            >>> RSDDrafter(NgramQ(vocab_size=4), mode="c", width=1, depth=1).observe(None, None, np.array([0]))
+        """
+        self.source.observe(tree, logits, accepted)
