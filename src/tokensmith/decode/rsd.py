@@ -84,7 +84,7 @@ def _log(q: np.ndarray) -> np.ndarray:
         return np.log(q)
 
 
-def _grow(tree: dict, frontier: np.ndarray, parent_of: np.ndarray, tok: np.ndarray, ok: np.ndarray) -> np.ndarray:
+def _grow(tree: dict, parent_of: np.ndarray, tok: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Append one level of nodes: parent_of [N, k] (node indices), tok [N, k]; return the new node indices."""
     start = tree["next"]
     new = np.arange(start, start + tok.shape[1])
@@ -110,7 +110,7 @@ def _constant(q_fn: QFn, n_trials: int, branching: Sequence[int], rng: np.random
             top = np.argsort(-g, axis=-1, kind="stable")[..., :b]  # [N, m, b], in draw order
             ok = np.isfinite(np.take_along_axis(g, top, axis=-1))
         parent_of = np.broadcast_to(frontier.repeat(b), (n_trials, m * b))
-        frontier = _grow(tree, frontier, parent_of, top.reshape(n_trials, -1), ok.reshape(n_trials, -1))
+        frontier = _grow(tree, parent_of, top.reshape(n_trials, -1), ok.reshape(n_trials, -1))
         paths = np.concatenate([paths.repeat(b, axis=1), top.reshape(n_trials, m * b, 1)], axis=2)
     return tree
 
@@ -143,7 +143,7 @@ def _beam(q_fn: QFn, n_trials: int, width: int, depth: int, rng: np.random.Gener
         beam, tok = np.divmod(pick, q.shape[2])
         parent_of = np.take_along_axis(frontier, beam, axis=1)
         ok = np.isfinite(np.take_along_axis(flat, pick, axis=1))
-        new = _grow(tree, frontier, parent_of, tok, ok)
+        new = _grow(tree, parent_of, tok, ok)
         frontier = np.broadcast_to(new, (n_trials, len(new))).copy()
         phi = np.take_along_axis(child_phi.reshape(n_trials, -1), pick, axis=1)
         big_g = np.take_along_axis(flat, pick, axis=1)
