@@ -5,9 +5,17 @@ how much faster that is depends on the forward-cost curve (bench_decode_forward_
 same process on the same prompts; the method order rotates from prompt to prompt so load from other processes hits
 every method alike. Hot-start drafters keep their matrix from prompt to prompt (in file order); cold ones reset.
 
+Prompts go through the chat template the model's tokenizer ships (`decode.chat`; SmolLM2-Instruct's adds its
+default system turn), as `tokensmith generate` feeds them.
+
 Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py --max-new-tokens 128
 Smaller run (shared CPU): ... --max-new-tokens 64 --per-kind 3
 Writes benchmarks/results/decode_speculative.json after every prompt (a partial run is still a valid result).
+
+Sampling (`--sampling 0.7,1.0`): exact sampling at each temperature through plain sampling (no draft), Token
+Recycling + lookup trees and RSD trees (n-gram q); tokens/step and speed-up against plain sampling in the same
+process (total new tokens over total wall time). Exactness is the job of tests/decode_sampling, not of this run.
+Writes benchmarks/results/decode_speculative_sampling.json.
 """
 
 from __future__ import annotations
@@ -23,7 +31,14 @@ from pathlib import Path
 HERE = Path(__file__).parent
 OUT = HERE / "results" / "decode_speculative.json"
 PROMPTS = HERE / "prompts" / "speculative.jsonl"
-CHAT = "<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"  # SmolLM2-Instruct chat format
+OUT_SAMPLING = HERE / "results" / "decode_speculative_sampling.json"
+SAMPLERS = {  # name -> make_drafter arguments (a fresh drafter per temperature; hot ones carry across prompts)
+    "sample-plain": {"name": "none"},
+    "sample-lookup+recycling-3": {"name": "lookup+recycling", "tree": 3},
+    "sample-rsd-c-ngram-2x1": {"name": "rsd", "rsd_mode": "c", "width": 2, "depth": 1},
+    "sample-rsd-c-ngram-1x3": {"name": "rsd", "rsd_mode": "c", "width": 1, "depth": 3},
+    "sample-rsd-s-ngram-2x2": {"name": "rsd", "rsd_mode": "s", "width": 2, "depth": 2},
+}
 
 Method = Callable[[list[int]], list[int]]
 
@@ -119,6 +134,58 @@ def run_prompt(methods: dict, ids: list[int], order: list[str], counter: list[in
     return results
 
 
+def load_prompts(per_kind: int) -> list[dict]:
+    """The committed prompts; with per_kind, the first N of each kind, kinds interleaved."""
+    prompts = [json.loads(line) for line in PROMPTS.read_text().splitlines() if line.strip()]
+    if per_kind:
+        kinds = sorted({p["kind"] for p in prompts})
+        by_kind = [[p for p in prompts if p["kind"] == k][:per_kind] for k in kinds]
+        prompts = [group[i] for i in range(per_kind) for group in by_kind if i < len(group)]
+    return prompts
+
+
+def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, template: str | None, vocab: int) -> None:
+    """Exact sampling at each temperature: tokens/step and speed-up against plain sampling (same process)."""
+    from tokensmith import atomic
+    from tokensmith.decode.chat import encode_prompt
+    from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter
+    from tokensmith.decode.speculative import speculative_generate
+    from tokensmith.decode.warp import Warp
+
+    temps = [float(t) for t in args.sampling.split(",")]
+    result = {"benchmark": "decode_speculative_sampling", "model": args.model, "max_new_tokens": args.max_new_tokens,
+              "torch_threads": args.threads, "chat_template": template is not None, "seed": args.seed,
+              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
+              "prompts_total": len(prompts), "temperatures": {}}
+    for temp in temps:
+        drafters = {name: make_drafter(vocab_size=vocab, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
+        totals = {name: {"wall_s": 0.0, "new_tokens": 0, "steps": 0, "prompts": 0} for name in SAMPLERS}
+        for i, item in enumerate(prompts):
+            ids = encode_prompt(lm.tokenizer, item["prompt"], template=template, config=lm.model.config)
+            names = list(SAMPLERS)
+            for name in names[i % len(names) :] + names[: i % len(names)]:  # rotate, as the greedy run does
+                budget = MAX_RSD_NODES if SAMPLERS[name]["name"] == "rsd" else SAMPLERS[name].get("tree", 0)
+                _, stats = speculative_generate(lm.model, ids, drafters[name], args.max_new_tokens, budget=budget,
+                                                warp=Warp(temperature=temp), seed=args.seed + i)
+                row = totals[name]
+                row["wall_s"] += stats.wall_s
+                row["new_tokens"] += stats.new_tokens
+                row["steps"] += stats.steps
+                row["prompts"] += 1
+            base = totals["sample-plain"]
+            for row in totals.values():
+                row["tokens_per_step"] = (row["new_tokens"] - row["prompts"]) / max(row["steps"], 1)
+                row["tokens_per_s"] = row["new_tokens"] / row["wall_s"]
+                row["speedup_vs_plain_sampling"] = (row["new_tokens"] / row["wall_s"]) / (base["new_tokens"] / base["wall_s"])
+            result["temperatures"][str(temp)] = {"prompts_done": i + 1, "summary": totals}
+            result["load_avg_end"] = os.getloadavg()
+            atomic.write_text(args.out if args.out != OUT else OUT_SAMPLING, json.dumps(result, indent=1) + "\n")
+            print(f"T={temp} prompt {i + 1}/{len(prompts)} done", flush=True)
+        for name, row in totals.items():
+            print(f"T={temp} {name:28s} {row['tokens_per_s']:6.2f} tok/s  tokens/step {row['tokens_per_step']:.2f}  "
+                  f"x{row['speedup_vs_plain_sampling']:.2f} vs plain sampling")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2")
@@ -128,21 +195,24 @@ def main() -> None:
     parser.add_argument("--extra", default="recycling:3,lookup+recycling:3,lookup+recycling:16")
     parser.add_argument("--out", type=Path, default=OUT, help="results JSON")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
+    parser.add_argument("--sampling", default="", help="temperatures, e.g. 0.7,1.0: run the sampling benchmark")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
     args = parser.parse_args()
 
     import torch
 
     from tokensmith import atomic
+    from tokensmith.decode.chat import chat_template_of, encode_prompt
     from tokensmith.models import load_model
 
     torch.set_num_threads(args.threads)
+    template = chat_template_of(args.model)
     lm = load_model(args.model)
     vocab = lm.model.get_input_embeddings().weight.shape[0]
-    prompts = [json.loads(line) for line in PROMPTS.read_text().splitlines() if line.strip()]
-    if args.per_kind:
-        kinds = sorted({p["kind"] for p in prompts})
-        by_kind = [[p for p in prompts if p["kind"] == k][: args.per_kind] for k in kinds]
-        prompts = [group[i] for i in range(args.per_kind) for group in by_kind if i < len(group)]
+    prompts = load_prompts(args.per_kind)
+    if args.sampling:
+        run_sampling(lm, prompts, args=args, template=template, vocab=vocab)
+        return
     trees = [int(t) for t in args.trees.split(",")]
     extra = [e for e in args.extra.split(",") if e]
     methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra)
@@ -150,7 +220,7 @@ def main() -> None:
     names = list(methods)
     rows = []
     for i, item in enumerate(prompts):
-        ids = lm.tokenizer.encode(CHAT.format(prompt=item["prompt"]), parse_special=True)
+        ids = encode_prompt(lm.tokenizer, item["prompt"], template=template, config=lm.model.config)
         order = names[i % len(names) :] + names[: i % len(names)]  # rotate: contention hits all methods alike
         rows.append({"kind": item["kind"], "prompt_tokens": len(ids), "methods": run_prompt(methods, ids, order, counter)})
         result = {

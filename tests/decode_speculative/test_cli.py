@@ -102,3 +102,54 @@ def test_prompt_and_prompts_file_are_exclusive(model_dir, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["generate", "-m", str(model_dir)])
     assert stop.value.code == 2 and "exactly one of --prompt" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def chat_dir(model_dir, tmp_path_factory):
+    """The same model with a chat template in its tokenizer config (as instruct models ship it)."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("chat") / "model"
+    shutil.copytree(model_dir, path)
+    (path / "chat_template.jinja").write_text(
+        "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
+        "{% if add_generation_prompt %}<assistant>{% endif %}"
+    )
+    return path
+
+
+def test_a_shipped_chat_template_is_applied_and_raw_turns_it_off(chat_dir, capsys):
+    from tokensmith.models import load_model
+
+    lm = load_model(str(chat_dir))
+    for args, text in (([], "<user>abcabc\n<assistant>"), (["--raw"], "abcabc")):
+        ids = lm.tokenizer.encode(text)
+        want = hf_greedy(lm.model, ids, 8)[len(ids) :]
+        out = run_json(capsys, "-m", str(chat_dir), "-p", "abcabc", "-n", "8", "--speculate", "none", *args)
+        assert out["results"][0]["ids"] == want and out["chat_template"] == (not args)
+
+
+def test_sampling_with_rsd_through_the_cli_is_seeded(model_dir, capsys):
+    args = ["-m", str(model_dir), "-p", "abcabc", "-n", "12", "--speculate", "rsd", "--rsd-mode", "s",
+            "--width", "2", "--depth", "2", "--temperature", "0.8", "--top-p", "0.95", "--seed", "5"]
+    first, second = run_json(capsys, *args), run_json(capsys, *args)
+    assert first["results"][0]["ids"] == second["results"][0]["ids"]
+    assert first["sampling"] == {"temperature": 0.8, "top_k": 0, "top_p": 0.95}
+    assert first["results"][0]["new_tokens"] == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--temperature", "0"], "temperature > 0"),
+        (["--speculate", "rsd", "--width", "5", "--depth", "3"], "lower --width or --depth"),
+        (["--speculate", "rsd", "--rsd-mode", "q"], "valid choices|did you mean"),
+    ],
+)
+def test_bad_sampling_input_exits_2(model_dir, capsys, args, message):
+    import re
+
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(model_dir), "-p", "abc", *args])
+    assert stop.value.code == 2
+    assert re.search(message, capsys.readouterr().err.replace("\n", " "))

@@ -2,6 +2,7 @@
 
 Examples:
     tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 2
+    tokensmith generate --model smollm2 --prompt "Write a haiku" --speculate rsd --rsd-mode s --temperature 0.7
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
 """
 
@@ -58,7 +59,7 @@ def generate(
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
     prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
     speculate: str = typer.Option(
-        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling."
+        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling | rsd."
     ),
     tree: int = typer.Option(
         2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
@@ -67,6 +68,16 @@ def generate(
     cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),
     matrix: Path | None = typer.Option(None, "--matrix", help="Recycling matrix .npy: loaded if present, saved after."),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", "-n", help="Tokens to generate at most."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Sample at this temperature (> 0)."),
+    top_p: float = typer.Option(1.0, "--top-p", help="Sample from the smallest set of this mass (turns sampling on)."),
+    top_k: int = typer.Option(0, "--top-k", help="Sample from the k most likely tokens (turns sampling on)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler and of the RSD tree draws."),
+    rsd_mode: str = typer.Option("c", "--rsd-mode", help="RSD tree: c (Gumbel-top-k), s (beam) or specinfer."),
+    width: int = typer.Option(2, "--width", help="RSD: children per node (c, specinfer) or beam width (s)."),
+    depth: int = typer.Option(2, "--depth", help="RSD: tree depth."),
+    drafter_name: str = typer.Option("ngram", "--drafter", help="RSD's draft q: ngram, self, or a model spec."),
+    draft_model: str | None = typer.Option(None, "--draft-model", help="Same-tokenizer draft model (= --drafter M)."),
+    raw: bool = typer.Option(False, "--raw", help="Feed the prompt as is, without the model's chat template."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Generate greedily; --speculate drafts tokens that the model verifies (same output, fewer passes).
@@ -87,41 +98,58 @@ def generate(
         cold: `--cold`, empty the recycling matrix at each prompt.
         matrix: `--matrix`, a recycling matrix .npy, loaded when present and saved after.
         max_new_tokens: `--max-new-tokens/-n`, the most tokens to generate.
+        temperature: `--temperature`, sample (exactly, through the drafts) at this temperature; greedy if absent.
+        top_p: `--top-p`, nucleus sampling mass.
+        top_k: `--top-k`, sample among the k most likely tokens.
+        seed: `--seed`, the sampler's seed.
+        rsd_mode: `--rsd-mode`, c, s or specinfer (for `--speculate rsd`).
+        width: `--width`, K of the RSD tree.
+        depth: `--depth`, D of the RSD tree.
+        drafter_name: `--drafter`, RSD's draft distribution: ngram, self (layers skipped) or a model spec.
+        draft_model: `--draft-model`, a same-tokenizer draft model (overrides --drafter).
+        raw: `--raw`, feed the prompt as is; by default an instruct model's prompt goes through the chat template
+            its tokenizer ships (a base model without one is always fed raw).
         as_json: `--json`, print outputs, ids and speed statistics as JSON.
 
     Example:
         >>> require_model("smollm2")
         >>> from tokensmith.cli.main import main
         >>> try:
-        ...     main(["generate", "-m", "smollm2", "-p", "The capital of France is", "--max-new-tokens", "2"])
+        ...     main(["generate", "-m", "smollm2", "-p", "The capital of France is", "--max-new-tokens", "2", "--raw"])
         ... except SystemExit as done:
         ...     print("exit", done.code)
         Paris.
         2 tokens, ... forward passes, ... tokens/step, ... tokens/s
         exit 0
     """
-    from tokensmith.decode.drafters import make_drafter, recycler_of
+    from tokensmith.decode.chat import chat_template_of, encode_prompt
+    from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter, recycler_of
     from tokensmith.models import load_model
     from tokensmith.decode.recycling import load_matrix
     from tokensmith.decode.speculative import speculative_generate
 
     texts = _prompts(prompt, prompts_file)
+    warp = _warp(temperature, top_p=top_p, top_k=top_k)
+    template = None if raw else chat_template_of(model)
     lm = load_model(model)
     vocab = lm.model.get_input_embeddings().weight.shape[0]
     start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
-    drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start)
+    source = _q_source(draft_model or drafter_name, lm, vocab, warp) if speculate == "rsd" else None
+    drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start, q_source=source,
+                           rsd_mode=rsd_mode, width=width, depth=depth, seed=seed)
     results = []
     for text in texts:
-        ids = lm.tokenizer.encode(text, add_special_tokens=True, parse_special=True)
-        budget = 0 if speculate == "none" else (tree if speculate != "lookup" else max(tree, 10))
-        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget)
+        ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
+        budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES}.get(speculate, tree)
+        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
         new = out[len(ids) :]
         results.append({"prompt": text, "output": _decode_known(lm.tokenizer, new), "ids": new, **stats.to_dict()})
     recycler = recycler_of(drafter)
     if matrix is not None and recycler is not None:
         recycler.save(matrix)
     if as_json:
-        emit_json({"model": model, "speculate": speculate, "tree": tree, "results": results})
+        emit_json({"model": model, "speculate": speculate, "tree": tree, "chat_template": template is not None,
+                   "sampling": warp.to_dict() if warp else None, "results": results})
         return
     for row in results:
         console.print(row["output"], highlight=False, markup=False)
@@ -129,6 +157,39 @@ def generate(
             f"[dim]{row['new_tokens']} tokens, {row['forward_passes']} forward passes, "
             f"{row['mean_accepted']:.2f} tokens/step, {row['tokens_per_s']:.1f} tokens/s[/]"
         )
+
+
+def _warp(temperature: float | None, *, top_p: float, top_k: int):
+    """The sampling warp, or None for greedy (no --temperature, --top-p or --top-k given)."""
+    from tokensmith.decode.warp import Warp
+
+    if temperature is None and top_p == 1.0 and top_k == 0:
+        return None
+    return Warp(temperature=1.0 if temperature is None else temperature, top_k=top_k, top_p=top_p)
+
+
+def _q_source(name: str, lm, vocab: int, warp):
+    """RSD's draft distribution: None (the n-gram default), the self-draft, or a same-tokenizer draft model."""
+    from tokensmith.decode.draft_model import ModelQ
+    from tokensmith.decode.draft_self import self_draft
+    from tokensmith.models import load_model
+
+    temperature = warp.temperature if warp else 1.0
+    if name == "ngram":
+        return None
+    if name == "self":
+        return self_draft(lm.model, vocab_size=vocab, temperature=temperature)
+    draft = load_model(name)
+    theirs, ours = draft.tokenizer, lm.tokenizer
+    same = theirs.vocab_size == ours.vocab_size and all(
+        theirs.token_bytes(i) == ours.token_bytes(i) for i in range(ours.vocab_size))
+    if not same:
+        raise GenerationError(
+            f"draft model '{name}' has another vocabulary than '{lm.name}' ({theirs.vocab_size} vs {ours.vocab_size} "
+            "ids, or other bytes): its q cannot be aligned token by token. Use a draft model with the target's "
+            "tokenizer, or --drafter ngram / self."
+        )
+    return ModelQ(draft.model, vocab_size=vocab, temperature=temperature)
 
 
 def _decode_known(tok, ids: list[int]) -> str:

@@ -1,6 +1,7 @@
 """Drafters by name: the registry behind `tokensmith generate --speculate`.
 
-Later drafters (DySpec, RSD) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`.
+Later drafters (DySpec, REST) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random
+trees from an explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model).
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ import numpy as np
 
 from tokensmith.decode.lookup import LookupRecycling, PromptLookup
 from tokensmith.decode.recycling import TokenRecycling
+from tokensmith.decode.rsd import MODES, QSource, RSDDrafter, tree_size
 from tokensmith.decode.speculative import DEFAULT_BUDGET, Drafter, NullDrafter
 from tokensmith.errors import GenerationError, close_matches
 
-DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling")
+DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd")
+Q_SOURCES = ("ngram", "self")  # or a model spec: a same-tokenizer draft model
+MAX_RSD_NODES = 80  # the largest tree the CLI verifies (Token Recycling's biggest template)
 
 
 def make_drafter(
@@ -23,6 +27,11 @@ def make_drafter(
     k: int = 8,
     hot: bool = True,
     matrix: np.ndarray | None = None,
+    q_source: QSource | None = None,
+    rsd_mode: str = "c",
+    width: int = 2,
+    depth: int = 2,
+    seed: int = 0,
 ) -> Drafter:
     """A fresh drafter by name.
 
@@ -33,6 +42,11 @@ def make_drafter(
         k: candidates per token in the recycling matrix.
         hot: keep the recycling matrix across prompts.
         matrix: a saved recycling matrix [vocab_size, k] to start from (see `recycling.load_matrix`).
+        q_source: for 'rsd', the draft distribution (an n-gram model over the context when None).
+        rsd_mode: for 'rsd', 'c' (RSD-C), 's' (RSD-S) or 'specinfer' (i.i.d. children).
+        width: for 'rsd', K: children per node (c, specinfer) or beam width (s).
+        depth: for 'rsd', D: levels below the root.
+        seed: for 'rsd', the seed of the tree draws.
 
     Example:
         >>> type(make_drafter("lookup", vocab_size=100)).__name__
@@ -47,7 +61,25 @@ def make_drafter(
     if name == "lookup+recycling":
         recycling = TokenRecycling(vocab_size=vocab_size, k=k, tree=tree, hot=hot, matrix=matrix)
         return LookupRecycling(PromptLookup(), recycling)
+    if name == "rsd":
+        return _rsd(vocab_size, q_source, mode=rsd_mode, width=width, depth=depth, seed=seed)
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
+
+
+def _rsd(vocab_size: int, source: QSource | None, *, mode: str, width: int, depth: int, seed: int) -> RSDDrafter:
+    from tokensmith.decode.draft_ngram import NgramQ
+
+    if mode not in MODES:
+        raise GenerationError(f"unknown RSD mode '{mode}'; {close_matches(mode, MODES)}")
+    if width < 1 or depth < 1:
+        raise GenerationError(f"--width and --depth must be at least 1 (got {width} and {depth}).")
+    if tree_size(mode, width=width, depth=depth) > MAX_RSD_NODES:
+        raise GenerationError(
+            f"an RSD-{mode} tree of width {width} and depth {depth} has {tree_size(mode, width=width, depth=depth)} "
+            f"draft nodes, more than the {MAX_RSD_NODES} one pass verifies here; lower --width or --depth."
+        )
+    source = source if source is not None else NgramQ(vocab_size=vocab_size)
+    return RSDDrafter(source, mode=mode, width=width, depth=depth, seed=seed)
 
 
 def recycler_of(drafter: Drafter) -> TokenRecycling | None:

@@ -7,7 +7,10 @@ token (the argmax at the last accepted node). The output is therefore token-iden
 floating-point differences between scoring a token alone and inside a tree (fp32 keeps them below argmax ties).
 
 A `Drafter` proposes trees and observes the model's logits on every node; `NullDrafter` proposes nothing (plain
-greedy through the same loop). Not handled: sampling, batch size > 1, encoder-decoder models.
+greedy through the same loop). With a `Warp` the loop samples instead, exactly: through deterministic trees by
+descending while the target's draw is a child (`sampling.py`), through a drafter's random trees with an explicit
+draft distribution (its `last_draft`) by recursive rejection (`rsd.py`). Not handled: batch size > 1,
+encoder-decoder models.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from tokensmith.errors import GenerationError, ModelError
+from tokensmith.decode.rsd import verify_recursive
+from tokensmith.decode.sampling import sample_categorical, sample_tree
 from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
+from tokensmith.decode.warp import Warp
 
 # Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
 # tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees: 2 draft nodes (3 tokens per pass) is
@@ -35,6 +41,7 @@ __all__ = [
     "SpeculativeStats",
     "check_request",
     "speculative_generate",
+    "tree_forward",
     "verify_greedy",
 ]
 
@@ -238,6 +245,30 @@ def _forward(model: Any, cache: Any, tokens: Any, positions: Any, mask: Any) -> 
     return out.logits[0]
 
 
+def tree_forward(model: Any, cache: Any, tree: DraftTree, *, prefix_len: int) -> Any:
+    """Score a draft tree after `prefix_len` cached tokens (tree attention); logits [tree.size, vocab].
+
+    The cache grows by tree.size positions; `gather_cache` (or `crop`) cuts it back.
+
+    Args:
+        model: a transformers causal LM.
+        cache: its DynamicCache holding the prefix.
+        tree: the tree, its root the first token not in the cache.
+        prefix_len: tokens in the cache.
+
+    Example:
+        >>> from transformers import DynamicCache
+        >>> model, cache = tiny_causal_lm(), DynamicCache()
+        >>> tree_forward(model, cache, DraftTree.from_lists([1, 2, 3], [-1, 0, 0]), prefix_len=0).shape
+        torch.Size([3, 320])
+    """
+    import torch
+
+    positions = torch.from_numpy(prefix_len + tree.depth)
+    mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=model.dtype)
+    return _forward(model, cache, torch.from_numpy(tree.tokens), positions, mask)
+
+
 @functools.lru_cache(maxsize=None)
 def _cache_kwarg(model_class: type) -> str:
     """transformers 5 calls the cache argument `cache`; earlier versions `past_key_values`."""
@@ -249,10 +280,13 @@ def _cache_kwarg(model_class: type) -> str:
 class _Run:
     """The state of one generation: ids so far, the KV cache and the counters."""
 
-    def __init__(self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int]) -> None:
+    def __init__(
+        self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int], warp: Warp | None, seed: int
+    ) -> None:
         from transformers import DynamicCache
 
         self.model, self.eos, self.max_new = model, eos, max_new_tokens
+        self.warp, self.rng = warp, np.random.default_rng(seed)
         self.ids = [int(t) for t in prompt]
         self.prompt_len = len(prompt)
         self.cache = DynamicCache(config=model.config)
@@ -276,21 +310,33 @@ class _Run:
         logits = _forward(self.model, self.cache, torch.from_numpy(prompt), torch.arange(len(prompt)), None)
         check_cache_gatherable(self.cache)
         drafter.observe(tree, logits, np.arange(len(prompt)))
-        self.commit([int(logits[-1].argmax())])
+        if self.warp is None:
+            self.commit([int(logits[-1].argmax())])
+        else:
+            self.commit([int(sample_categorical(self.warp.probs(logits[-1:].numpy()), self.rng)[0])])
 
     def step(self, drafter: Drafter, budget: int) -> None:
-        import torch
-
         prefix_len = len(self.ids) - 1  # the last token (the root) is not in the cache yet
         tree = drafter.propose(np.asarray(self.ids, dtype=np.int64), budget)
-        positions = torch.from_numpy(prefix_len + tree.depth)
-        mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=self.model.dtype)
-        logits = _forward(self.model, self.cache, torch.from_numpy(tree.tokens), positions, mask)
-        path, bonus = verify_greedy(tree, logits.argmax(-1).numpy())
+        logits = tree_forward(self.model, self.cache, tree, prefix_len=prefix_len)
+        path, bonus = self.verify(drafter, tree, logits)
         gather_cache(self.cache, prefix_len=prefix_len, keep=path)
         drafter.observe(tree, logits, path)
         self.steps += 1
         self.commit([*tree.tokens[path[1:]].tolist(), bonus])
+
+
+    def verify(self, drafter: Drafter, tree: DraftTree, logits: Any) -> tuple[np.ndarray, int]:
+        """Greedy verification, or exact sampling: recursive rejection when the drafter drew this tree from its q."""
+        if self.warp is None:
+            return verify_greedy(tree, logits.argmax(-1).numpy())
+        p = self.warp.probs(logits.numpy())[None]  # [1, n, V]
+        draft = getattr(drafter, "last_draft", None)
+        if draft is not None and draft.tokens.shape[1] == tree.size:
+            sample = verify_recursive(draft, p, self.rng)
+        else:
+            sample = sample_tree(tree.tokens, tree.parents, p, self.rng)
+        return sample.path[0, : int(sample.accepted[0]) + 1], int(sample.token[0])
 
 
 def speculative_generate(
@@ -301,8 +347,11 @@ def speculative_generate(
     *,
     budget: int = DEFAULT_BUDGET,
     eos_token_id: int | list[int] | None = None,
+    warp: Warp | None = None,
+    seed: int = 0,
 ) -> tuple[list[int], SpeculativeStats]:
-    """Greedy generation with draft trees; the tokens equal `model.generate(do_sample=False)`.
+    """Greedy generation with draft trees; the tokens equal `model.generate(do_sample=False)`. With `warp`, exact
+    sampling from the warped model instead (the same distribution as token-by-token sampling, seeded by `seed`).
 
     Args:
         model: a transformers causal LM with a DynamicCache (eval mode).
@@ -311,6 +360,8 @@ def speculative_generate(
         max_new_tokens: how many tokens to add at most (> 0).
         budget: draft nodes per step (the root excluded).
         eos_token_id: stop ids; the model's generation config by default.
+        warp: sample from this temperature/top-k/top-p warp of the model; None = greedy.
+        seed: the sampler's seed (the same seed, drafter and model give the same output).
 
     Returns:
         (prompt + new ids, stats).
@@ -323,11 +374,14 @@ def speculative_generate(
         >>> greedy = model.generate(torch.tensor([[1, 2, 3, 1, 2]]), max_new_tokens=8, do_sample=False)
         >>> ids == greedy[0].tolist(), stats.new_tokens
         (True, 8)
+        >>> sampled, _ = speculative_generate(model, [1, 2, 3, 1, 2], PromptLookup(), 8, warp=Warp(top_k=1), seed=3)
+        >>> sampled == ids  # top-k 1 sampling is greedy
+        True
     """
     prompt = np.asarray(input_ids.tolist() if hasattr(input_ids, "tolist") else input_ids, dtype=np.int64).reshape(-1)
     context = check_request(model, prompt, max_new_tokens=max_new_tokens, budget=budget)
     start = time.perf_counter()
-    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id))
+    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id), warp=warp, seed=seed)
     drafter.begin(prompt)
     run.prefill(drafter)
     while not run.done:
