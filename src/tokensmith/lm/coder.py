@@ -1,0 +1,315 @@
+"""An exact integer arithmetic coder over integer frequency tables, and the quantizer that makes those tables.
+
+The coder follows Witten, Neal & Cleary, "Arithmetic Coding for Data Compression" (CACM 30(6), 1987, section
+"Implementation", figures 3-4): 32-bit `low`/`high` registers, the three renormalizations E1 (interval in the
+lower half: emit 0), E2 (upper half: emit 1) and E3 (straddling the middle half: count a pending "underflow" bit
+that the next E1/E2 resolves), and the two-bit flush. Python integers cannot overflow, but the registers are kept
+to 32 bits exactly as in the paper, so every quantity is the same integer on every machine.
+
+A table is a cumulative array `cum` of 257 int64: symbol `s` owns `[cum[s], cum[s+1])` of `cum[-1]` (the total,
+at most 2^24 so that every symbol with frequency >= 1 keeps a non-empty interval while the range exceeds 2^30).
+
+The code length is known at every step without flushing: every renormalization shift either emits one bit or
+adds one pending bit, so after the shifts so far the flushed code would be `shifts + 2` bits long. Equal-Info
+Windows (`equalinfo.py`) use `peek_length` to test whether one more byte still fits the window.
+
+Bounds (checked in tests/lm/test_coder.py): the flushed length is within 2 bits (plus a rounding term of at most
+n * log2(1 / (1 - total / 2^30)) bits for n symbols) of the information content sum(-log2 q) of the coded symbols;
+the decoder reads zeros past the end of its bits, and any bits appended after a flushed code decode the same.
+
+Not handled here: adaptive tables (the caller passes one table per symbol) and streaming to a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tokensmith.errors import ModelError
+
+PRECISION = 32
+_TOP = (1 << PRECISION) - 1
+_HALF = 1 << (PRECISION - 1)
+_QUARTER = 1 << (PRECISION - 2)
+_THREE_QUARTERS = _HALF + _QUARTER
+MAX_TOTAL = 1 << 24
+DEFAULT_TOTAL = 1 << 16
+
+
+def quantize(probs: np.ndarray, *, total: int = DEFAULT_TOTAL, floor: int = 1) -> np.ndarray:
+    """Integer frequencies summing to `total`, every one >= `floor`, close to `probs` (largest remainder).
+
+    Deterministic: the same float64 input gives the same integers on every machine (ties go to the lower symbol).
+
+    Args:
+        probs: (V,) non-negative weights (need not sum to 1), float64 preferred.
+        total: the fixed sum of the frequencies.
+        floor: the least frequency of every symbol (>= 1, so every byte can be coded).
+
+    Example:
+        >>> quantize(np.array([0.5, 0.25, 0.25, 0.0]), total=16).tolist()  # 12 spare units shared 6:3:3:0, then +1 each
+        [7, 4, 4, 1]
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    spare = total - floor * p.size
+    if floor < 1 or spare < 0:
+        raise ModelError(f"cannot give {p.size} symbols at least {floor} of {total} each; use a larger total.")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
+        raise ModelError("a byte model returned a distribution with negative, non-finite or all-zero weights.")
+    share = p / p.sum() * spare  # (V,) the spare mass in real numbers
+    freqs = np.floor(share).astype(np.int64)
+    left = spare - int(freqs.sum())
+    if left > 0:
+        order = np.argsort(-(share - freqs), kind="stable")  # largest remainders first, ties by index
+        freqs[order[:left]] += 1
+    return freqs + floor
+
+
+def cumulative(freqs: np.ndarray) -> np.ndarray:
+    """The cumulative table the coder reads: (V+1,) int64 starting at 0 and ending at the total.
+
+    Args:
+        freqs: (V,) positive integer frequencies, total at most 2^24.
+
+    Example:
+        >>> cumulative(np.array([3, 1, 4])).tolist()
+        [0, 3, 4, 8]
+    """
+    f = np.asarray(freqs, dtype=np.int64)
+    if f.ndim != 1 or np.any(f < 1):
+        raise ModelError("frequency tables must be one-dimensional with every frequency >= 1.")
+    cum = np.zeros(f.size + 1, dtype=np.int64)
+    np.cumsum(f, out=cum[1:])
+    if int(cum[-1]) > MAX_TOTAL:
+        raise ModelError(f"a frequency total of {int(cum[-1])} exceeds the coder's limit {MAX_TOTAL}; "
+                         "quantize to a smaller total.")  # fmt: skip
+    return cum
+
+
+def information_bits(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> float:
+    """The information content sum(-log2 q) of `symbols` under their quantized tables, in bits.
+
+    Args:
+        cums: one cumulative table per symbol.
+        symbols: the coded symbols.
+
+    Example:
+        >>> information_bits([cumulative(np.array([1, 1, 2]))] * 2, [2, 0])
+        3.0
+    """
+    return float(sum(-np.log2((int(c[s + 1]) - int(c[s])) / int(c[-1])) for c, s in zip(cums, symbols)))
+
+
+def _narrow(low: int, high: int, cum: np.ndarray, symbol: int) -> tuple[int, int]:
+    """The sub-interval of `symbol` inside [low, high] (WNC figure 3, `encode_symbol`)."""
+    span = high - low + 1
+    total = int(cum[-1])
+    return low + span * int(cum[symbol]) // total, low + span * int(cum[symbol + 1]) // total - 1
+
+
+def _shift_kind(low: int, high: int) -> int:
+    """0/1: E1/E2 (emit that bit), 2: E3 (pending bit), -1: no renormalization left."""
+    if high < _HALF:
+        return 0
+    if low >= _HALF:
+        return 1
+    if low >= _QUARTER and high < _THREE_QUARTERS:
+        return 2
+    return -1
+
+
+def _shift(low: int, high: int, kind: int) -> tuple[int, int]:
+    offset = (0, _HALF, _QUARTER)[kind]
+    return 2 * (low - offset), 2 * (high - offset) + 1
+
+
+class ArithmeticEncoder:
+    """The encoder: feed (table, symbol) pairs, then `finish()` for the bits.
+
+    Example:
+        >>> cum = cumulative(np.array([1, 1, 2]))
+        >>> enc = ArithmeticEncoder()
+        >>> for s in [2, 0, 2]:
+        ...     enc.encode(cum, s)
+        >>> bits = enc.finish()
+        >>> dec = ArithmeticDecoder(bits)
+        >>> [dec.decode(cum) for _ in range(3)]
+        [2, 0, 2]
+    """
+
+    def __init__(self) -> None:
+        self.low, self.high = 0, _TOP
+        self.pending = 0
+        self.shifts = 0
+        self.bits: list[int] = []
+
+    @property
+    def length(self) -> int:
+        """Bits the code would have if it were flushed now (shifts so far + the 2-bit flush).
+
+        Example:
+            >>> ArithmeticEncoder().length
+            2
+        """
+        return self.shifts + 2
+
+    def peek_length(self, cum: np.ndarray, symbol: int) -> int:
+        """The flushed length after coding `symbol` next, without changing the encoder.
+
+        Args:
+            cum: the symbol's cumulative table.
+            symbol: the candidate symbol.
+
+        Example:
+            >>> ArithmeticEncoder().peek_length(cumulative(np.array([1, 3])), 0)  # q = 1/4: 2 shifts + 2
+            4
+        """
+        low, high = _narrow(self.low, self.high, cum, symbol)
+        n = 0
+        while (kind := _shift_kind(low, high)) >= 0:
+            low, high = _shift(low, high, kind)
+            n += 1
+        return self.shifts + n + 2
+
+    def encode(self, cum: np.ndarray, symbol: int) -> None:
+        """Code one symbol.
+
+        Args:
+            cum: the symbol's cumulative table.
+            symbol: the symbol, 0 <= symbol < len(cum) - 1.
+
+        Example:
+            >>> enc = ArithmeticEncoder()
+            >>> enc.encode(cumulative(np.array([1, 3])), 1)
+            >>> enc.length  # q = 3/4 needs no shift yet
+            2
+        """
+        low, high = _narrow(self.low, self.high, cum, symbol)
+        while (kind := _shift_kind(low, high)) >= 0:
+            if kind == 2:
+                self.pending += 1
+            else:
+                self._emit(kind)
+            low, high = _shift(low, high, kind)
+            self.shifts += 1
+        self.low, self.high = low, high
+
+    def _emit(self, bit: int) -> None:
+        self.bits.append(bit)
+        self.bits.extend([1 - bit] * self.pending)
+        self.pending = 0
+
+    def flushed(self) -> list[int]:
+        """The bits `finish()` would return now, without changing the encoder (`length` of them).
+
+        Example:
+            >>> enc = ArithmeticEncoder()
+            >>> enc.encode(cumulative(np.array([3, 1])), 1)  # q = 1/4: the top quarter, two 1 bits out
+            >>> enc.flushed(), enc.length
+            ([1, 1, 0, 1], 4)
+        """
+        bit = 0 if self.low < _QUARTER else 1  # WNC `done_encoding`: one more pending bit, then that bit
+        return [*self.bits, bit, *([1 - bit] * (self.pending + 1))]
+
+    def finish(self) -> list[int]:
+        """Flush (WNC `done_encoding`) and return all bits; the encoder must not be used afterwards.
+
+        Example:
+            >>> ArithmeticEncoder().finish()  # nothing coded: the two flush bits
+            [0, 1]
+        """
+        self.bits = self.flushed()
+        self.pending = 0
+        return self.bits
+
+
+class ArithmeticDecoder:
+    """The decoder over a bit sequence; bits past the end read as 0.
+
+    Args:
+        bits: the code, a sequence of 0/1 ints.
+
+    Example:
+        >>> ArithmeticDecoder([]).decode(cumulative(np.array([1, 1])))
+        0
+    """
+
+    def __init__(self, bits: Sequence[int]) -> None:
+        self.bits = bits
+        self.pos = 0
+        self.low, self.high = 0, _TOP
+        self.shifts = 0
+        self.value = 0
+        for _ in range(PRECISION):
+            self.value = 2 * self.value + self._next_bit()
+
+    def _next_bit(self) -> int:
+        bit = self.bits[self.pos] if self.pos < len(self.bits) else 0
+        self.pos += 1
+        return bit
+
+    @property
+    def length(self) -> int:
+        """The flushed length of the encoder that coded the symbols decoded so far (its `length` mirror).
+
+        Example:
+            >>> ArithmeticDecoder([1, 0]).length
+            2
+        """
+        return self.shifts + 2
+
+    def decode(self, cum: np.ndarray) -> int:
+        """Decode one symbol with the table the encoder used for it.
+
+        Args:
+            cum: the cumulative table.
+
+        Example:
+            >>> ArithmeticDecoder([1, 1]).decode(cumulative(np.array([1, 1])))  # 0.11... lies in the upper half
+            1
+        """
+        span = self.high - self.low + 1
+        total = int(cum[-1])
+        target = ((self.value - self.low + 1) * total - 1) // span
+        symbol = int(np.searchsorted(cum, target, side="right")) - 1
+        low, high = _narrow(self.low, self.high, cum, symbol)
+        while (kind := _shift_kind(low, high)) >= 0:
+            low, high = _shift(low, high, kind)
+            self.value = 2 * (self.value - (0, _HALF, _QUARTER)[kind]) + self._next_bit()
+            self.shifts += 1
+        self.low, self.high = low, high
+        return symbol
+
+
+def encode_symbols(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> list[int]:
+    """Code a whole sequence (one table per symbol) and flush: the plain arithmetic code.
+
+    Args:
+        cums: one cumulative table per symbol.
+        symbols: the symbols.
+
+    Example:
+        >>> cum = cumulative(np.array([1, 1, 2]))
+        >>> decode_symbols(encode_symbols([cum] * 4, [2, 2, 0, 1]), [cum] * 4)
+        [2, 2, 0, 1]
+    """
+    enc = ArithmeticEncoder()
+    for cum, s in zip(cums, symbols, strict=True):
+        enc.encode(cum, s)
+    return enc.finish()
+
+
+def decode_symbols(bits: Sequence[int], cums: Sequence[np.ndarray]) -> list[int]:
+    """Decode one symbol per table (the tables must not depend on the decoded symbols; see `equalinfo` for that).
+
+    Args:
+        bits: the code.
+        cums: the tables, in order.
+
+    Example:
+        >>> decode_symbols([0, 1], [])
+        []
+    """
+    dec = ArithmeticDecoder(bits)
+    return [dec.decode(cum) for cum in cums]
