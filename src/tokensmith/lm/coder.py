@@ -127,6 +127,10 @@ def _shift(low: int, high: int, kind: int) -> tuple[int, int]:
 class ArithmeticEncoder:
     """The encoder: feed (table, symbol) pairs, then `finish()` for the bits.
 
+    Args:
+        track: also track the interval's absolute position (`grid`); costs a growing integer, so only for short
+            codes such as Equal-Info windows.
+
     Example:
         >>> cum = cumulative(np.array([1, 1, 2]))
         >>> enc = ArithmeticEncoder()
@@ -138,11 +142,13 @@ class ArithmeticEncoder:
         [2, 0, 2]
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, track: bool = False) -> None:
         self.low, self.high = 0, _TOP
         self.pending = 0
         self.shifts = 0
         self.bits: list[int] = []
+        self.track = track
+        self.base = 0  # with `track`: the absolute position of register 0, in units of 2^-(32 + shifts)
 
     @property
     def length(self) -> int:
@@ -193,7 +199,34 @@ class ArithmeticEncoder:
                 self._emit(kind)
             low, high = _shift(low, high, kind)
             self.shifts += 1
+            if self.track:
+                self.base = 2 * (self.base + (0, _HALF, _QUARTER)[kind])
         self.low, self.high = low, high
+
+    def grid(self, bits: int) -> tuple[int, int, int]:
+        """The b-bit values v whose point v / 2^b lies in the current interval: (first, last, the one nearest the
+        middle, ties down). Decoding any of them (zeros after) gives back every symbol coded so far.
+
+        Needs `track=True` and `length <= bits` (then at least the flushed code is such a value).
+
+        Args:
+            bits: b, the number of bits of the values.
+
+        Example:
+            >>> enc = ArithmeticEncoder(track=True)
+            >>> enc.encode(cumulative(np.array([3, 1])), 1)  # [3/4, 1): 4-bit values 12..15
+            >>> enc.grid(4)
+            (12, 15, 14)
+        """
+        if not self.track or self.length > bits:
+            raise AssertionError("grid() needs track=True and a code of at most `bits` bits")
+        unit = 1 << (PRECISION + self.shifts - bits)  # one b-bit step in the interval's units
+        a, b = self.base + self.low, self.base + self.high + 1  # the real interval [a, b)
+        first, last = -(-a // unit), (b - 1) // unit
+        mid = min(max((a + b) // (2 * unit), first), last)
+        if mid < last and abs(2 * (mid + 1) * unit - a - b) < abs(2 * mid * unit - a - b):
+            mid += 1
+        return first, last, mid
 
     def _emit(self, bit: int) -> None:
         self.bits.append(bit)
