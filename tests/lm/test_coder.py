@@ -137,3 +137,15 @@ def test_agrees_with_constriction_range_coder_on_the_same_tables():
     assert info <= theirs <= info + 64 + len(symbols) * 2**-10
     assert abs(ours - info) <= 2 + len(symbols) * ROUNDING
     assert abs(ours - theirs) <= 66
+
+
+@settings(max_examples=200, deadline=None)
+@given(low=st.integers(0, 2**32 - 2), width=st.integers(64, 2**32 - 1))
+def test_all_renormalizations_at_once_equal_the_papers_loop(low, width):
+    from tokensmith.lm.coder import _renorm, _renorm_slow
+
+    high = min(low + width, 2**32 - 1)
+    fast_low, fast_high, n1, top, n3 = _renorm(low, high)
+    slow_low, slow_high, kinds = _renorm_slow(low, high)
+    assert (fast_low, fast_high) == (slow_low, slow_high)
+    assert kinds == [(top >> (n1 - 1 - i)) & 1 for i in range(n1)] + [2] * n3

@@ -6,7 +6,7 @@ lower half: emit 0), E2 (upper half: emit 1) and E3 (straddling the middle half:
 that the next E1/E2 resolves), and the two-bit flush. Python integers cannot overflow, but the registers are kept
 to 32 bits exactly as in the paper, so every quantity is the same integer on every machine.
 
-A table is a cumulative array `cum` of 257 int64: symbol `s` owns `[cum[s], cum[s+1])` of `cum[-1]` (the total,
+A table is a cumulative list `cum` of 257 ints: symbol `s` owns `[cum[s], cum[s+1])` of `cum[-1]` (the total,
 at most 2^24 so that every symbol with frequency >= 1 keeps a non-empty interval while the range exceeds 2^30).
 
 The code length is known at every step without flushing: every renormalization shift either emits one bit or
@@ -22,6 +22,7 @@ Not handled here: adaptive tables (the caller passes one table per symbol) and s
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,14 +67,15 @@ def quantize(probs: np.ndarray, *, total: int = DEFAULT_TOTAL, floor: int = 1) -
     return freqs + floor
 
 
-def cumulative(freqs: np.ndarray) -> np.ndarray:
-    """The cumulative table the coder reads: (V+1,) int64 starting at 0 and ending at the total.
+def cumulative(freqs: np.ndarray) -> list[int]:
+    """The cumulative table the coder reads: V+1 Python ints from 0 to the total (a list: the coder indexes it
+    once or twice per symbol, and Python ints never overflow).
 
     Args:
         freqs: (V,) positive integer frequencies, total at most 2^24.
 
     Example:
-        >>> cumulative(np.array([3, 1, 4])).tolist()
+        >>> cumulative(np.array([3, 1, 4]))
         [0, 3, 4, 8]
     """
     f = np.asarray(freqs, dtype=np.int64)
@@ -84,10 +86,10 @@ def cumulative(freqs: np.ndarray) -> np.ndarray:
     if int(cum[-1]) > MAX_TOTAL:
         raise ModelError(f"a frequency total of {int(cum[-1])} exceeds the coder's limit {MAX_TOTAL}; "
                          "quantize to a smaller total.")  # fmt: skip
-    return cum
+    return cum.tolist()
 
 
-def information_bits(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> float:
+def information_bits(cums: Sequence[Sequence[int]], symbols: Sequence[int]) -> float:
     """The information content sum(-log2 q) of `symbols` under their quantized tables, in bits.
 
     Args:
@@ -98,30 +100,55 @@ def information_bits(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> floa
         >>> information_bits([cumulative(np.array([1, 1, 2]))] * 2, [2, 0])
         3.0
     """
-    return float(sum(-np.log2((int(c[s + 1]) - int(c[s])) / int(c[-1])) for c, s in zip(cums, symbols)))
+    return float(sum(-np.log2((c[s + 1] - c[s]) / c[-1]) for c, s in zip(cums, symbols)))
 
 
-def _narrow(low: int, high: int, cum: np.ndarray, symbol: int) -> tuple[int, int]:
+def _narrow(low: int, high: int, cum: Sequence[int], symbol: int) -> tuple[int, int]:
     """The sub-interval of `symbol` inside [low, high] (WNC figure 3, `encode_symbol`)."""
     span = high - low + 1
-    total = int(cum[-1])
-    return low + span * int(cum[symbol]) // total, low + span * int(cum[symbol + 1]) // total - 1
+    total = cum[-1]
+    return low + span * cum[symbol] // total, low + span * cum[symbol + 1] // total - 1
 
 
-def _shift_kind(low: int, high: int) -> int:
-    """0/1: E1/E2 (emit that bit), 2: E3 (pending bit), -1: no renormalization left."""
-    if high < _HALF:
-        return 0
-    if low >= _HALF:
-        return 1
-    if low >= _QUARTER and high < _THREE_QUARTERS:
-        return 2
-    return -1
+def _renorm(low: int, high: int) -> tuple[int, int, int, int, int]:
+    """All of WNC's renormalizations at once: (low, high, n1, top, n3).
+
+    E1/E2 shifts come first and remove the `n1` leading bits that low and high share (`top`, the bits the encoder
+    emits); then the interval straddles the middle, so only E3 shifts can follow: `n3` of them, while low's next
+    bit is 1 and high's is 0, each removing the bit below the top one. `_renorm_slow` is the one-shift-at-a-time
+    loop of the paper that tests check this against.
+    """
+    n1 = PRECISION - (low ^ high).bit_length()  # low < high always: the range exceeds 2^30 * 2^-24
+    top = low >> (PRECISION - n1)
+    if n1:
+        low, high = (low << n1) & _TOP, ((high << n1) & _TOP) | ((1 << n1) - 1)
+    run = ((low & ~high) << 1) & _TOP  # bit 31: low's second bit is 1 and high's is 0, and so on down
+    n3 = PRECISION - (run ^ _TOP).bit_length()
+    if n3:
+        low = (low & _HALF) | ((low << n3) & (_HALF - 1))
+        high = (high & _HALF) | (((high << n3) | ((1 << n3) - 1)) & (_HALF - 1))
+    return low, high, n1, top, n3
 
 
-def _shift(low: int, high: int, kind: int) -> tuple[int, int]:
-    offset = (0, _HALF, _QUARTER)[kind]
-    return 2 * (low - offset), 2 * (high - offset) + 1
+def _renorm_slow(low: int, high: int) -> tuple[int, int, list[int]]:
+    """The reference: WNC's loop, one shift at a time; returns low, high and the shift kinds (0/1 = E1/E2, 2 = E3)."""
+    kinds = []
+    while True:
+        if high < _HALF:
+            kind = 0
+        elif low >= _HALF:
+            kind = 1
+        elif low >= _QUARTER and high < _THREE_QUARTERS:
+            kind = 2
+        else:
+            return low, high, kinds
+        offset = (0, _HALF, _QUARTER)[kind]
+        low, high = 2 * (low - offset), 2 * (high - offset) + 1
+        kinds.append(kind)
+
+
+def _bit_list(value: int, n: int) -> list[int]:
+    return [(value >> i) & 1 for i in range(n - 1, -1, -1)]
 
 
 class ArithmeticEncoder:
@@ -160,7 +187,7 @@ class ArithmeticEncoder:
         """
         return self.shifts + 2
 
-    def peek_length(self, cum: np.ndarray, symbol: int) -> int:
+    def peek_length(self, cum: Sequence[int], symbol: int) -> int:
         """The flushed length after coding `symbol` next, without changing the encoder.
 
         Args:
@@ -171,14 +198,10 @@ class ArithmeticEncoder:
             >>> ArithmeticEncoder().peek_length(cumulative(np.array([1, 3])), 0)  # q = 1/4: 2 shifts + 2
             4
         """
-        low, high = _narrow(self.low, self.high, cum, symbol)
-        n = 0
-        while (kind := _shift_kind(low, high)) >= 0:
-            low, high = _shift(low, high, kind)
-            n += 1
-        return self.shifts + n + 2
+        _, _, n1, _, n3 = _renorm(*_narrow(self.low, self.high, cum, symbol))
+        return self.shifts + n1 + n3 + 2
 
-    def encode(self, cum: np.ndarray, symbol: int) -> None:
+    def encode(self, cum: Sequence[int], symbol: int) -> None:
         """Code one symbol.
 
         Args:
@@ -191,17 +214,15 @@ class ArithmeticEncoder:
             >>> enc.length  # q = 3/4 needs no shift yet
             2
         """
-        low, high = _narrow(self.low, self.high, cum, symbol)
-        while (kind := _shift_kind(low, high)) >= 0:
-            if kind == 2:
-                self.pending += 1
-            else:
-                self._emit(kind)
-            low, high = _shift(low, high, kind)
-            self.shifts += 1
-            if self.track:
-                self.base = 2 * (self.base + (0, _HALF, _QUARTER)[kind])
-        self.low, self.high = low, high
+        self.low, self.high, n1, top, n3 = _renorm(*_narrow(self.low, self.high, cum, symbol))
+        if n1:
+            first = top >> (n1 - 1)
+            self._emit(first)
+            self.bits.extend(_bit_list(top, n1 - 1))
+        self.pending += n3
+        self.shifts += n1 + n3
+        if self.track:  # E1/E2 add their bits at the top; each E3 adds 2^31 before doubling
+            self.base = (((self.base << n1) + (top << PRECISION)) << n3) + (_HALF * ((1 << n3) - 1))
 
     def grid(self, bits: int) -> tuple[int, int, int]:
         """The b-bit values v whose point v / 2^b lies in the current interval: (first, last, the one nearest the
@@ -273,14 +294,16 @@ class ArithmeticDecoder:
         self.pos = 0
         self.low, self.high = 0, _TOP
         self.shifts = 0
-        self.value = 0
-        for _ in range(PRECISION):
-            self.value = 2 * self.value + self._next_bit()
+        self.value = self._read(PRECISION)
 
-    def _next_bit(self) -> int:
-        bit = self.bits[self.pos] if self.pos < len(self.bits) else 0
-        self.pos += 1
-        return bit
+    def _read(self, n: int) -> int:
+        """The next n bits as an integer (zeros past the end)."""
+        chunk = self.bits[self.pos : self.pos + n]
+        self.pos += n
+        v = 0
+        for bit in chunk:
+            v = 2 * v + bit
+        return v << (n - len(chunk))
 
     @property
     def length(self) -> int:
@@ -292,7 +315,7 @@ class ArithmeticDecoder:
         """
         return self.shifts + 2
 
-    def decode(self, cum: np.ndarray) -> int:
+    def decode(self, cum: Sequence[int]) -> int:
         """Decode one symbol with the table the encoder used for it.
 
         Args:
@@ -303,19 +326,20 @@ class ArithmeticDecoder:
             1
         """
         span = self.high - self.low + 1
-        total = int(cum[-1])
-        target = ((self.value - self.low + 1) * total - 1) // span
-        symbol = int(np.searchsorted(cum, target, side="right")) - 1
-        low, high = _narrow(self.low, self.high, cum, symbol)
-        while (kind := _shift_kind(low, high)) >= 0:
-            low, high = _shift(low, high, kind)
-            self.value = 2 * (self.value - (0, _HALF, _QUARTER)[kind]) + self._next_bit()
-            self.shifts += 1
-        self.low, self.high = low, high
+        target = ((self.value - self.low + 1) * cum[-1] - 1) // span
+        symbol = bisect.bisect_right(cum, target) - 1
+        self.low, self.high, n1, _, n3 = _renorm(*_narrow(self.low, self.high, cum, symbol))
+        v = self.value
+        if n1:
+            v = ((v << n1) & _TOP) | self._read(n1)
+        if n3:
+            v = (v & _HALF) | ((v << n3) & (_HALF - 1)) | self._read(n3)
+        self.value = v
+        self.shifts += n1 + n3
         return symbol
 
 
-def encode_symbols(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> list[int]:
+def encode_symbols(cums: Sequence[Sequence[int]], symbols: Sequence[int]) -> list[int]:
     """Code a whole sequence (one table per symbol) and flush: the plain arithmetic code.
 
     Args:
@@ -333,7 +357,7 @@ def encode_symbols(cums: Sequence[np.ndarray], symbols: Sequence[int]) -> list[i
     return enc.finish()
 
 
-def decode_symbols(bits: Sequence[int], cums: Sequence[np.ndarray]) -> list[int]:
+def decode_symbols(bits: Sequence[int], cums: Sequence[Sequence[int]]) -> list[int]:
     """Decode one symbol per table (the tables must not depend on the decoded symbols; see `equalinfo` for that).
 
     Args:

@@ -219,7 +219,7 @@ def encode_windows(data: bytes, model: CodingModel, *, bits: int) -> Windows:
     return Windows(bits=bits, values=tuple(values), counts=tuple(counts), exceptions=tuple(exceptions))
 
 
-def _ends_here(shadow: ArithmeticEncoder, cum: np.ndarray, decoded: int, lookahead: int | None, *, value: int,
+def _ends_here(shadow: ArithmeticEncoder, cum: Sequence[int], decoded: int, lookahead: int | None, *, value: int,
                bits: int) -> bool:  # fmt: skip
     """The decoder's stop rule after the bytes `shadow` has coded (see the module docstring, "Where a window ends")."""
     if shadow.peek_length(cum, decoded) > bits:
