@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from tokensmith.errors import ModelError
-from tokensmith.lm.sequence import SequenceConfig, SequenceLM, sample_windows
+from tokensmith.lm.sequence import SequenceConfig, SequenceLM
 
 ARCH = "byte"
 
@@ -57,6 +57,7 @@ class ByteLM(SequenceLM):
     """
 
     arch = ARCH
+    unit = "bytes"
 
     def __init__(self, config: ByteConfig) -> None:
         c = config
@@ -96,23 +97,17 @@ class ByteLM(SequenceLM):
         """
         return np.frombuffer(text.encode("utf-8"), dtype=np.uint8).astype(np.int64)
 
-    def batch_loss(self, stream: np.ndarray, *, batch_size: int, seed: int, step: int) -> tuple[torch.Tensor, int]:
-        """The loss of step `step`'s batch and the training FLOPs it costs (6 x flop_params x bytes).
+    def count_tokens(self, chunk: bytes) -> int:
+        """Positions the model reads for a chunk: one per byte.
 
         Args:
-            stream: the prepared training bytes.
-            batch_size: windows per step.
-            seed: the run's seed.
-            step: the step number (the batch depends on seed and step only).
+            chunk: the bytes.
 
         Example:
-            >>> lm = ByteLM(ByteConfig(n_layer=1, n_head=1, n_embd=8, block_size=8))
-            >>> loss, flops = lm.batch_loss(lm.prepare("hello world"), batch_size=2, seed=0, step=0)
-            >>> flops == 6 * lm.flop_params() * 2 * 8
-            True
+            >>> ByteLM(ByteConfig(n_layer=1, n_head=1, n_embd=8, block_size=8)).count_tokens("é".encode())
+            2
         """
-        windows = sample_windows(stream, batch_size=batch_size, length=self.config.block_size, seed=seed, step=step)
-        return self.window_loss(windows), 6 * self.flop_params() * windows.numel()
+        return len(chunk)
 
     def chunk_logprobs(self, chunk: bytes) -> np.ndarray:
         """Natural-log probability of each byte of a chunk (scored from BOS), one value per byte.

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from tokensmith.errors import TrainingError
 from tokensmith.lm.transformer import Stack, StackConfig, init_weights, scaled_residual_init
 
 
@@ -56,6 +57,8 @@ class SequenceLM(nn.Module):
         >>> tuple(lm(torch.tensor([[10, 1, 2]])).shape)  # BOS, 1, 2 -> logits for the ids after each
         (1, 3, 10)
     """
+
+    unit = "ids"  # what one position is, for messages ("bytes", "tokens")
 
     def __init__(self, config: SequenceConfig) -> None:
         super().__init__()
@@ -100,6 +103,20 @@ class SequenceLM(nn.Module):
         """
         return self.stack.flop_params() + self.config.vocab_size * self.config.n_embd
 
+    def inference_flops(self, *, n_bytes: int, n_tokens: int) -> float:
+        """Forward FLOPs of reading a text of `n_tokens` positions once (2 x flop_params x positions).
+
+        Args:
+            n_bytes: the text's bytes (unused: the cost depends on positions only).
+            n_tokens: its positions.
+
+        Example:
+            >>> lm = SequenceLM(SequenceConfig(vocab_size=3, n_layer=1, n_head=1, n_embd=4, block_size=4))
+            >>> lm.inference_flops(n_bytes=10, n_tokens=5)
+            2640.0
+        """
+        return float(2 * self.flop_params() * n_tokens)
+
     def window_loss(self, windows: torch.Tensor) -> torch.Tensor:
         """Mean next-id cross-entropy (nats) of training windows, each read as BOS + window[:-1] -> window.
 
@@ -115,6 +132,44 @@ class SequenceLM(nn.Module):
         logits = self(torch.cat([bos, windows[:, :-1]], dim=1))  # (B, T, V)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows.reshape(-1))
 
+    def batch_loss(self, stream: np.ndarray, *, batch_size: int, seed: int, step: int) -> tuple[torch.Tensor, int]:
+        """The loss of step `step`'s batch and the training FLOPs it costs (6 x flop_params x positions).
+
+        Args:
+            stream: the prepared training ids.
+            batch_size: windows per step.
+            seed: the run's seed.
+            step: the step number (the batch depends on seed and step only).
+
+        Example:
+            >>> lm = SequenceLM(SequenceConfig(vocab_size=4, n_layer=1, n_head=1, n_embd=8, block_size=8))
+            >>> loss, flops = lm.batch_loss(np.arange(20) % 4, batch_size=2, seed=0, step=0)
+            >>> flops == 6 * lm.flop_params() * 2 * 8
+            True
+        """
+        windows = sample_windows(stream, batch_size=batch_size, length=self.config.block_size, seed=seed, step=step)
+        return self.window_loss(windows), 6 * self.flop_params() * windows.numel()
+
+    def step_flops_estimate(self, stream: np.ndarray, *, batch_size: int, seed: int) -> tuple[float, str]:
+        """The FLOPs of one step (exact: every window has block_size positions) and how they are made up.
+
+        Args:
+            stream: the prepared training ids (a TrainingError when shorter than one window).
+            batch_size: windows per step.
+            seed: the run's seed (unused: the cost does not depend on the batch).
+
+        Example:
+            >>> lm = SequenceLM(SequenceConfig(vocab_size=4, n_layer=1, n_head=1, n_embd=8, block_size=8))
+            >>> lm.step_flops_estimate(np.arange(20) % 4, batch_size=2, seed=0)[0] == 6 * lm.flop_params() * 16
+            True
+        """
+        T = self.config.block_size
+        if len(stream) < T:
+            raise TrainingError(f"the training text is {len(stream)} {self.unit} long, shorter than one window of "
+                                f"block_size={T}; pass more text or --set block_size={max(2, len(stream))}.")  # fmt: skip
+        n = batch_size * T
+        return float(6 * self.flop_params() * n), f"6 x {self.flop_params():,} params x {n:,} {self.unit}"
+
     @torch.no_grad()
     def stream_logprobs(self, ids: np.ndarray) -> np.ndarray:
         """Natural-log probability of each id of a sequence, from BOS-started windows (see the module docstring).
@@ -129,7 +184,7 @@ class SequenceLM(nn.Module):
         """
         n, T = len(ids), self.config.block_size
         out = np.zeros(n, dtype=np.float64)
-        for start, first in _windows(n, block=T):
+        for start, first in score_windows(n, block=T):
             seq = torch.as_tensor(np.concatenate([[self.bos_id], ids[start : start + T - 1]]), dtype=torch.long)
             logp = torch.log_softmax(self(seq[None]).double(), dim=-1)[0]  # (len, V)
             targets = torch.as_tensor(ids[start : start + T], dtype=torch.long)  # (len,)
@@ -138,8 +193,18 @@ class SequenceLM(nn.Module):
         return out
 
 
-def _windows(n: int, *, block: int) -> list[tuple[int, int]]:
-    """(window start, first id scored in it) pairs covering ids 0..n-1 once, advancing by block // 2."""
+def score_windows(n: int, *, block: int) -> list[tuple[int, int]]:
+    """(window start, first position scored in it) pairs that score positions 0..n-1 once each: windows of
+    `block` positions, each new one scoring only what the last did not, with at least block // 2 of context.
+
+    Args:
+        n: positions in the sequence.
+        block: positions per window.
+
+    Example:
+        >>> score_windows(10, block=4)  # window 0 scores 0-3, window 2 scores 4-5, 4: 6-7, 6: 8-9
+        [(0, 0), (2, 4), (4, 6), (6, 8)]
+    """
     if n <= block:
         return [(0, 0)] if n else []
     step = max(1, block // 2)
