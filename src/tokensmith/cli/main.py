@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "serve",  # the playground
     "bench",  # bench encode
     "adapt",  # adapt transfer|eval
+    "lm",  # lm train|eval|compare (+ equalinfo)
 ]
 
 app = typer.Typer(
