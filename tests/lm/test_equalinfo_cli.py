@@ -64,5 +64,5 @@ def test_bad_input_exits_2_with_a_message(tmp_path, model_dir, capsys):
     assert run_cli([*base, "decode", "--model", str(tmp_path / "m2"), str(coded), str(tmp_path / "x")]) == 2
     assert "decode with the model that encoded it" in capsys.readouterr().err
     assert run_cli([*base, "decode", "--model", str(tmp_path), str(coded), str(tmp_path / "x")]) == 2
-    assert "no config.json" in capsys.readouterr().err
+    assert "neither config.json nor lm.json" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

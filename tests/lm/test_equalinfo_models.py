@@ -45,7 +45,7 @@ def test_model_directory_round_trips_without_pickle(tmp_path):
 def test_load_coding_model_dispatches_on_arch_and_names_bad_directories(tmp_path):
     ByteNgram.train(b"abc", order=1).save(tmp_path / "ngram")
     assert isinstance(load_coding_model(tmp_path / "ngram"), ByteNgram)
-    with pytest.raises(ModelError, match="no config.json"):
+    with pytest.raises(ModelError, match="neither config.json nor lm.json"):
         load_coding_model(tmp_path)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "config.json").write_text("[1, 2", encoding="utf-8")
@@ -59,3 +59,38 @@ def test_load_coding_model_dispatches_on_arch_and_names_bad_directories(tmp_path
 def test_order_out_of_range():
     with pytest.raises(ModelError, match="0..6"):
         ByteNgram.train(b"abc", order=7)
+
+
+@pytest.mark.models
+def test_a_byte_transformer_checkpoint_drives_the_coder(tmp_path):
+    import torch
+
+    from tokensmith.lm.byte import ByteConfig, ByteLM
+    from tokensmith.lm.checkpoint import save_checkpoint
+    from tokensmith.lm.coding_model import TorchByteModel
+    from tokensmith.lm.equalinfo_format import decode_bytes, encode_bytes
+
+    torch.manual_seed(0)
+    cfg = ByteConfig(n_layer=1, n_head=1, n_embd=16, block_size=32)
+    save_checkpoint(tmp_path / "byte", ByteLM(cfg), cfg)
+    model = load_coding_model(tmp_path / "byte")
+    assert isinstance(model, TorchByteModel) and model.context_size == 31
+    data = "Grüße, bytes \xff".encode("utf-8") + b"\x00\xfe"
+    for bits in (16, 32):
+        assert decode_bytes(encode_bytes(data, model, bits=bits), load_coding_model(tmp_path / "byte")) == data
+    torch.manual_seed(1)
+    save_checkpoint(tmp_path / "other", ByteLM(cfg), cfg)
+    assert load_coding_model(tmp_path / "other").fingerprint != model.fingerprint
+
+
+@pytest.mark.models
+def test_a_checkpoint_that_does_not_predict_bytes_is_refused(tmp_path):
+    from tokensmith.lm.checkpoint import save_checkpoint
+    from tokensmith.lm.subword import SubwordConfig, SubwordLM
+    import tokensmith
+
+    tok = tokensmith.load("gpt2")
+    cfg = SubwordConfig(n_layer=1, n_head=1, n_embd=8, block_size=8, vocab_size=tok.vocab_size)
+    save_checkpoint(tmp_path / "sub", SubwordLM(cfg, tokenizer=tok), cfg, tokenizer=tok)
+    with pytest.raises(ModelError, match="does not predict bytes"):
+        load_coding_model(tmp_path / "sub")

@@ -182,10 +182,8 @@ class TableSource:
 
 
 def load_coding_model(directory: str | Path) -> CodingModel:
-    """Load a model directory for the coder, dispatching on its `config.json` `arch`.
-
-    `byte_ngram` loads `ByteNgram`; any other arch goes through `tokensmith.lm.checkpoint.load_checkpoint` and must
-    have `next_byte_logits` (the byte transformer).
+    """Load a model directory for the coder: a byte n-gram (`config.json`, arch `byte_ngram`) or an lm checkpoint
+    (`lm.json`, read by `tokensmith.lm.checkpoint.load_checkpoint`) whose model has `next_byte_logits` (arch `byte`).
 
     Args:
         directory: the model directory.
@@ -198,29 +196,31 @@ def load_coding_model(directory: str | Path) -> CodingModel:
     """
     path = Path(directory)
     config_file = path / "config.json"
+    if (path / "lm.json").is_file():
+        return _load_checkpoint(path)
     if not config_file.is_file():
-        raise ModelError(f"--model {path}: no config.json there. Pass a directory written by "
+        raise ModelError(f"--model {path}: neither config.json nor lm.json is there. Pass a directory written by "
                          "`tokensmith lm equalinfo ngram` or `tokensmith lm train --arch byte`.")  # fmt: skip
     try:
         arch = json.loads(config_file.read_text(encoding="utf-8")).get("arch")
     except (ValueError, AttributeError) as e:
         raise ModelError(f"--model {path}: config.json is not a JSON object ({e}).") from e
-    if arch == NGRAM_ARCH:
-        return ByteNgram.load(path)
-    return _load_transformer(path, arch)
+    if arch != NGRAM_ARCH:
+        raise ModelError(f"--model {path} has arch {arch!r} in config.json; the coder reads {NGRAM_ARCH!r} "
+                         "directories and lm checkpoints of arch 'byte'.")  # fmt: skip
+    return ByteNgram.load(path)
 
 
-def _load_transformer(path: Path, arch: object) -> CodingModel:
-    import importlib.util
+def _load_checkpoint(path: Path) -> CodingModel:
+    """A byte transformer from an lm checkpoint, fingerprinted over its arch, config and weights."""
+    from dataclasses import asdict
 
-    if importlib.util.find_spec("tokensmith.lm.checkpoint") is None:
-        raise ModelError(f"--model {path} has arch {arch!r}; this build reads only {NGRAM_ARCH!r} model directories.")
-    from tokensmith.lm.checkpoint import load_checkpoint
+    from tokensmith.lm.checkpoint import load_checkpoint, read_record
 
-    module = load_checkpoint(path)
+    arch = read_record(path).get("arch")
+    module, config = load_checkpoint(path)
     if not hasattr(module, "next_byte_logits"):
         raise ModelError(f"--model {path} is a {arch!r} model, which does not predict bytes; Equal-Info Windows "
-                         f"need a byte model: arch 'byte' or {NGRAM_ARCH!r}.")  # fmt: skip
-    config = {"arch": arch, **vars(getattr(module, "config", object()))}
-    return TorchByteModel(module, block_size=int(module.config.block_size),
-                          fingerprint=fingerprint_state(config, module.state_dict()))  # fmt: skip
+                         f"need a byte model: an lm checkpoint of arch 'byte', or {NGRAM_ARCH!r}.")  # fmt: skip
+    fingerprint = fingerprint_state({"arch": arch, "config": asdict(config)}, module.state_dict())
+    return TorchByteModel(module, block_size=int(config.block_size), fingerprint=fingerprint)
