@@ -102,6 +102,13 @@ def test_plain_arithmetic_code_round_trips_near_the_information_content():
     assert info - 2 <= len(code) <= info + 2 + 1e-3 * len(data)
 
 
+@settings(max_examples=30, deadline=None)
+@given(data=st.binary(max_size=200), order=st.integers(0, 6))
+def test_plain_code_round_trips_on_arbitrary_bytes_for_every_context_length(data, order):
+    lm = ByteNgram.train(data * 2, order=order)  # its own contexts are seen: every order matters
+    assert plain_decode(plain_code(data, lm), lm, n_bytes=len(data)) == data
+
+
 def test_the_header_holds_magic_bits_fingerprint_and_length():
     blob = encode_bytes(b"hello", MODEL, bits=32)
     header, pos = Header.unpack(blob)

@@ -94,3 +94,8 @@ def test_a_checkpoint_that_does_not_predict_bytes_is_refused(tmp_path):
     save_checkpoint(tmp_path / "sub", SubwordLM(cfg, tokenizer=tok), cfg, tokenizer=tok)
     with pytest.raises(ModelError, match="does not predict bytes"):
         load_coding_model(tmp_path / "sub")
+
+
+def test_a_context_shorter_than_the_order_is_read_whole():
+    lm = ByteNgram.train(b"xab" * 5, order=3)
+    assert lm.context_key(b"ab") == b"ab" and lm.context_key(b"zxab") == b"xab"

@@ -112,7 +112,7 @@ class ByteNgram:
             >>> ByteNgram.train(b"abc", order=1).context_key(b"xyz")
             b'z'
         """
-        return bytes(context[len(context) - self.order :]) if self.order else b""
+        return bytes(context[max(0, len(context) - self.order) :]) if self.order else b""
 
     def probs(self, context: bytes) -> np.ndarray:
         """The next byte's distribution after `context`: (256,) float64 summing to 1, every entry > 0.

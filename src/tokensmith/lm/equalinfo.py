@@ -339,5 +339,5 @@ def plain_decode(code: Sequence[int], model: CodingModel, *, n_bytes: int) -> by
     out = bytearray()
     k = model.context_size
     for _ in range(n_bytes):
-        out.append(dec.decode(tables.get(bytes(out[len(out) - k :]) if k else b"")))
+        out.append(dec.decode(tables.get(bytes(out[max(0, len(out) - k) :]))))
     return bytes(out)
