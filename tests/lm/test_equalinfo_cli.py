@@ -66,3 +66,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path, model_dir, capsys):
     assert run_cli([*base, "decode", "--model", str(tmp_path), str(coded), str(tmp_path / "x")]) == 2
     assert "neither config.json nor lm.json" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+    assert run_cli([*base, "encode", "--model", str(model_dir), str(tmp_path / "none.txt"), str(coded)]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert run_cli([*base, "encode", "--model", str(model_dir), str(other), str(tmp_path)]) == 2  # a directory
+    assert "cannot write" in capsys.readouterr().err

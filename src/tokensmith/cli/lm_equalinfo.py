@@ -18,7 +18,7 @@ import typer
 
 from tokensmith import atomic
 from tokensmith.cli.output import console, emit_json
-from tokensmith.errors import CorpusError
+from tokensmith.errors import CorpusError, TokensmithError
 
 HELP = "Equal-Info Windows: any file as b-bit windows of an arithmetic code, in 16-bit tokens, and back."
 
@@ -28,6 +28,14 @@ def _read(path: Path, *, what: str) -> bytes:
         return path.read_bytes()
     except OSError as e:
         raise CorpusError(f"{what} {path} cannot be read ({e.strerror or e}); pass an existing file.") from e
+
+
+def _write(path: Path, blob: bytes) -> None:
+    try:
+        atomic.write_bytes(path, blob)
+    except OSError as e:
+        raise TokensmithError(f"cannot write {path} ({e.strerror or e}); pass a path in an existing, writable "
+                              "directory.") from e  # fmt: skip
 
 
 def encode_command(
@@ -65,7 +73,7 @@ def encode_command(
     windows = encode_windows(data, lm, bits=bits)
     header = Header(bits=bits, fingerprint=lm.fingerprint, n_bytes=len(data), exceptions=windows.exceptions)
     blob = header.pack() + windows.tokens().astype(">u2").tobytes()
-    atomic.write_bytes(out, blob)
+    _write(out, blob)
     summary = {"out": str(out), "bits": bits, "n_bytes": len(data), "windows": len(windows.values),
                "tokens": len(windows.values) * bits // 16, "exceptions": len(windows.exceptions),
                "bits_per_byte": round(windows.bits_per_byte(), 4), "file_bytes": len(blob),
@@ -112,7 +120,7 @@ def decode_command(
     if bits is not None and header.bits != bits:
         raise ModelError(f"{source} has {header.bits}-bit windows, not --bits {bits}; drop --bits or pass "
                          f"--bits {header.bits}.")  # fmt: skip
-    atomic.write_bytes(out, decode_bytes(blob, load_coding_model(model)))
+    _write(out, decode_bytes(blob, load_coding_model(model)))
     console.print(f"wrote {out}: {header.n_bytes} bytes", highlight=False)
 
 
