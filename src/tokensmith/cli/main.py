@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "bench",  # bench encode
     "adapt",  # adapt transfer|eval
     "reduce",  # reduce eval
+    "lm",  # lm train|eval|compare (+ equalinfo)
 ]
 
 app = typer.Typer(
