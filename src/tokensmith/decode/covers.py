@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tokensmith.decode import canon_tables
 from tokensmith.errors import ModelError
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class Canonicalizer:
         ([b'the', b' ', b'c'], 269)
     """
 
-    def __init__(self, tokenizer: Tokenizer) -> None:
+    def __init__(self, tokenizer: Tokenizer, *, tables: bool = True) -> None:
         backend = tokenizer.backend
         if not backend.exact_bytes:
             raise ModelError(
@@ -101,8 +102,10 @@ class Canonicalizer:
         self._fallback = self._byte_fallback_map()
         spaces = [i for i, b in enumerate(self.table) if b == b" " and i not in tokenizer.special_ids]
         self._space_id = spaces[0] if spaces else self._fallback.get(0x20, -1)
-        self._masks: OrderedDict[tuple[bytes, bool], np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple[bytes, bool, bool], np.ndarray] = OrderedDict()
         self._build_arrays(tokenizer.special_ids)
+        pairs = canon_tables.build_pair_table(tokenizer, ordinary=self.ordinary) if tables and not self.dummy else None
+        self.joins = canon_tables.JoinMasks(tokenizer, pairs) if pairs is not None else None
 
     # ---- tables ---------------------------------------------------------------------------------------------------
     def _build_arrays(self, special_ids: frozenset[int]) -> None:
@@ -127,7 +130,7 @@ class Canonicalizer:
             arr = self.padded[i, : self.lengths[i]]
             inside[arr[:-1], arr[1:]] = True
         self.pair_inside = inside
-        self.self_canonical = self._self_canonical(ids)
+        self.self_canonical = canon_tables.cached_flags(self.tok, "self-canonical", lambda: self._self_canonical(ids))
         # Tokens taken as valid when `tol` skips their check: canonical alone, or (dummy prefix) word-internal.
         self.fallback_valid = self.self_canonical | (self.dummy & (self.first != 0x20))
 
@@ -307,7 +310,8 @@ class Canonicalizer:
         return b"".join(self.table[i] for i in ids)
 
     def next_mask(
-        self, ctx: tuple[int, ...], *, logp: np.ndarray | None = None, tol: float = 0.0, shortcut: bool = True
+        self, ctx: tuple[int, ...], *, logp: np.ndarray | None = None, tol: float = 0.0, shortcut: bool = True,
+        tables: bool = True,
     ) -> np.ndarray:
         """(V,) bool: which tokens t keep `ctx + (t,)` canonical, for `ctx` a canonical window.
 
@@ -319,6 +323,8 @@ class Canonicalizer:
             tol: 0.0 checks every token (exact).
             shortcut: decide tokens whose first byte makes a hard boundary with the window without the encoder
                 (no merge can cross it, so only the token's own canonicity matters); False checks them too.
+            tables: decide the all-letter tokens that join the window's last pretoken from the pair tables
+                (`canon_tables.py`, exact) instead of the encoder; False runs the encoder on them (the reference).
 
         Example:
             After ' c', the token 'at' is not allowed: ' c' + 'at' is spelled ' cat', one token.
@@ -333,7 +339,7 @@ class Canonicalizer:
         window = self.decode(ctx)
         if not ctx:  # the context is the trunk: only a token's own canonicity matters (see module docstring)
             return self.ordinary & self.self_canonical
-        key = (window, shortcut) if tol == 0.0 else None
+        key = (window, shortcut, tables) if tol == 0.0 else None
         if key is not None and key in self._masks:
             self._masks.move_to_end(key)
             return self._masks[key]
@@ -346,6 +352,10 @@ class Canonicalizer:
                 hard &= self.first == 0x20
             valid = np.where(hard, self.ordinary & self.self_canonical, valid)
             risky &= ~hard
+        if tables and self.joins is not None:
+            decided, by_table = self.joins.decide(window, ctx, risky, self.token_range)
+            valid = np.where(decided, by_table, valid)
+            risky &= ~decided
         cand = np.flatnonzero(risky)
         if tol > 0.0 and logp is not None:
             order = cand[np.argsort(-logp[cand])]
