@@ -2,7 +2,7 @@
 
 Rényi/Shannon efficiency (renyi.py) and vocabulary utilization (vocab.py) are functions of the token count vector
 c (V,) of a corpus, not of per-sentence sums, so the bootstrap must rebuild c for each resample. The numba kernel
-(`distribution_kernel.py`, cached on disk, resamples in parallel) does that in one pass per resample and keeps
+(`distribution_kernel.py`, compiled once and cached on disk) does that in one pass per resample and keeps
 only the moments those metrics need:
 
     N = Σ_v c_v,  used = #{v : c_v > 0},  S1 = Σ_v c_v ln c_v,  S_α = Σ_v c_v^α  (for each α)

@@ -1,18 +1,18 @@
 """The compiled count-vector bootstrap kernel behind `distribution.boot_moments` (imported only when a bootstrap runs).
 
 A module of its own so that numba can cache the compiled kernel on disk (`cache=True` needs a module-level function,
-not a closure) and `import tokensmith.measure` never imports numba. Resamples are independent, so they run in
-parallel over numba's threads (`prange`): each writes only its own row of `out`, so results do not depend on the
-thread count. The metrics phase runs after encoding, so these threads do not contend with the encoders' own.
+not a closure) and `import tokensmith.measure` never imports numba. Serial on purpose: a `prange` over resamples
+was measured 1.7x slower for the whole metrics phase on the shared 2-core machine (threads that wait on each other
+at the loop's end whenever another process holds a core).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(parallel=True, nogil=True, cache=True)
+@njit(nogil=True, cache=True)
 def boot_moments_kernel(local, first, mult, ln_table, pow_tables, n_ids):  # pragma: no cover - compiled
     """Moments (B, 3 + A) of each resample's count vector (see `distribution.boot_moments`).
 
@@ -32,7 +32,7 @@ def boot_moments_kernel(local, first, mult, ln_table, pow_tables, n_ids):  # pra
     """
     n_boot, n_alpha = mult.shape[0], pow_tables.shape[0]
     out = np.zeros((n_boot, 3 + n_alpha))
-    for b in prange(n_boot):
+    for b in range(n_boot):
         counts = np.zeros(n_ids, np.int64)
         for i in range(mult.shape[1]):
             w = mult[b, i]
