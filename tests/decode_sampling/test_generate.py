@@ -50,7 +50,8 @@ def test_greedy_verification_of_rsd_trees_is_greedy(model):
 
 def test_a_draft_model_equal_to_the_target_is_accepted_often(model):
     """q = p: RSD accepts the first child with probability 1, so each step adds depth + 1 tokens (up to EOS)."""
-    drafter = make_drafter("rsd", vocab_size=VOCAB, rsd_mode="c", width=2, depth=2, q_source=ModelQ(model, vocab_size=VOCAB))
+    source = ModelQ(model, vocab_size=VOCAB)
+    drafter = make_drafter("rsd", vocab_size=VOCAB, rsd_mode="c", width=2, depth=2, q_source=source)
     _, stats = speculative_generate(model, PROMPT, drafter, 31, budget=80, warp=Warp(), seed=1)
     assert stats.mean_accepted == pytest.approx(3.0)
 

@@ -41,7 +41,8 @@ def test_the_packaged_template_is_found_and_renders_the_chatml_turns():
 
     _need_smollm2()
     text = render_chat(chat_template_of("smollm2"), "Hi")
-    assert text.startswith("<|im_start|>system\n") and text.endswith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
+    assert text.startswith("<|im_start|>system\n")
+    assert text.endswith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_templated_instructions_get_an_answer_identical_to_hf_greedy(smollm2):

@@ -153,3 +153,28 @@ def test_bad_sampling_input_exits_2(model_dir, capsys, args, message):
         main(["generate", "-m", str(model_dir), "-p", "abc", *args])
     assert stop.value.code == 2
     assert re.search(message, capsys.readouterr().err.replace("\n", " "))
+
+
+def test_rsd_with_self_draft_and_a_same_tokenizer_draft_model(model_dir, capsys):
+    from tokensmith.models import load_model
+
+    lm = load_model(str(model_dir))
+    ids = lm.tokenizer.encode("abcabc")
+    want = hf_greedy(lm.model, ids, 10)[len(ids) :]
+    for drafter in (["--drafter", "self"], ["--draft-model", str(model_dir)]):
+        out = run_json(capsys, "-m", str(model_dir), "-p", "abcabc", "-n", "10", "--speculate", "rsd", *drafter)
+        assert out["results"][0]["ids"] == want  # greedy verification of the RSD tree: greedy output
+
+
+def test_a_draft_model_with_another_vocabulary_exits_2(model_dir, tmp_path, capsys):
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+
+    other = tmp_path / "other"
+    tiny_llama(seed=4).save_pretrained(other)
+    hf = Tokenizer(models.WordLevel({"a": 0, "b": 1, "[UNK]": 2}, unk_token="[UNK]"))
+    PreTrainedTokenizerFast(tokenizer_object=hf, unk_token="[UNK]").save_pretrained(other)
+    with pytest.raises(SystemExit) as stop:
+        main(["generate", "-m", str(model_dir), "-p", "abc", "--speculate", "rsd", "--draft-model", str(other)])
+    assert stop.value.code == 2
+    assert "cannot be aligned" in capsys.readouterr().err.replace("\n", " ")

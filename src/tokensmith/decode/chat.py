@@ -165,7 +165,9 @@ def render_chat(template: str, prompt: str, *, bos_token: str = "", eos_token: s
             bos_token=bos_token, eos_token=eos_token,
         )
     except TemplateError as e:
-        raise ModelError(f"the model's chat template does not render ({e}); pass --raw to feed the prompt as is.") from e
+        raise ModelError(
+            f"the model's chat template does not render ({e}); pass --raw to feed the prompt as is."
+        ) from e
 
 
 def _special_text(tokenizer: Any, token_id: Any) -> str:

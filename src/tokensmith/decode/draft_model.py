@@ -89,7 +89,8 @@ class ModelQ:
         context = [int(t) for t in ids]
         self._sync(context[:-1])
         tokens, parents, ends = _trie(context[-1], paths)
-        logits = tree_forward(self.model, self._cache, DraftTree.from_lists(tokens, parents), prefix_len=len(context) - 1)
+        tree = DraftTree.from_lists(tokens, parents)
+        logits = tree_forward(self.model, self._cache, tree, prefix_len=len(context) - 1)
         self.forward_passes += 1
         gather_cache(self._cache, prefix_len=len(context) - 1, keep=[])  # the draft nodes leave the cache again
         rows = logits[ends].double() / self.temperature  # [m, V_draft]
