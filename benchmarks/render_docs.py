@@ -219,6 +219,7 @@ def _import_tables() -> None:
     import doc_tables_ray  # noqa: F401
     import doc_tables_encode  # noqa: F401
     import doc_tables_adapt  # noqa: F401
+    import doc_tables_lm  # noqa: F401
 
 
 def stale(pages: Mapping[Path, str]) -> list[Path]:

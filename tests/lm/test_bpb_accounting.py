@@ -48,6 +48,13 @@ def test_a_uniform_hierarchical_model_costs_log2_257_per_byte_and_per_end_of_wor
     assert r.total_bits == pytest.approx(28 * math.log2(257), rel=1e-9)
 
 
+def test_a_uniform_fixed_patch_model_costs_log2_257_per_byte_and_per_patch_end():
+    lm = _uniform(build("patch"))  # patches of 4 bytes: 22 bytes -> 6 patches, 28 symbols
+    r = score_text(lm, "the cat sat on the mat")
+    assert (r.n_tokens, r.n_bytes) == (6, 22)
+    assert r.total_bits == pytest.approx(28 * math.log2(257), rel=1e-9)
+
+
 def test_the_bootstrap_ci_resamples_chunks_not_bytes():
     # two chunks: 10 bytes at 1 bit/byte and 10 bytes at 2 bits/byte; every resample mean is 1, 1.5 or 2
     score = BitsPerByte(30.0, 20, 20, 1.5, (10.0, 20.0), (10, 10))

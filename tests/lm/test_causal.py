@@ -62,3 +62,28 @@ def test_hierarchical_text_scores_of_earlier_words_do_not_see_later_words(poolin
     b = b"the cat sat on the mat and XYZ QQQ"
     n_symbols = len(b"the cat sat on the mat and") + 7  # bytes of the first 7 words + their end-of-word marks
     np.testing.assert_array_equal(lm.chunk_logprobs(a)[:n_symbols], lm.chunk_logprobs(b)[:n_symbols])
+
+
+@pytest.mark.parametrize("splitter", ["fixed", "space"])
+def test_patch_models_scores_of_earlier_patches_do_not_see_later_bytes(splitter):
+    lm = build("patch", splitter=splitter, block_size=3)  # windows over the patches
+    a, b = b"the cat sat on the mat and the dog", b"the cat sat on the mat and XYZ QQQ"
+    cut = a.index(b" the dog")  # the texts agree on these bytes: score the whole patches within them
+    n, covered = 0, 0
+    for length in lm.prepare(a.decode()).lengths.tolist():
+        if covered + length > cut:
+            break
+        n, covered = n + length + 1, covered + length  # bytes and the end-of-patch mark
+    assert n > 10
+    np.testing.assert_array_equal(lm.chunk_logprobs(a)[:n], lm.chunk_logprobs(b)[:n])
+
+
+def test_patch_model_byte_j_ignores_later_bytes_of_its_patch():
+    lm = build("patch")
+    words, lengths = _words(lm, "abcdefgh")  # two 4-byte patches
+    base = lm.symbol_logprobs(words, lengths)
+    other = words.clone()
+    other[0, 0, 2:] = ord("#")  # bytes 2 and 3 of patch 0, and all of patch 1
+    other[0, 1] = ord("#")
+    changed = lm.symbol_logprobs(other, lengths)
+    assert torch.equal(base[0, 0, :2], changed[0, 0, :2])  # bytes 0 and 1 of patch 0 are scored as before

@@ -9,6 +9,8 @@ TEXT = "the cat sat on the mat. the dog sat on the log. " * 8
 BYTE = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 32}
 HIER = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 8, "enc_embd": 8, "dec_embd": 8, "sub_head": 1,
         "max_word_bytes": 8, "splitter": "unicode"}  # fmt: skip
+PATCH = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 8, "enc_embd": 8, "dec_embd": 8, "sub_head": 1,
+         "max_word_bytes": 4}  # fmt: skip
 SUBWORD = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 16}
 
 
@@ -27,7 +29,7 @@ def build(arch: str, **overrides):
     from tokensmith.lm.registry import build_model, make_config
 
     torch.manual_seed(0)
-    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD}[arch] | overrides
+    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD, "patch": PATCH}[arch] | overrides
     tok = None
     if arch == "subword":
         tok = toy_tokenizer()

@@ -144,6 +144,11 @@ def _build(arch: str, tokenizer: str | None, model_settings: dict[str, Any], see
     return build_model(arch, config, tokenizer=tok), config, tok
 
 
+def _positions(stream: Any) -> int:
+    """Positions in a prepared training stream: ids (subword, byte) or words (hierarchical)."""
+    return len(stream.lengths) if hasattr(stream, "lengths") else len(stream)
+
+
 def _check_same_arch(out: Path, arch: str) -> Path:
     """Refuse to train over a checkpoint of another architecture (it would be silently replaced)."""
     if (out / "lm.json").is_file() and (found := read_record(out).get("arch")) != arch:
@@ -212,7 +217,10 @@ def train_model(
     from tokensmith.lm.bpb import score_text
 
     valid = score_text(model.eval(), valid_text)
+    per_position = len(train_text.encode("utf-8")) / _positions(stream)  # mean bytes per token / byte / word
+    seen = round(done * settings.batch_size * model.config.block_size * per_position)
     training = {**record, "steps": done, "flops": spent, "planned_steps": total, "finished": True,
+                "train_bytes_seen": seen,
                 "valid_bits_per_byte": valid.bits_per_byte, "train_file": str(train_file),
                 "valid_file": str(valid_file)}  # fmt: skip
     save_checkpoint(out, model, config, training=training, tokenizer=tok)
