@@ -36,6 +36,8 @@ CORPORA = ("wikitext-2", "uk-wiki")
 SIZES = {  # the same width and depth everywhere; the context is ~256 bytes for each
     "byte": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 256},
     "subword": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
+    "patch": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_embd": 16, "dec_layer": 1,
+              "dec_embd": 64, "sub_head": 2},
     "hierarchical": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_layer": 1, "enc_embd": 64,
                      "dec_layer": 1, "dec_embd": 64, "sub_head": 2, "max_word_bytes": 16, "pooling": "first",
                      "splitter": "hat"},
@@ -54,6 +56,10 @@ def _args() -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--corpora", default=",".join(CORPORA))
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--only", default="", help="comma-separated model names; their rows are added to --out")
+    p.add_argument("--noise", type=float, default=0.05, help="character-noise rate of the robustness score")
+    p.add_argument("--rescore-noise", action="store_true",
+                   help="only add noisy-text bits per byte to the rows of --out (checkpoints in --work)")
     return p.parse_args()
 
 
@@ -105,9 +111,13 @@ def _tokenizers(paths: dict[str, Path], vocab: list[int]) -> dict[int, Path]:
     return out
 
 
+PATCHINGS = {"megabyte": {"splitter": "fixed", "max_word_bytes": 8},
+             "spacebyte": {"splitter": "space", "max_word_bytes": 16}}  # fmt: skip
+
+
 def _models(toks: dict[int, Path]) -> list[tuple[str, str, str | None]]:
     return [*((f"bpe-{v}", "subword", str(p)) for v, p in toks.items()), ("byte", "byte", None),
-            ("hierarchical", "hierarchical", None)]  # fmt: skip
+            ("hierarchical", "hierarchical", None), ("megabyte", "patch", None), ("spacebyte", "patch", None)]  # fmt: skip
 
 
 def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str, Path],
@@ -118,13 +128,43 @@ def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str
     out = paths["train"].parent / "runs" / f"{name}-s{seed}"
     settings = TrainSettings(budget=args.budget, seed=seed, batch_size=args.batch_size, lr=args.lr)
     started = time.perf_counter()
+    sizes = SIZES[arch] | PATCHINGS.get(name, {})
     trained = train_model(arch=arch, train_file=paths["train"], valid_file=paths["valid"], out=out, tokenizer=tok,
-                          model_settings=SIZES[arch], settings=settings, progress=False)  # fmt: skip
+                          model_settings=sizes, settings=settings, progress=False)  # fmt: skip
     train_s = time.perf_counter() - started
     row = evaluate_checkpoints([str(out)], text=paths["test"].read_text(encoding="utf-8"))[0].as_dict()
     return {**row, "name": name, "seed": seed, "steps": trained.steps, "train_seconds": train_s,
             "training_flops_per_byte": trained.flops / max(1, _trained_bytes(trained, args)),
-            "valid_bits_per_byte": trained.valid_bits_per_byte, "settings": SIZES[arch]}  # fmt: skip
+            "valid_bits_per_byte": trained.valid_bits_per_byte, "settings": sizes,
+            "noisy_bits_per_byte": _noisy_bpb(out, paths, args)}  # fmt: skip
+
+
+def _noisy_test(paths: dict[str, Path], args: argparse.Namespace) -> str:
+    """The scored text with character noise at `--noise` (tokensmith.corpora.noise, seed 0)."""
+    import numpy as np
+
+    from tokensmith.corpora.noise import add_noise
+
+    text = paths["test"].read_text(encoding="utf-8")
+    return add_noise(text, rate=args.noise, rng=np.random.default_rng(0))
+
+
+def _noisy_bpb(out: Path, paths: dict[str, Path], args: argparse.Namespace) -> float:
+    from tokensmith.lm.bpb import evaluate_checkpoints
+
+    return evaluate_checkpoints([str(out)], text=_noisy_test(paths, args), resamples=10)[0].bits_per_byte
+
+
+def _rescore(args: argparse.Namespace) -> None:
+    """Add noisy-text bits per byte to every row of an earlier run (same work folder, same settings)."""
+    doc = json.loads(args.out.read_text())
+    for corpus, entry in doc["corpora"].items():
+        paths = {k: args.work / corpus / f"{k}.txt" for k in ("test", "train")}
+        for row in entry["rows"]:
+            if "noisy_bits_per_byte" not in row:
+                row["noisy_bits_per_byte"] = _noisy_bpb(Path(row["model"]), paths, args)
+                _write(args.out, doc)
+    doc["settings"]["noise"] = args.noise
 
 
 def _trained_bytes(trained: Any, args: argparse.Namespace) -> int:
@@ -138,7 +178,10 @@ def main() -> None:
 
     torch.set_num_threads(1)
     args = _args()
-    doc: dict[str, Any] = {
+    if args.rescore_noise:
+        return _rescore(args)
+    only = set(filter(None, args.only.split(",")))
+    doc: dict[str, Any] = json.loads(args.out.read_text()) if only and args.out.exists() else {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "sizes": SIZES,
         "scale": (f"toy: {args.budget:.3g} training FLOPs per model (about a minute of one shared CPU core), "
@@ -146,12 +189,16 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "threads": 1},
         "corpora": {},
     }  # fmt: skip
+    if only:
+        doc.setdefault("addenda", []).append({"models": sorted(only), "seeds": args.seeds, "budget": args.budget})
     prepared = {}
     for corpus in args.corpora.split(","):
         paths = _corpus(corpus, args.work, args)
-        doc["corpora"][corpus] = {"anchors": _anchors(paths), "rows": [],
-                                  "bytes": {k: p.stat().st_size for k, p in paths.items()}}  # fmt: skip
-        prepared[corpus] = paths, _models(_tokenizers(paths, [int(v) for v in args.vocab.split(",")]))
+        entry = doc["corpora"].setdefault(corpus, {"rows": []})
+        entry.update(anchors=_anchors(paths), bytes={k: p.stat().st_size for k, p in paths.items()})
+        entry["rows"] = [r for r in entry["rows"] if r["name"] not in only]
+        models = _models(_tokenizers(paths, [int(v) for v in args.vocab.split(",")]))
+        prepared[corpus] = paths, [m for m in models if not only or m[0] in only]
     for seed in (int(s) for s in args.seeds.split(",")):  # seed 0 of every model first: a cut run keeps a grid
         for corpus, (paths, models) in prepared.items():
             for name, arch, tok in models:

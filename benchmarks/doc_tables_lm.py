@@ -30,33 +30,46 @@ def _bpb(rows: list[dict[str, Any]]) -> float:
 
 def _table(results: Results, corpus: str) -> str:
     header = ["model", "params", "steps", "seeds", "bits/byte (mean)", "seed range", "95% CI (seed 0)",
-              "tokens/byte", "train FLOPs/byte", "infer FLOPs/byte", "train s", "eval s"]  # fmt: skip
+              "noisy text", "tokens/byte", "train FLOPs/byte", "infer FLOPs/byte", "train s", "eval s"]  # fmt: skip
     rows = []
     for name, rs in _by_model(results, corpus).items():
         first = min(rs, key=lambda r: r["seed"])
         bpbs = [r["bits_per_byte"] for r in rs]
         rows.append([f"{name} ({first['arch']})", f"{first['params']:,}", f"{first['steps']:,}", len(rs),
                      f"{_bpb(rs):.3f}", f"{min(bpbs):.3f}–{max(bpbs):.3f}",
-                     f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}]", f"{first['tokens_per_byte']:.3f}",
+                     f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}]", _noisy(rs), f"{first['tokens_per_byte']:.3f}",
                      f"{mean(r['training_flops_per_byte'] for r in rs):.3g}",
                      f"{first['inference_flops_per_byte']:.3g}", f"{mean(r['train_seconds'] for r in rs):.0f}",
                      f"{mean(r['seconds'] for r in rs):.0f}"])  # fmt: skip
     anchors = results["lm"]["corpora"][corpus]["anchors"]
-    rows += [[f"{k.split(' test')[0]} (same bytes)", "", "", "", f"{v:.3f}", "", "", "", "", "", "", ""]
+    rows += [[f"{k.split(' test')[0]} (same bytes)", "", "", "", f"{v:.3f}", *[""] * 8]
              for k, v in anchors.items() if k.endswith(" test")]  # fmt: skip
-    return table(header, rows, right=list(range(1, 12)))
+    return table(header, rows, right=list(range(1, 13)))
+
+
+def _noisy(rows: list[dict[str, Any]]) -> str:
+    """Mean bits per byte on the noised text, over the seeds that have it."""
+    values = [r["noisy_bits_per_byte"] for r in rows if r.get("noisy_bits_per_byte") is not None]
+    return f"{mean(values):.3f}" if values else "–"
 
 
 @renderer
-def lm_table_wikitext(results: Results) -> str:
-    """Models and anchors on wikitext-2 test."""
-    return _table(results, "wikitext-2")
+def lm_runs(results: Results) -> str:
+    """Which models ran at which budget and seeds: the main run, then any added models."""
+    lm = results["lm"]
+    parts = [f"main run: {lm['settings']['budget']:.3g} FLOPs per model, seeds {lm['settings']['seeds']}"]
+    parts += [f"added: {', '.join(a['models'])} at {a['budget']:.3g} FLOPs, seeds {a['seeds']}"
+              for a in lm.get("addenda", [])]  # fmt: skip
+    noise = lm["settings"].get("noise")
+    return "; ".join(parts) + (f"; noisy text: character noise at rate {noise} (tokensmith.corpora.noise, seed 0)"
+                               if noise is not None else "")  # fmt: skip
 
 
 @renderer
-def lm_table_uk(results: Results) -> str:
-    """Models and anchors on the Ukrainian held-out 10%."""
-    return _table(results, "uk-wiki")
+def lm_tables(results: Results) -> str:
+    """One table per corpus the run reached: models, then the compressors on the same bytes."""
+    done = [c for c in CORPORA if c in results.get("lm", {}).get("corpora", {})]
+    return "\n\n".join(f"{SHORT[c]}:\n\n{_table(results, c)}" for c in done)
 
 
 @renderer
@@ -92,5 +105,5 @@ def lm_findings(results: Results) -> str:
             gaps.append(f"byte − {best_sub[1]} = {bpb['byte'] - best_sub[0]:+.3f}")
         if "hierarchical" in bpb and "byte" in bpb:
             gaps.append(f"hierarchical − byte = {bpb['hierarchical'] - bpb['byte']:+.3f}")
-        lines.append(f"- {SHORT[corpus]}: {order} bits/byte; {'; '.join(gaps)}.")
+        lines.append(f"- {SHORT[corpus]}: {order} bits/byte" + (f"; {'; '.join(gaps)}." if gaps else "."))
     return "\n".join(lines)
