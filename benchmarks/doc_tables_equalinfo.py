@@ -41,7 +41,8 @@ def equalinfo_models_list(results: Results) -> str:
     lines = []
     for name, m in results["equalinfo"]["models"].items():
         detail = f"order {m['order']}" if "order" in m else f"{m['settings']}, {m['budget_flops']:.0e} training FLOPs"
-        lines.append(f"- **{name}** (arch `{m['arch']}`): {detail}; built in {m['train_s']:.0f} s.")
+        built = f"built in {m['train_s']:.0f} s" if m.get("train_s") is not None else "the checkpoint of an earlier run"
+        lines.append(f"- **{name}** (arch `{m['arch']}`): {detail}; {built}.")
     return "\n".join(lines)
 
 

@@ -43,7 +43,7 @@ def _parse_sets(items: list[str]) -> dict[str, object]:
 
 
 def train_command(
-    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical"),
+    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical | patch"),
     budget: float = typer.Option(..., "--budget", help="Training FLOPs (6 x parameters x tokens), e.g. 1e12."),
     train: Path = typer.Option(..., "--train", help="Training text (UTF-8)."),
     valid: Path = typer.Option(..., "--valid", help="Validation text (UTF-8), scored after training."),

@@ -93,12 +93,13 @@ class LMScore:
         params: FLOP-counted parameters.
         n_bytes: bytes scored.
         n_tokens: tokens (subword), bytes (byte) or words (hierarchical) the model read.
+        n_chunks: independent chunks scored (the bootstrap's units).
         tokens_per_byte: n_tokens / n_bytes.
         inference_flops_per_byte: forward FLOPs per byte (2 x params x positions / bytes).
         seconds: scoring wall time.
 
     Example:
-        >>> LMScore("m", "byte", 2.0, 1.9, 2.1, 10, 5, 100, 100, 1.0, 10.0, 0.5).as_dict()["arch"]
+        >>> LMScore("m", "byte", 2.0, 1.9, 2.1, 10, 5, 100, 100, 1, 1.0, 10.0, 0.5).as_dict()["arch"]
         'byte'
     """
 
@@ -111,6 +112,7 @@ class LMScore:
     params: int
     n_bytes: int
     n_tokens: int
+    n_chunks: int
     tokens_per_byte: float
     inference_flops_per_byte: float
     seconds: float
@@ -119,7 +121,7 @@ class LMScore:
         """Plain JSON data.
 
         Example:
-            >>> LMScore("m", "byte", 2.0, 1.9, 2.1, 10, 5, 100, 100, 1.0, 10.0, 0.5).as_dict()["n_bytes"]
+            >>> LMScore("m", "byte", 2.0, 1.9, 2.1, 10, 5, 100, 100, 1, 1.0, 10.0, 0.5).as_dict()["n_bytes"]
             100
         """
         return dataclasses.asdict(self)
@@ -151,7 +153,7 @@ def evaluate_checkpoints(directories: list[str], *, text: str, resamples: int = 
         rows.append(LMScore(
             model=directory, arch=model.arch, bits_per_byte=score.bits_per_byte, ci_low=lo, ci_high=hi,
             flops=int(record["training"].get("flops", 0)), params=model.flop_params(), n_bytes=score.n_bytes,
-            n_tokens=score.n_tokens, tokens_per_byte=score.n_tokens / score.n_bytes,
+            n_tokens=score.n_tokens, n_chunks=len(score.chunk_bits), tokens_per_byte=score.n_tokens / score.n_bytes,
             inference_flops_per_byte=model.inference_flops(n_bytes=score.n_bytes, n_tokens=score.n_tokens) / score.n_bytes,
             seconds=time.perf_counter() - started,
         ))  # fmt: skip

@@ -7,7 +7,9 @@ Tokens" (Thawani et al., 2023, section 3) and Byte2Word ("Word-Level Representat
 - encoder: a small bidirectional byte transformer within each word (a word is whole once read), its states
   pooled to one vector per word (`pooling`): `first` (the first byte's state, HAT's choice), `cls` (the mean of
   `n_slots` learned CLS slots put before the bytes, Learn Your Tokens), or `query` (cross-attention from
-  `n_slots` learned queries, Byte2Word); then projected to the backbone width;
+  `n_slots` learned queries, Byte2Word), or `concat` (no encoder transformer: the L byte embeddings, each with
+  its slot's position, concatenated and projected: MEGABYTE's patch embedder, used by `patch.py`); then
+  projected to the backbone width;
 - backbone: a causal transformer over [BOS, word_0, ..., word_{W-2}]: its output h_i has seen words < i only;
 - decoder: a small causal byte transformer over [h_i, b_i[0], ..., b_i[n_i - 1]] that predicts b_i[0..n_i-1]
   and then an end-of-word symbol (id 256).
@@ -35,7 +37,7 @@ from tokensmith.lm.words import SPLITTERS, split_words
 ARCH = "hierarchical"
 PAD = 256  # byte-embedding row of a padding slot
 EOW = 256  # decoder output id of end-of-word
-POOLINGS = ("first", "cls", "query")
+POOLINGS = ("first", "cls", "query", "concat")
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,9 @@ class HierConfig:
         dec_embd: decoder width.
         sub_head: heads of the encoder and decoder.
         max_word_bytes: the longest word L (longer ones are cut by the splitter).
-        pooling: 'first', 'cls' or 'query'.
+        pooling: 'first', 'cls', 'query' or 'concat'.
         n_slots: CLS slots or learned queries (cls, query).
-        splitter: 'hat' or 'unicode'.
+        splitter: 'hat' or 'unicode' (words); 'fixed' or 'space' (patches).
 
     Example:
         >>> HierConfig(pooling="query").n_slots
@@ -113,7 +115,8 @@ class HierarchicalLM(nn.Module):
         self.enc_wte = nn.Embedding(257, c.enc_embd)  # 256 bytes + PAD
         self.encoder = Stack(StackConfig(c.enc_layer, c.sub_head, c.enc_embd, L + S), causal=False)
         self.slots = nn.Parameter(torch.zeros(max(c.n_slots, 1), c.enc_embd))  # CLS slots or pooling queries
-        self.to_backbone = nn.Linear(c.enc_embd, c.n_embd)
+        width = c.enc_embd * L if c.pooling == "concat" else c.enc_embd  # concat: all L slots side by side
+        self.to_backbone = nn.Linear(width, c.n_embd)
         self.bos = nn.Parameter(torch.zeros(c.n_embd))
         self.backbone = Stack(StackConfig(c.n_layer, c.n_head, c.n_embd, c.block_size))
         self.to_decoder = nn.Linear(c.n_embd, c.dec_embd)
@@ -128,6 +131,8 @@ class HierarchicalLM(nn.Module):
         """(N, L) padded words, (N,) lengths → (N, C) backbone inputs."""
         c, N, L = self.config, words.shape[0], words.shape[1]
         x = self.enc_wte(words)  # (N, L, Ce)
+        if c.pooling == "concat":  # MEGABYTE: slot positions added, then the slots side by side
+            return self.to_backbone((x + self.encoder.wpe.weight[:L]).reshape(N, L * c.enc_embd))  # (N, C)
         pad = torch.arange(L, device=words.device)[None] >= lengths[:, None]  # (N, L) True at padding
         if c.pooling == "cls":
             x = torch.cat([self.slots[None].expand(N, -1, -1), x], dim=1)  # (N, S + L, Ce)
@@ -186,7 +191,8 @@ class HierarchicalLM(nn.Module):
         per_word = sum(p.numel() for m in (self.to_backbone, self.to_decoder) for p in m.parameters())
         per_word += self.backbone.flop_params() + (c.n_slots * c.enc_embd if c.pooling == "query" else 0)
         decoder = self.decoder.flop_params() + sum(p.numel() for p in self.head.parameters())
-        return self.encoder.flop_params(), per_word, decoder
+        encoder = 0 if c.pooling == "concat" else self.encoder.flop_params()  # concat runs no encoder blocks
+        return encoder, per_word, decoder
 
     def positions_flops(self, *, n_bytes: int, n_words: int, factor: int) -> int:
         """`factor` x sum over sub-networks of params x positions (factor 6: training, 2: inference).

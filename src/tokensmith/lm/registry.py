@@ -18,6 +18,7 @@ _ARCHS = {
     "subword": ("tokensmith.lm.subword", "SubwordConfig", "SubwordLM"),
     "byte": ("tokensmith.lm.byte", "ByteConfig", "ByteLM"),
     "hierarchical": ("tokensmith.lm.hierarchical", "HierConfig", "HierarchicalLM"),
+    "patch": ("tokensmith.lm.patch", "PatchConfig", "PatchLM"),
 }
 ARCHS = tuple(_ARCHS)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tokensmith.errors import TrainingError
+from tokensmith.errors import ModelError, TrainingError
 from tokensmith.lm.checkpoint import check_output_dir, load_optimizer_state, read_record, save_checkpoint
 from tokensmith.lm.corpus import read_text
 from tokensmith.lm.flops import steps_for_budget
@@ -144,6 +144,19 @@ def _build(arch: str, tokenizer: str | None, model_settings: dict[str, Any], see
     return build_model(arch, config, tokenizer=tok), config, tok
 
 
+def _positions(stream: Any) -> int:
+    """Positions in a prepared training stream: ids (subword, byte) or words (hierarchical)."""
+    return len(stream.lengths) if hasattr(stream, "lengths") else len(stream)
+
+
+def _check_same_arch(out: Path, arch: str) -> Path:
+    """Refuse to train over a checkpoint of another architecture (it would be silently replaced)."""
+    if (out / "lm.json").is_file() and (found := read_record(out).get("arch")) != arch:
+        raise ModelError(f"-o {out} holds a checkpoint of a {found} model, not a {arch} one; pass another "
+                         f"directory with -o, or --arch {found} to resume or retrain that model.")  # fmt: skip
+    return out
+
+
 def _resume_point(out: Path, record: dict[str, Any], model: Any, opt: Any) -> tuple[int, int]:
     """(steps done, FLOPs spent) of an unfinished run in `out` with the same settings; (0, 0) otherwise."""
     if not (out / "lm.json").is_file():
@@ -190,7 +203,7 @@ def train_model(
     arch = check_arch(arch)
     train_text = read_text(train_file, what="--train")
     valid_text = read_text(valid_file, what="--valid")
-    out = check_output_dir(out)
+    out = _check_same_arch(check_output_dir(out), arch)
     model, config, tok = _build(arch, tokenizer, dict(model_settings or {}), settings.seed)
     stream = model.prepare(train_text)
     step_flops, what = model.step_flops_estimate(stream, batch_size=settings.batch_size, seed=settings.seed)
@@ -204,7 +217,10 @@ def train_model(
     from tokensmith.lm.bpb import score_text
 
     valid = score_text(model.eval(), valid_text)
+    per_position = len(train_text.encode("utf-8")) / _positions(stream)  # mean bytes per token / byte / word
+    seen = round(done * settings.batch_size * model.config.block_size * per_position)
     training = {**record, "steps": done, "flops": spent, "planned_steps": total, "finished": True,
+                "train_bytes_seen": seen,
                 "valid_bits_per_byte": valid.bits_per_byte, "train_file": str(train_file),
                 "valid_file": str(valid_file)}  # fmt: skip
     save_checkpoint(out, model, config, training=training, tokenizer=tok)

@@ -179,7 +179,7 @@ def init_weights(module: nn.Module) -> None:
         module: one submodule.
 
     Example:
-        >>> lin = nn.Linear(4, 4); init_weights(lin); float(lin.bias.abs().sum())
+        >>> lin = nn.Linear(4, 4); init_weights(lin); float(lin.bias.detach().abs().sum())
         0.0
     """
     if isinstance(module, (nn.Linear, nn.Embedding)):

@@ -1,0 +1,218 @@
+"""LM lab: subword (two BPE sizes), byte and hierarchical models trained at equal FLOPs, scored in bits per byte.
+
+What runs (`nice -n 5 .venv/bin/python benchmarks/bench_lm.py`), one corpus after the other:
+- wikitext-2: train on the shared `valid.txt`, score `test.txt`. The shared copy is the *tokenized v1* text
+  (spaces around punctuation, `<unk>` for rare words, ` @-@ ` for hyphens), so its bits per byte are not those
+  of raw wikitext-2-raw;
+- Ukrainian Wikipedia (`wikipedia/uk.txt`, Cyrillic): the first 90% of its lines train, the last 10% score.
+Per corpus: BPE tokenizers of `--vocab` sizes trained with `tokensmith.train` on the training text; then every
+model x seed trained by `tokensmith.lm.train.train_model` at the same `--budget` (6 x params x tokens, output layer
+included) and scored by `tokensmith.lm.bpb` on the first `--test-bytes` of the held-out text (2,048-byte chunks,
+bootstrap CIs over them). gzip -9 and xz -9e anchors are computed here on the same bytes and on the whole file.
+
+Scale: the issue asks for >= 10 minutes per model; the 2 CPU cores here are shared by 6 helpers, so the default is
+a toy budget of about a minute per model (2e11 FLOPs), with 3 seeds. Everything the run used is written to
+`benchmarks/results/lm.json` under "settings" and "scale"; the file is rewritten after every model, so a run cut
+short keeps what it did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import lzma
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "lm"
+OUT = ROOT / "benchmarks" / "results" / "lm.json"
+CORPORA = ("wikitext-2", "uk-wiki")
+
+SIZES = {  # the same width and depth everywhere; the context is ~256 bytes for each
+    "byte": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 256},
+    "subword": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
+    "patch": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_embd": 16, "dec_layer": 1,
+              "dec_embd": 64, "sub_head": 2},
+    "hierarchical": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_layer": 1, "enc_embd": 64,
+                     "dec_layer": 1, "dec_embd": 64, "sub_head": 2, "max_word_bytes": 16, "pooling": "first",
+                     "splitter": "hat"},
+}  # fmt: skip
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--work", type=Path, default=Path("/tmp/tokensmith-bench-lm"))
+    p.add_argument("--budget", type=float, default=2e11, help="training FLOPs per model")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--vocab", default="1000,4000", help="the two BPE vocabulary sizes")
+    p.add_argument("--test-bytes", type=int, default=32768)
+    p.add_argument("--train-bytes", type=int, default=1_200_000, help="cap on each training text")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--corpora", default=",".join(CORPORA))
+    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--only", default="", help="comma-separated model names; their rows are added to --out")
+    p.add_argument("--noise", type=float, default=0.05, help="character-noise rate of the robustness score")
+    p.add_argument("--rescore-noise", action="store_true",
+                   help="only add noisy-text bits per byte to the rows of --out (checkpoints in --work)")
+    return p.parse_args()
+
+
+def _cut(data: bytes, n: int) -> bytes:
+    """The first n bytes, cut back to a character boundary."""
+    if n >= len(data):
+        return data
+    while n > 0 and 0x80 <= data[n] < 0xC0:
+        n -= 1
+    return data[:n]
+
+
+def _corpus(name: str, work: Path, args: argparse.Namespace) -> dict[str, Path]:
+    """Write train / test / valid files of one corpus into the work folder."""
+    d = work / name
+    d.mkdir(parents=True, exist_ok=True)
+    if name == "wikitext-2":
+        train, test = (SHARED / "wikitext-2" / "valid.txt").read_bytes(), (SHARED / "wikitext-2" / "test.txt").read_bytes()
+    else:
+        lines = (SHARED / "wikipedia" / "uk.txt").read_bytes().split(b"\n")
+        k = int(len(lines) * 0.9)
+        train, test = b"\n".join(lines[:k]) + b"\n", b"\n".join(lines[k:])
+    files = {"train": _cut(train, args.train_bytes), "test_full": test, "test": _cut(test, args.test_bytes),
+             "valid": _cut(test, 4096)}  # fmt: skip
+    paths = {}
+    for key, data in files.items():
+        (d / f"{key}.txt").write_bytes(data)
+        paths[key] = d / f"{key}.txt"
+    return paths
+
+
+def _anchors(paths: dict[str, Path]) -> dict[str, float]:
+    out = {}
+    for key in ("test", "test_full"):
+        data = paths[key].read_bytes()
+        out[f"gzip -9 {key}"] = 8 * len(gzip.compress(data, compresslevel=9, mtime=0)) / len(data)
+        out[f"xz -9e {key}"] = 8 * len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)) / len(data)
+    return out
+
+
+def _tokenizers(paths: dict[str, Path], vocab: list[int]) -> dict[int, Path]:
+    import tokensmith
+
+    lines = paths["train"].read_text(encoding="utf-8").splitlines(keepends=True)
+    out = {}
+    for v in vocab:
+        tok = tokensmith.train("bpe", lines, vocab_size=v)
+        out[v] = tok.save(paths["train"].parent / f"bpe-{v}.json")
+    return out
+
+
+PATCHINGS = {"megabyte": {"splitter": "fixed", "max_word_bytes": 8},
+             "spacebyte": {"splitter": "space", "max_word_bytes": 16}}  # fmt: skip
+
+
+def _models(toks: dict[int, Path]) -> list[tuple[str, str, str | None]]:
+    return [*((f"bpe-{v}", "subword", str(p)) for v, p in toks.items()), ("byte", "byte", None),
+            ("hierarchical", "hierarchical", None), ("megabyte", "patch", None), ("spacebyte", "patch", None)]  # fmt: skip
+
+
+def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str, Path],
+               args: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    from tokensmith.lm.bpb import evaluate_checkpoints
+    from tokensmith.lm.train import TrainSettings, train_model
+
+    out = paths["train"].parent / "runs" / f"{name}-s{seed}"
+    settings = TrainSettings(budget=args.budget, seed=seed, batch_size=args.batch_size, lr=args.lr)
+    started = time.perf_counter()
+    sizes = SIZES[arch] | PATCHINGS.get(name, {})
+    trained = train_model(arch=arch, train_file=paths["train"], valid_file=paths["valid"], out=out, tokenizer=tok,
+                          model_settings=sizes, settings=settings, progress=False)  # fmt: skip
+    train_s = time.perf_counter() - started
+    row = evaluate_checkpoints([str(out)], text=paths["test"].read_text(encoding="utf-8"))[0].as_dict()
+    return {**row, "name": name, "seed": seed, "steps": trained.steps, "train_seconds": train_s,
+            "training_flops_per_byte": trained.flops / max(1, _trained_bytes(trained, args)),
+            "valid_bits_per_byte": trained.valid_bits_per_byte, "settings": sizes,
+            "noisy_bits_per_byte": _noisy_bpb(out, paths, args)}  # fmt: skip
+
+
+def _noisy_test(paths: dict[str, Path], args: argparse.Namespace) -> str:
+    """The scored text with character noise at `--noise` (tokensmith.corpora.noise, seed 0)."""
+    import numpy as np
+
+    from tokensmith.corpora.noise import add_noise
+
+    text = paths["test"].read_text(encoding="utf-8")
+    return add_noise(text, rate=args.noise, rng=np.random.default_rng(0))
+
+
+def _noisy_bpb(out: Path, paths: dict[str, Path], args: argparse.Namespace) -> float:
+    from tokensmith.lm.bpb import evaluate_checkpoints
+
+    return evaluate_checkpoints([str(out)], text=_noisy_test(paths, args), resamples=10)[0].bits_per_byte
+
+
+def _rescore(args: argparse.Namespace) -> None:
+    """Add noisy-text bits per byte to every row of an earlier run (same work folder, same settings)."""
+    doc = json.loads(args.out.read_text())
+    for corpus, entry in doc["corpora"].items():
+        paths = {k: args.work / corpus / f"{k}.txt" for k in ("test", "train")}
+        for row in entry["rows"]:
+            if "noisy_bits_per_byte" not in row:
+                row["noisy_bits_per_byte"] = _noisy_bpb(Path(row["model"]), paths, args)
+                _write(args.out, doc)
+    doc["settings"]["noise"] = args.noise
+
+
+def _trained_bytes(trained: Any, args: argparse.Namespace) -> int:
+    """Bytes of training text the run read, from its record (positions x bytes per position are not stored)."""
+    record = json.loads((trained.out / "lm.json").read_text())
+    return int(record["training"].get("train_bytes_seen", 0))
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    args = _args()
+    if args.rescore_noise:
+        return _rescore(args)
+    only = set(filter(None, args.only.split(",")))
+    doc: dict[str, Any] = json.loads(args.out.read_text()) if only and args.out.exists() else {
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "sizes": SIZES,
+        "scale": (f"toy: {args.budget:.3g} training FLOPs per model (about a minute of one shared CPU core), "
+                  f"seeds {args.seeds}; the issue asks for >= 10 minutes per model and 3 seeds"),
+        "machine": {"python": platform.python_version(), "torch": torch.__version__, "threads": 1},
+        "corpora": {},
+    }  # fmt: skip
+    if only:
+        doc.setdefault("addenda", []).append({"models": sorted(only), "seeds": args.seeds, "budget": args.budget})
+    prepared = {}
+    for corpus in args.corpora.split(","):
+        paths = _corpus(corpus, args.work, args)
+        entry = doc["corpora"].setdefault(corpus, {"rows": []})
+        entry.update(anchors=_anchors(paths), bytes={k: p.stat().st_size for k, p in paths.items()})
+        entry["rows"] = [r for r in entry["rows"] if r["name"] not in only]
+        models = _models(_tokenizers(paths, [int(v) for v in args.vocab.split(",")]))
+        prepared[corpus] = paths, [m for m in models if not only or m[0] in only]
+    for seed in (int(s) for s in args.seeds.split(",")):  # seed 0 of every model first: a cut run keeps a grid
+        for corpus, (paths, models) in prepared.items():
+            for name, arch, tok in models:
+                print(f"{corpus} {name} seed {seed} ...", file=sys.stderr, flush=True)
+                doc["corpora"][corpus]["rows"].append(_run_model(name, arch, tok, seed, paths, args))
+                _write(args.out, doc)
+    _write(args.out, doc)
+
+
+def _write(path: Path, doc: dict[str, Any]) -> None:
+    from tokensmith import atomic
+
+    atomic.write_text(path, json.dumps(doc, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Tables and derived sentences for the LM lab section of the benchmark docs (`results/lm.json`).
+
+Each function is a placeholder of `render_docs.py`. `corpora[<name>].rows` holds one row per model x seed (as
+`tokensmith lm eval --json` writes it, plus name, seed, steps and timings); rows of one model are averaged over
+the seeds it ran with, and the spread over seeds is shown beside seed 0's bootstrap CI. The comparisons in the
+findings are computed here, so the template's prose carries no figure.
+"""
+
+from __future__ import annotations
+
+from statistics import mean
+from typing import Any
+
+from render_docs import Results, renderer, table
+
+CORPORA = ("wikitext-2", "uk-wiki")
+SHORT = {"wikitext-2": "wikitext-2 (tokenized v1)", "uk-wiki": "Ukrainian Wikipedia"}
+
+
+def _by_model(results: Results, corpus: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in results.get("lm", {}).get("corpora", {}).get(corpus, {}).get("rows", []):
+        out.setdefault(r["name"], []).append(r)
+    return out
+
+
+def _bpb(rows: list[dict[str, Any]]) -> float:
+    return mean(r["bits_per_byte"] for r in rows)
+
+
+def _table(results: Results, corpus: str) -> str:
+    header = ["model", "params", "steps", "seeds", "bits/byte (mean)", "seed range", "95% CI (seed 0)",
+              "noisy text", "tokens/byte", "train FLOPs/byte", "infer FLOPs/byte", "train s", "eval s"]  # fmt: skip
+    rows = []
+    for name, rs in _by_model(results, corpus).items():
+        first = min(rs, key=lambda r: r["seed"])
+        bpbs = [r["bits_per_byte"] for r in rs]
+        rows.append([f"{name} ({first['arch']})", f"{first['params']:,}", f"{first['steps']:,}", len(rs),
+                     f"{_bpb(rs):.3f}", f"{min(bpbs):.3f}–{max(bpbs):.3f}",
+                     f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}]", _noisy(rs), f"{first['tokens_per_byte']:.3f}",
+                     f"{mean(r['training_flops_per_byte'] for r in rs):.3g}",
+                     f"{first['inference_flops_per_byte']:.3g}", f"{mean(r['train_seconds'] for r in rs):.0f}",
+                     f"{mean(r['seconds'] for r in rs):.0f}"])  # fmt: skip
+    anchors = results["lm"]["corpora"][corpus]["anchors"]
+    rows += [[f"{k.split(' test')[0]} (same bytes)", "", "", "", f"{v:.3f}", *[""] * 8]
+             for k, v in anchors.items() if k.endswith(" test")]  # fmt: skip
+    return table(header, rows, right=list(range(1, 13)))
+
+
+def _noisy(rows: list[dict[str, Any]]) -> str:
+    """Mean bits per byte on the noised text, over the seeds that have it."""
+    values = [r["noisy_bits_per_byte"] for r in rows if r.get("noisy_bits_per_byte") is not None]
+    return f"{mean(values):.3f}" if values else "–"
+
+
+@renderer
+def lm_runs(results: Results) -> str:
+    """Which models ran at which budget and seeds: the main run, then any added models."""
+    lm = results["lm"]
+    parts = [f"main run: {lm['settings']['budget']:.3g} FLOPs per model, seeds {lm['settings']['seeds']}"]
+    parts += [f"added: {', '.join(a['models'])} at {a['budget']:.3g} FLOPs, seeds {a['seeds']}"
+              for a in lm.get("addenda", [])]  # fmt: skip
+    noise = lm["settings"].get("noise")
+    return "; ".join(parts) + (f"; noisy text: character noise at rate {noise} (tokensmith.corpora.noise, seed 0)"
+                               if noise is not None else "")  # fmt: skip
+
+
+@renderer
+def lm_tables(results: Results) -> str:
+    """One table per corpus the run reached: models, then the compressors on the same bytes."""
+    done = [c for c in CORPORA if c in results.get("lm", {}).get("corpora", {})]
+    return "\n\n".join(f"{SHORT[c]}:\n\n{_table(results, c)}" for c in done)
+
+
+@renderer
+def lm_anchor_full(results: Results) -> str:
+    """gzip -9 and xz -9e on each whole held-out file (the issue's anchors are on wikitext-2 test)."""
+    parts = []
+    for corpus in CORPORA:
+        a = results["lm"]["corpora"].get(corpus, {}).get("anchors", {})
+        if a:
+            parts.append(f"{SHORT[corpus]}: gzip -9 {a['gzip -9 test_full']:.2f}, xz -9e {a['xz -9e test_full']:.2f}")
+    return "; ".join(parts)
+
+
+def _ranking(results: Results, corpus: str) -> list[tuple[str, float]]:
+    return sorted(((n, _bpb(rs)) for n, rs in _by_model(results, corpus).items()), key=lambda x: x[1])
+
+
+@renderer
+def lm_findings(results: Results) -> str:
+    """One line per corpus: the ranking, and the gaps that the papers' claims are about."""
+    lines = []
+    for corpus in CORPORA:
+        rank = _ranking(results, corpus)
+        if not rank:
+            continue
+        bpb = dict(rank)
+        best_sub = min((v, n) for n, v in bpb.items() if n.startswith("bpe"))
+        order = " < ".join(f"{n} {v:.3f}" for n, v in rank)
+        gaps = []
+        if "hierarchical" in bpb:
+            gaps.append(f"hierarchical − {best_sub[1]} = {bpb['hierarchical'] - best_sub[0]:+.3f}")
+        if "byte" in bpb:
+            gaps.append(f"byte − {best_sub[1]} = {bpb['byte'] - best_sub[0]:+.3f}")
+        if "hierarchical" in bpb and "byte" in bpb:
+            gaps.append(f"hierarchical − byte = {bpb['hierarchical'] - bpb['byte']:+.3f}")
+        lines.append(f"- {SHORT[corpus]}: {order} bits/byte" + (f"; {'; '.join(gaps)}." if gaps else "."))
+    return "\n".join(lines)
