@@ -12,8 +12,8 @@ Placeholders (one line each; a figure is never written into a template):
   indexes a list), formatted with the Python format spec after `|` (none: `str`). Keys may hold spaces or colons.
 - `{{ name }}` or `{{ name | spec }}`: a table or a derived figure (a ratio, a range, a count) computed by the
   function `name` registered in `doc_tables_core.py`, `doc_tables_lib.py`, `doc_tables_decode.py`,
-  `doc_tables_ray.py`, `doc_tables_encode.py`, `doc_tables_adapt.py` or `doc_tables_reduce_dinov2.py` from named keys
-  of the same files.
+  `doc_tables_ray.py`, `doc_tables_encode.py`, `doc_tables_adapt.py`, `doc_tables_reduce.py` or
+  `doc_tables_reduce_dinov2.py` from named keys of the same files.
 
 What this file does not do: run benchmarks (the JSON files are the truth), or judge whether a figure is good.
 """
@@ -220,6 +220,7 @@ def _import_tables() -> None:
     import doc_tables_ray  # noqa: F401
     import doc_tables_encode  # noqa: F401
     import doc_tables_adapt  # noqa: F401
+    import doc_tables_reduce  # noqa: F401
     import doc_tables_reduce_dinov2  # noqa: F401
 
 
