@@ -24,9 +24,14 @@ def _ci(row: dict[str, Any]) -> str:
     return f"{row['delta']:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
+NOT_RUN = "*(this part did not run in the recorded benchmark)*"
+
+
 @renderer
 def reduce_fidelity_table(results: Results) -> str:
     """Spearman ×100 (mean over languages), Δ to unreduced [paired bootstrap 95% CI], cosine, FLOPs kept."""
+    if not _fid(results):
+        return NOT_RUN
     rows = [[f"{r['ratio']:.0%}", r["method"], f"{r['spearman']:.2f}", _ci(r), f"{r['cosine_mean']:.3f}",
              f"{r['cosine_p5']:.3f}", f"{r['flops_kept']:.3f}"] for r in _fid(results)]  # fmt: skip
     header = ["FLOPs cut", "method", "Spearman ×100", "Δ [95% CI]", "cosine mean", "cosine p5", "FLOPs kept"]
@@ -36,6 +41,8 @@ def reduce_fidelity_table(results: Results) -> str:
 @renderer
 def reduce_unreduced_spearman(results: Results) -> str:
     """The unreduced model's Spearman ×100 per language, as 'en 86.1, de 70.2, …'."""
+    if not _fid(results):
+        return NOT_RUN
     first = _fid(results)[0]["languages"]
     return ", ".join(f"{lang} {row['spearman_unreduced']:.1f}" for lang, row in first.items())
 
@@ -43,6 +50,8 @@ def reduce_unreduced_spearman(results: Results) -> str:
 @renderer
 def reduce_language_table(results: Results) -> str:
     """Δ Spearman per language at the 40% cut, one column per method."""
+    if not _fid(results):
+        return NOT_RUN
     at40 = [r for r in _fid(results) if r["ratio"] == 0.4]
     languages = list(at40[0]["languages"])
     rows = [[lang, *(f"{r['languages'][lang]['delta']:+.1f}" for r in at40)] for lang in languages]
@@ -53,6 +62,8 @@ def reduce_language_table(results: Results) -> str:
 def reduce_speed_table(results: Results) -> str:
     """Speed-up (unreduced p50 / reduced p50) per input, batch and cut; one column per method."""
     speed = results[STEM]["speed"]
+    if not speed:
+        return NOT_RUN
     methods = results[STEM]["methods"]
     keys = sorted({(r["input"], r["batch"], r["ratio"]) for r in speed},
                   key=lambda k: (k[0] != "natural", int(k[0]) if k[0].isdigit() else 0, k[1], k[2]))  # fmt: skip
@@ -71,7 +82,7 @@ def reduce_goals(results: Results) -> str:
     """The issue's three goals, each with the figure that decides it."""
     g = results[STEM]["goals"]
     if g is None:
-        return "The speed part has not run yet, so the goals are not checked."
+        return "Both parts must run before the goals are checked; one of them is missing from the results."
     within = ", ".join(g["methods_within_1_point_at_40"]) or "no method"
     fast = ", ".join(g["methods_at_least_1.3x_256_at_40_large_batch"]) or "no method"
     beats = [r for r, ok in g["tome_beats_random_spearman"].items() if ok]
@@ -91,7 +102,7 @@ def reduce_size(results: Results) -> str:
     """What size ran, in words."""
     size = results[STEM]["size"]
     f, s = size.get("fidelity", {}), size.get("speed", {})
-    full = "the issue's full size" if f.get("full_size") else "*reduced size* (the issue's full size is 11 × 1,500)"
+    full = "the issue's full size" if f.get("full_size") else "*reduced size*; the issue's full size is 11 × 1,500"
     return (f"fidelity on {len(f.get('languages', []))} languages × the first {f.get('pairs_per_language')} pairs "
             f"({full}), {f.get('resamples')} bootstrap resamples; timings p50 of {s.get('repeats')} interleaved "
             f"rounds, large batch {s.get('batch')} on natural inputs and {s.get('long_batch')} on the long ones "
