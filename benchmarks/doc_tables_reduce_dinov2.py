@@ -93,3 +93,9 @@ def reduce_dinov2_command(results: Results) -> str:
     size = results[STEM]["size"]
     return (f"nice -n 5 .venv/bin/python benchmarks/bench_reduce_dinov2.py --faces {size['faces']} "
             f"--rounds {size['rounds']} --time-images {size['time_images_b1']} --batch {size['batch']}")  # fmt: skip
+
+
+@renderer
+def reduce_dinov2_probe_range(results: Results) -> str:
+    """The span of probe accuracies over every configuration, the unreduced one included."""
+    return span((r["probe_accuracy"] for r in _rows(results).values() if "probe_accuracy" in r), ".3f")

@@ -218,6 +218,7 @@ def _import_tables() -> None:
     import doc_tables_ray  # noqa: F401
     import doc_tables_encode  # noqa: F401
     import doc_tables_adapt  # noqa: F401
+    import doc_tables_reduce  # noqa: F401
     import doc_tables_reduce_dinov2  # noqa: F401
     import doc_tables_sampling  # noqa: F401
     import doc_tables_lm  # noqa: F401

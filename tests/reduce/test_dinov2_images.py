@@ -25,6 +25,12 @@ def test_every_listed_photo_is_a_file_inside_the_wheel_and_none_needs_a_download
         assert downloaded not in pics
 
 
+def test_scikit_learns_two_sample_photos_come_on_request():
+    pytest.importorskip("sklearn", reason="scikit-learn's samples need the [reduce] extra")
+    pics = photos(sklearn_samples=True)
+    assert len(pics) == 27 and pics["sklearn_china"].shape == pics["sklearn_flower"].shape == (427, 640, 3)
+
+
 def test_lfw_subset_has_100_faces_then_100_non_faces():
     images, labels = lfw_faces()
     assert images.shape == (200, 25, 25) and 0.0 <= images.min() and images.max() <= 1.0

@@ -60,7 +60,18 @@ def eval_command(
     from tokensmith.reduce.patch import check_attention, check_ratio
 
     check_ratio(ratio)
-    if model in ("dinov2", "smollm2"):
+    if model == "dinov2":  # the image branch lives in cli/reduce_dinov2.py
+        from tokensmith.cli.reduce_dinov2 import GRID, eval_images, print_images
+
+        check_attention(attn, build(method, grid=GRID, fuse=fuse, by=by))
+        result = eval_images(method=method, ratio=ratio, data=data, attn=attn, batch_one=batch_one, seed=seed,
+                             fuse=fuse, by=by)  # fmt: skip
+        if json_out:
+            emit_json(result)
+            return
+        print_images(result)
+        return
+    if model == "smollm2":
         from tokensmith.errors import ModelError
 
         raise ModelError(f"--model {model} is not built yet in `tokensmith reduce eval`; use --model minilm "

@@ -15,6 +15,10 @@ from typing import Any
 
 from tokensmith.cli.output import console
 from tokensmith.errors import ModelError
+from tokensmith.reduce.dinov2 import GRID as _SIDE
+
+GRID = (_SIDE, _SIDE)  # DINOv2-S at 224 px: 16×16 patches of 14 px
+ATTENTION = ("sdpa", "eager")  # what the reduce runner reproduces
 
 
 def eval_images(*, method: str, ratio: float, data: Path | None, attn: str, batch_one: bool, seed: int, fuse: bool,
@@ -41,6 +45,9 @@ def eval_images(*, method: str, ratio: float, data: Path | None, attn: str, batc
         ...
         tokensmith.errors.ModelError: --model dinov2 reads the images that ship with scikit-image, not --data (pairs.csv): drop --data (it is for minilm and smollm2).
     """
+    if attn not in ATTENTION:
+        raise ModelError(f"--attn-implementation {attn!r} is not one the runner reproduces; use one of: "
+                         f"{', '.join(ATTENTION)}.")  # fmt: skip
     if data is not None:
         raise ModelError(f"--model dinov2 reads the images that ship with scikit-image, not --data ({data}): drop "
                          "--data (it is for minilm and smollm2).")  # fmt: skip

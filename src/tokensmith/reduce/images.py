@@ -6,6 +6,8 @@ Sources: scikit-image's `skimage.data` (Van der Walt et al. 2014, "scikit-image:
   file with pooch (brain, cells3d, eagle, kidney, lily, skin, vortex, ...) are not listed, and neither are the
   synthetic `binary_blobs` or the alias `cat` (= chelsea). Each loader is called only after its file has been found
   inside the package, so nothing here ever reaches the network.
+- `photos(sklearn_samples=True)` adds scikit-learn's two sample photos (`load_sample_images`: china, flower), which
+  lie in its wheel too. The benchmark and the CLI use the 25 scikit-image photos (the default).
 - `lfw_faces()`: `lfw_subset`, 200 grayscale 25×25 crops from Labeled Faces in the Wild; the first 100 are faces and
   the next 100 are not (the loader's documented order), labelled 1 and 0.
 
@@ -57,8 +59,11 @@ def _shipped(name: str, file: str) -> Any:
     return getattr(skimage.data, name)
 
 
-def photos() -> dict[str, np.ndarray]:
+def photos(*, sklearn_samples: bool = False) -> dict[str, np.ndarray]:
     """The packaged photos by name: (H, W), (H, W, 3) or (H, W, 4) arrays as `skimage.data` gives them.
+
+    Args:
+        sklearn_samples: also scikit-learn's sample photos ('sklearn_china', 'sklearn_flower').
 
     Example:
         >>> import pytest; _ = pytest.importorskip("skimage")
@@ -66,7 +71,7 @@ def photos() -> dict[str, np.ndarray]:
         >>> len(pics), pics["astronaut"].shape
         (25, (512, 512, 3))
     """
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = _sklearn_photos() if sklearn_samples else {}
     for name, file in SHIPPED.items():
         loaded = _shipped(name, file)()
         if name == "stereo_motorcycle":  # (left, right, disparity): two photos of one scene
@@ -74,6 +79,15 @@ def photos() -> dict[str, np.ndarray]:
         else:
             out[name] = loaded
     return out
+
+
+def _sklearn_photos() -> dict[str, np.ndarray]:
+    """scikit-learn's sample photos (files inside its wheel), (427, 640, 3) uint8 each."""
+    require("sklearn", extra="reduce")
+    from sklearn.datasets import load_sample_images
+
+    bunch = load_sample_images()
+    return {f"sklearn_{Path(f).stem}": image for f, image in zip(bunch.filenames, bunch.images, strict=True)}
 
 
 def lfw_faces() -> tuple[np.ndarray, np.ndarray]:

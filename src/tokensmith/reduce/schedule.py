@@ -77,16 +77,50 @@ def predict(operator: Any, schedule: Schedule, lengths: Any, protected: Any) -> 
         >>> rec.attention, rec.mlp
         ([[10], [6]], [[6], [4]])
     """
+    record = TokenRecord(layers=len(schedule.layers))
+    for layer, (attention, mlp) in enumerate(_counts(operator, schedule, lengths, protected)):
+        record.attention[layer], record.mlp[layer] = attention.tolist(), mlp.tolist()
+    return record
+
+
+def _counts(operator: Any, schedule: Schedule, lengths: Any, protected: Any) -> list[tuple[Any, Any]]:
+    """Per layer, (N,) tokens entering attention and (N,) entering the MLP."""
     n = lengths.clone()
     if schedule.input > 0:
         n = n - operator.removed(n - protected, schedule.input)
-    record = TokenRecord(layers=len(schedule.layers))
-    for layer, ratio in enumerate(schedule.layers):
-        record.attention[layer] = n.tolist()
+    out = []
+    for ratio in schedule.layers:
+        attention = n
         if ratio > 0:
             n = n - operator.removed(n - protected, ratio)
-        record.mlp[layer] = n.tolist()
-    return record
+        out.append((attention, n))
+    return out
+
+
+def predicted_flops(operator: Any, schedule: Schedule, lengths: Any, protected: Any, dims: dict[str, int]) -> float:
+    """Total FLOPs of the sequences under a schedule (the `flops.layer_flops` formula on tensors, for speed).
+
+    Args:
+        operator: the method's operator.
+        schedule: the schedule.
+        lengths: (N,) long real tokens per sequence.
+        protected: (N,) long protected tokens per sequence.
+        dims: `hidden` and `intermediate`.
+
+    Example:
+        >>> import torch
+        >>> from tokensmith.reduce.tome import ToMe
+        >>> predicted_flops(ToMe(), Schedule.none(1), torch.tensor([10]), torch.tensor([2]),
+        ...                 {"hidden": 384, "intermediate": 1536}) == layer_flops(10, 10, hidden=384, intermediate=1536)
+        True
+    """
+    import torch
+
+    total = torch.zeros((), dtype=torch.float64)
+    for attention, mlp in _counts(operator, schedule, lengths, protected):  # layer_flops is plain arithmetic
+        total += layer_flops(attention.to(torch.float64), mlp.to(torch.float64), hidden=dims["hidden"],
+                             intermediate=dims["intermediate"]).sum()  # fmt: skip
+    return float(total)
 
 
 def solve(method: Any, *, ratio: float, lengths: Any, protected: Any, dims: dict[str, int]) -> tuple[Schedule, float]:
@@ -114,9 +148,9 @@ def solve(method: Any, *, ratio: float, lengths: Any, protected: Any, dims: dict
     layers = dims["layers"]
     if ratio == 0:
         return Schedule.none(layers), 1.0
-    base = _flops(predict(method.operator, Schedule.none(layers), lengths, protected), dims)
-    kept_at = lambda x: _flops(predict(method.operator, Schedule.family(method.placement, x, layers),  # noqa: E731
-                                       lengths, protected), dims) / base  # fmt: skip
+    base = predicted_flops(method.operator, Schedule.none(layers), lengths, protected, dims)
+    kept_at = lambda x: predicted_flops(method.operator, Schedule.family(method.placement, x, layers),  # noqa: E731
+                                        lengths, protected, dims) / base  # fmt: skip
     low, high, target = 0.0, 1.0, 1.0 - ratio
     if kept_at(high) > target + TOLERANCE:
         raise ModelError(
@@ -128,7 +162,3 @@ def solve(method: Any, *, ratio: float, lengths: Any, protected: Any, dims: dict
         low, high = (mid, high) if kept_at(mid) > target else (low, mid)
     best = min((low, high), key=lambda x: abs(kept_at(x) - target))
     return Schedule.family(method.placement, best, layers), kept_at(best)
-
-
-def _flops(record: TokenRecord, dims: dict[str, int]) -> int:
-    return record.flops(hidden=dims["hidden"], intermediate=dims["intermediate"])
