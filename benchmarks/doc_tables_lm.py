@@ -107,3 +107,38 @@ def lm_findings(results: Results) -> str:
             gaps.append(f"hierarchical − byte = {bpb['hierarchical'] - bpb['byte']:+.3f}")
         lines.append(f"- {SHORT[corpus]}: {order} bits/byte" + (f"; {'; '.join(gaps)}." if gaps else "."))
     return "\n".join(lines)
+
+
+def _verdict(gap: float, *, tol: float = 0.05) -> str:
+    if gap > tol:
+        return f"worse by {gap:.3f}"
+    if gap < -tol:
+        return f"better by {-gap:.3f}"
+    return f"within {tol} ({gap:+.3f})"
+
+
+CLAIMS = (  # (model, reference, the claim as the paper states it, citation)
+    ("hierarchical", "best subword", "word-pooled byte models match subword models at equal compute",
+     "HAT; Learn Your Tokens; Byte2Word"),
+    ("hierarchical", "byte", "pooling bytes into words beats a flat byte model at equal compute",
+     "HAT; Learn Your Tokens"),
+    ("megabyte", "byte", "fixed patches beat a flat byte transformer at equal compute", "MEGABYTE"),
+    ("spacebyte", "megabyte", "space-like boundaries beat fixed patches", "SpaceByte"),
+    ("spacebyte", "best subword", "space-like patches match subword models at equal compute", "SpaceByte"),
+)  # fmt: skip
+
+
+@renderer
+def lm_claims(results: Results) -> str:
+    """Each paper's claim against the grid: the model's mean bits per byte minus its reference's, per corpus."""
+    lines = []
+    for model, ref, claim, where in CLAIMS:
+        parts = []
+        for corpus in CORPORA:
+            bpb = dict(_ranking(results, corpus))
+            ref_name = min((n for n in bpb if n.startswith("bpe")), key=bpb.get, default=None) if ref == "best subword" else ref
+            if model in bpb and ref_name in bpb:
+                parts.append(f"{SHORT[corpus]}: {model} {_verdict(bpb[model] - bpb[ref_name])} than {ref_name}")
+        if parts:
+            lines.append(f"- *{claim}* ({where}): {'; '.join(parts)}.")
+    return "\n".join(lines)
