@@ -1,4 +1,4 @@
-"""The lexinvariant model (its causal test is in test_causal.py): reproducible, fresh tables per sequence, and trainable through the CLI."""
+"""The lexinvariant model: reproducible, a fresh table per sequence, trainable through the CLI (causal: test_causal)."""
 
 from __future__ import annotations
 
