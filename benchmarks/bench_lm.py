@@ -36,6 +36,7 @@ CORPORA = ("wikitext-2", "uk-wiki")
 SIZES = {  # the same width and depth everywhere; the context is ~256 bytes for each
     "byte": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 256},
     "subword": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
+    "lexinvariant": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64},
     "patch": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_embd": 16, "dec_layer": 1,
               "dec_embd": 64, "sub_head": 2},
     "hierarchical": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_layer": 1, "enc_embd": 64,
@@ -117,7 +118,8 @@ PATCHINGS = {"megabyte": {"splitter": "fixed", "max_word_bytes": 8},
 
 def _models(toks: dict[int, Path]) -> list[tuple[str, str, str | None]]:
     return [*((f"bpe-{v}", "subword", str(p)) for v, p in toks.items()), ("byte", "byte", None),
-            ("hierarchical", "hierarchical", None), ("megabyte", "patch", None), ("spacebyte", "patch", None)]  # fmt: skip
+            ("hierarchical", "hierarchical", None), ("megabyte", "patch", None), ("spacebyte", "patch", None),
+            *((f"lex-{v}", "lexinvariant", str(p)) for v, p in list(toks.items())[:1])]  # fmt: skip
 
 
 def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str, Path],
@@ -158,13 +160,14 @@ def _noisy_bpb(out: Path, paths: dict[str, Path], args: argparse.Namespace) -> f
 def _rescore(args: argparse.Namespace) -> None:
     """Add noisy-text bits per byte to every row of an earlier run (same work folder, same settings)."""
     doc = json.loads(args.out.read_text())
+    doc["settings"]["noise"] = args.noise
     for corpus, entry in doc["corpora"].items():
         paths = {k: args.work / corpus / f"{k}.txt" for k in ("test", "train")}
         for row in entry["rows"]:
             if "noisy_bits_per_byte" not in row:
                 row["noisy_bits_per_byte"] = _noisy_bpb(Path(row["model"]), paths, args)
                 _write(args.out, doc)
-    doc["settings"]["noise"] = args.noise
+    _write(args.out, doc)
 
 
 def _trained_bytes(trained: Any, args: argparse.Namespace) -> int:
@@ -205,7 +208,25 @@ def main() -> None:
                 print(f"{corpus} {name} seed {seed} ...", file=sys.stderr, flush=True)
                 doc["corpora"][corpus]["rows"].append(_run_model(name, arch, tok, seed, paths, args))
                 _write(args.out, doc)
+    for corpus, (paths, models) in prepared.items():
+        _position_losses(doc["corpora"][corpus], paths)
     _write(args.out, doc)
+
+
+def _position_losses(entry: dict[str, Any], paths: dict[str, Path]) -> None:
+    """Loss (bits) at each window position, seed 0, for the lexinvariant model and the subword model of its
+    tokenizer (the lexinvariant paper's figure: the loss falls along the context)."""
+    from tokensmith.lm.checkpoint import load_checkpoint
+    from tokensmith.lm.lexinvariant import loss_by_position
+
+    rows = {r["name"]: r for r in entry["rows"] if r["seed"] == 0}
+    text = paths["test"].read_text(encoding="utf-8")
+    for name in [n for n in rows if n.startswith("lex-")]:
+        for model_name in (name, "bpe-" + name[4:]):
+            if model_name in rows:
+                model, _ = load_checkpoint(rows[model_name]["model"])
+                losses = loss_by_position(model, text, windows=64)
+                entry.setdefault("loss_by_position", {})[model_name] = [round(float(x), 4) for x in losses]
 
 
 def _write(path: Path, doc: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ findings are computed here, so the template's prose carries no figure.
 
 from __future__ import annotations
 
+import math
 from statistics import mean
 from typing import Any
 
@@ -107,3 +108,60 @@ def lm_findings(results: Results) -> str:
             gaps.append(f"hierarchical − byte = {bpb['hierarchical'] - bpb['byte']:+.3f}")
         lines.append(f"- {SHORT[corpus]}: {order} bits/byte" + (f"; {'; '.join(gaps)}." if gaps else "."))
     return "\n".join(lines)
+
+
+def _verdict(gap: float, *, tol: float = 0.05) -> str:
+    """How a model compares with its reference: 'worse by x than', 'better by x than' or 'within tol of'."""
+    if gap > tol:
+        return f"worse by {gap:.3f} than"
+    if gap < -tol:
+        return f"better by {-gap:.3f} than"
+    return f"within {tol} ({gap:+.3f}) of"
+
+
+CLAIMS = (  # (model, reference, the claim as the paper states it, citation)
+    ("hierarchical", "best subword", "word-pooled byte models match subword models at equal compute",
+     "HAT; Learn Your Tokens; Byte2Word"),
+    ("hierarchical", "byte", "pooling bytes into words beats a flat byte model at equal compute",
+     "HAT; Learn Your Tokens"),
+    ("megabyte", "byte", "fixed patches beat a flat byte transformer at equal compute", "MEGABYTE"),
+    ("spacebyte", "megabyte", "space-like boundaries beat fixed patches", "SpaceByte"),
+    ("spacebyte", "best subword", "space-like patches match subword models at equal compute", "SpaceByte"),
+    ("lex-1000", "bpe-1000", "without fixed embeddings a model comes close to the standard one", "Lexinvariant LMs"),
+)  # fmt: skip
+
+
+@renderer
+def lm_claims(results: Results) -> str:
+    """Each paper's claim against the grid: the model's mean bits per byte minus its reference's, per corpus."""
+    lines = []
+    for model, ref, claim, where in CLAIMS:
+        parts = []
+        for corpus in CORPORA:
+            bpb = dict(_ranking(results, corpus))
+            ref_name = min((n for n in bpb if n.startswith("bpe")), key=bpb.get, default=None) if ref == "best subword" else ref
+            if model in bpb and ref_name in bpb:
+                parts.append(f"{SHORT[corpus]}: {model} {_verdict(bpb[model] - bpb[ref_name])} {ref_name}")
+        if parts:
+            lines.append(f"- *{claim}* ({where}): {'; '.join(parts)}.")
+    return "\n".join(lines)
+
+
+BUCKETS = ((0, 1), (1, 4), (4, 16), (16, 64))  # window positions [a, b)
+
+
+@renderer
+def lm_position_table(results: Results) -> str:
+    """Mean loss (bits per token) by window position, seed 0: the lexinvariant model next to its subword twin."""
+    header = ["corpus", "model", *(f"positions {a + 1}–{b}" if b - a > 1 else f"position {b}" for a, b in BUCKETS)]
+    rows = []
+    for corpus in CORPORA:
+        curves = results.get("lm", {}).get("corpora", {}).get(corpus, {}).get("loss_by_position", {})
+        for name, losses in curves.items():
+            cells = [f"{mean(losses[a:b]):.2f}" if len(losses) >= b else "–" for a, b in BUCKETS]
+            rows.append([SHORT[corpus], name, *cells])
+    if not rows:
+        return "(the lexinvariant run did not reach this step)"
+    vocabs = sorted({int(r[1].split("-")[1]) for r in rows if r[1].startswith("lex-")})
+    chance = ", ".join(f"log2 {v:,} = {math.log2(v):.2f} bits" for v in vocabs)
+    return table(header, rows, right=[2, 3, 4, 5]) + f"\n\nA model that has learned nothing scores {chance} per token."

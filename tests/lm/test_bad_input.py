@@ -67,7 +67,7 @@ def test_subword_without_a_tokenizer_and_byte_with_one(tmp_path, capsys):
     assert _train(tmp_path, arch="subword") == 2
     assert "needs --tokenizer" in capsys.readouterr().err
     assert _train(tmp_path, "--tokenizer", "gpt2") == 2
-    assert "only for --arch subword" in capsys.readouterr().err
+    assert "only for --arch subword or lexinvariant" in capsys.readouterr().err
 
 
 def test_an_unknown_architecture_lists_the_valid_ones(tmp_path, capsys):

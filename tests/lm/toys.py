@@ -29,9 +29,10 @@ def build(arch: str, **overrides):
     from tokensmith.lm.registry import build_model, make_config
 
     torch.manual_seed(0)
-    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD, "patch": PATCH}[arch] | overrides
+    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD, "patch": PATCH,
+              "lexinvariant": SUBWORD}[arch] | overrides  # fmt: skip
     tok = None
-    if arch == "subword":
+    if arch in ("subword", "lexinvariant"):
         tok = toy_tokenizer()
         fields = fields | {"vocab_size": tok.vocab_size}
     return build_model(arch, make_config(arch, fields), tokenizer=tok)

@@ -43,12 +43,12 @@ def _parse_sets(items: list[str]) -> dict[str, object]:
 
 
 def train_command(
-    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical | patch"),
+    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical | patch | lexinvariant"),
     budget: float = typer.Option(..., "--budget", help="Training FLOPs (6 x parameters x tokens), e.g. 1e12."),
     train: Path = typer.Option(..., "--train", help="Training text (UTF-8)."),
     valid: Path = typer.Option(..., "--valid", help="Validation text (UTF-8), scored after training."),
     out: Path = typer.Option(..., "--out", "-o", help="Checkpoint directory."),
-    tokenizer: str | None = typer.Option(None, "--tokenizer", help="Tokenizer spec (subword models)."),
+    tokenizer: str | None = typer.Option(None, "--tokenizer", help="Tokenizer spec (subword, lexinvariant)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the initialisation and the batches."),
     sets: list[str] = typer.Option([], "--set", help="Model setting KEY=VALUE (n_layer, n_embd, ...); repeatable."),
     batch_size: int = typer.Option(16, "--batch-size", help="Windows per step."),

@@ -3,7 +3,7 @@
 One protocol for all, the core's (`tokensmith.bpb`): the text's bytes are cut into independent chunks of at most
 2,048 bytes at character boundaries, each scored from a fresh context (the model's BOS), bits per byte = summed
 bits / summed bytes.
-- subword models: the core scorer itself, over the canonical tokenization of each chunk. This is the
+- subword (and lexinvariant) models: the core scorer itself, over the canonical tokenization of each chunk. This is the
   canonical-tokenization bound: -log2 p(canonical tokens) >= -log2 p(text), because other tokenizations of the
   same bytes carry probability too (the exact byte-level value is what `tokensmith bytes score` computes);
 - byte models: -log2 p(byte_t | BOS, bytes_<t) summed over the chunk;
@@ -47,7 +47,7 @@ def score_text(model: Any, text: str, *, chunk_bytes: int = CHUNK_BYTES) -> Bits
     """
     if not text:
         raise TokensmithError("text is empty: bits per byte needs at least one byte. Pass some text.")
-    if model.arch == "subword":
+    if hasattr(model, "token_lm"):  # subword and lexinvariant: the core's scorer over the tokenizer
         return bits_per_byte(model.token_lm(), model.tokenizer, text, chunk_bytes=chunk_bytes)
     chunks = utf8_chunks(text.encode("utf-8"), chunk_bytes=chunk_bytes)
     bits, tokens = [], 0

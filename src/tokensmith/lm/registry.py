@@ -2,7 +2,7 @@
 
 Each model class has the same training/scoring surface: `arch`, `prepare(text)`, `batch_loss(stream, *,
 batch_size, seed, step) -> (loss, flops)`, `chunk_logprobs(chunk) -> (n_symbols,)` and `flop_params()`; the
-subword model also takes its `Tokenizer`.
+subword and lexinvariant models also take their `Tokenizer` (and are scored through it).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ _ARCHS = {
     "byte": ("tokensmith.lm.byte", "ByteConfig", "ByteLM"),
     "hierarchical": ("tokensmith.lm.hierarchical", "HierConfig", "HierarchicalLM"),
     "patch": ("tokensmith.lm.patch", "PatchConfig", "PatchLM"),
+    "lexinvariant": ("tokensmith.lm.lexinvariant", "LexConfig", "LexinvariantLM"),
 }
 ARCHS = tuple(_ARCHS)
+TOKENIZED = ("subword", "lexinvariant")  # the architectures that read a tokenizer's ids (--tokenizer)
 
 
 def check_arch(arch: str) -> str:
@@ -79,7 +81,7 @@ def build_model(arch: str, config: Any, *, tokenizer: Any = None) -> Any:
     Args:
         arch: an architecture name.
         config: its config dataclass.
-        tokenizer: the `Tokenizer` (subword models only).
+        tokenizer: the `Tokenizer` (the `TOKENIZED` architectures only).
 
     Example:
         >>> build_model("byte", make_config("byte", {"n_layer": 1, "n_embd": 8, "n_head": 1})).arch
@@ -87,4 +89,4 @@ def build_model(arch: str, config: Any, *, tokenizer: Any = None) -> Any:
     """
     module, _, model_name = _ARCHS[check_arch(arch)]
     cls = getattr(importlib.import_module(module), model_name)
-    return cls(config, tokenizer=tokenizer) if arch == "subword" else cls(config)
+    return cls(config, tokenizer=tokenizer) if arch in TOKENIZED else cls(config)

@@ -124,9 +124,10 @@ class SequenceLM(nn.Module):
             windows: (B, T) int64 ids, T <= block_size.
 
         Example:
+            >>> _ = torch.manual_seed(0)
             >>> lm = SequenceLM(SequenceConfig(vocab_size=4, n_layer=1, n_head=1, n_embd=8, block_size=8))
-            >>> round(lm.window_loss(torch.tensor([[0, 1, 2, 3]])).item(), 1)  # about ln 4 at initialisation
-            1.4
+            >>> bool(abs(lm.window_loss(torch.tensor([[0, 1, 2, 3]])).item() - np.log(4)) < 0.1)  # about ln 4 at first
+            True
         """
         bos = torch.full_like(windows[:, :1], self.bos_id)
         logits = self(torch.cat([bos, windows[:, :-1]], dim=1))  # (B, T, V)

@@ -27,7 +27,7 @@ from tokensmith.errors import ModelError, TrainingError
 from tokensmith.lm.checkpoint import check_output_dir, load_optimizer_state, read_record, save_checkpoint
 from tokensmith.lm.corpus import read_text
 from tokensmith.lm.flops import steps_for_budget
-from tokensmith.lm.registry import build_model, check_arch, make_config
+from tokensmith.lm.registry import TOKENIZED, build_model, check_arch, make_config
 
 
 @dataclass(frozen=True)
@@ -130,15 +130,16 @@ def _build(arch: str, tokenizer: str | None, model_settings: dict[str, Any], see
     import torch
 
     tok = None
-    if arch == "subword":
+    if arch in TOKENIZED:
         if tokenizer is None:
-            raise TrainingError("--arch subword needs --tokenizer SPEC (a tokenizer file, directory or zoo name).")
+            raise TrainingError(f"--arch {arch} needs --tokenizer SPEC (a tokenizer file, directory or zoo name).")
         from tokensmith.spec import load
 
         tok = load(tokenizer)
         model_settings = {**model_settings, "vocab_size": tok.vocab_size}
     elif tokenizer is not None:
-        raise TrainingError(f"--tokenizer is only for --arch subword; a {arch} model reads bytes. Drop --tokenizer.")
+        raise TrainingError(f"--tokenizer is only for --arch {' or '.join(TOKENIZED)}; a {arch} model reads bytes. "
+                            "Drop --tokenizer.")  # fmt: skip
     config = make_config(arch, model_settings)
     torch.manual_seed(seed)
     return build_model(arch, config, tokenizer=tok), config, tok
