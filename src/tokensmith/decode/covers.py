@@ -106,6 +106,8 @@ class Canonicalizer:
         self._build_arrays(tokenizer.special_ids)
         pairs = canon_tables.build_pair_table(tokenizer, ordinary=self.ordinary) if tables and not self.dummy else None
         self.joins = canon_tables.JoinMasks(tokenizer, pairs) if pairs is not None else None
+        if self.joins is not None:
+            self.joins.self_canonical = self.ordinary & self.self_canonical
 
     # ---- tables ---------------------------------------------------------------------------------------------------
     def _build_arrays(self, special_ids: frozenset[int]) -> None:
@@ -353,7 +355,7 @@ class Canonicalizer:
             valid = np.where(hard, self.ordinary & self.self_canonical, valid)
             risky &= ~hard
         if tables and self.joins is not None:
-            decided, by_table = self.joins.decide(window, ctx, risky, self.token_range)
+            decided, by_table = self.joins.decide(window, ctx, risky, self.token_range, self.encode_bytes)
             valid = np.where(decided, by_table, valid)
             risky &= ~decided
         cand = np.flatnonzero(risky)
