@@ -302,17 +302,18 @@ class JoinMasks:
         pairs: its `PairTable`.
 
     Example:
-        After the window 'the c' (tokens 'the', ' c'), 'at' would spell ' cat', one token: not allowed.
+        After the window 'the c' (tokens 'the', ' c'), 'at' would spell ' cat', one token: not allowed; 'q' is
+        (gpt2 spells 'the cq' as 'the', ' c', 'q').
 
         >>> import tokensmith
         >>> from tokensmith.decode.covers import Canonicalizer
         >>> canon = Canonicalizer(tokensmith.load("gpt2"))
         >>> ids = {b: i for i, b in enumerate(canon.table)}
         >>> risky = np.zeros(canon.vocab_size, dtype=bool)
-        >>> risky[[ids[b"at"], ids[b"x"]]] = True
+        >>> risky[[ids[b"at"], ids[b"q"]]] = True
         >>> ctx = canon.encode_bytes(b"the c")
         >>> decided, valid = canon.joins.decide(b"the c", ctx, risky, canon.token_range, canon.encode_bytes)
-        >>> bool(decided[ids[b"at"]]), bool(valid[ids[b"at"]]), bool(valid[ids[b"x"]])
+        >>> bool(decided[ids[b"at"]]), bool(valid[ids[b"at"]]), bool(valid[ids[b"q"]])
         (True, False, True)
     """
 
@@ -358,6 +359,20 @@ class JoinMasks:
             risky: (V,) bool, the candidates the caller has not decided.
             starts_with: bytes -> ids of the tokens starting with them (`Canonicalizer.token_range`).
             encode: bytes -> canonical ids (`Canonicalizer.encode_bytes`).
+
+        Example:
+            A window ending in a space: ' ' + 'the' is the token ' the', so 'the' may not follow the space token.
+
+            >>> import tokensmith
+            >>> from tokensmith.decode.covers import Canonicalizer
+            >>> canon = Canonicalizer(tokensmith.load("gpt2"))
+            >>> ids = {b: i for i, b in enumerate(canon.table)}
+            >>> risky = np.zeros(canon.vocab_size, dtype=bool)
+            >>> risky[ids[b"the"]] = True
+            >>> ctx = canon.encode_bytes(b"a ")
+            >>> decided, valid = canon.joins.decide(b"a ", ctx, risky, canon.token_range, canon.encode_bytes)
+            >>> bool(decided[ids[b"the"]]), bool(valid[ids[b"the"]])
+            (True, False)
         """
         none = np.zeros(len(risky), dtype=bool)
         found = self._final_piece(window, encode)

@@ -26,6 +26,11 @@ at a space. A position right after two whitespace characters is never hard: the 
 the run's last character to the pretoken at p, so the run's own tokens depend on what follows ('a  b' is 'a', ' ',
 ' b' but 'a  ' is 'a', '  '). Without a hard boundary the window is the whole prefix (slower, still exact).
 
+Masks. `next_mask` decides which next tokens keep a window canonical: tokens after a hard boundary by their own
+canonicity, all-letter tokens of byte-level BPE (GPT-2 / r50k, cl100k, Llama-3 patterns) from the precomputed pair
+tables of `canon_tables.py` (Vieira et al. 2025, bigram canonicity), and the rest with the encoder (`tables=False`
+sends every candidate to the encoder: the reference the tests compare against).
+
 Not handled: tokenizers whose tokens have no exact bytes (WordPiece, lossy normalizers) are refused.
 """
 
