@@ -14,15 +14,18 @@ is leftmost and wins) and y on b's left spine alive at r (created < r <= consume
 leftmost), and b is canonical alone. Ranks are the merge list's order (HF) or the merged token's rank (tiktoken),
 which grow along a BPE run; ties go to the leftmost pair, as in both libraries.
 
-The pretokenizer. The bigram rule is about one pretoken. `covers.py` uses it only where the pretoken regex provably
-joins the new token to the window's last pretoken R (then encode(window + t) = tokens before R + BPE(R + t), and
-BPE(R) is the window's tail): for the GPT-2 / r50k, cl100k and Llama-3 patterns,
-- R ends in a letter and t is all letters (no apostrophe in R: a contraction `'s` ends its own pretoken);
-- R is one space after a non-space (or the whole window) and t is all letters (` ?\\p{L}+`, `[^\\r\\n\\p{L}\\p{N}]?\\p{L}+`).
-Pretokens before R keep their ends: each ended at a character of the window that stays. With a whole-piece lookup
-(tiktoken, HF `ignore_merges`) R + t is emitted as one token when it is one, so those t are not allowed. Every
-other case (digits, punctuation, whitespace runs, ragged UTF-8, o200k's case-split letters, SentencePiece-style
-vocabularies) keeps the encoder check; tests/decode_bytes/test_tables.py compares both on every zoo tokenizer.
+The pretokenizer. The bigram rule is about one pretoken, so `covers.py` uses it only for candidates t made of
+letters only (`\\p{L}+`), after windows W of valid UTF-8 with no apostrophe in their last three characters, for the
+GPT-2 / r50k, cl100k and Llama-3 patterns. For these patterns the split of W + t is the split of W + 'a' with the
+final pretoken X + 'a' read as X + t: every alternative tests a letter by its class only (contractions, the one
+exception, need an apostrophe just before t), the greedy letter runs take all of t, and the pretokens before X only
+look one character past their end (`\\s+(?!\\S)`, `\\s++$`), a letter either way. So encode(W + t) = E + BPE(X + t)
+with E the tokens of those pretokens (one encoder call on W + 'a' per window), and ctx + (t,) is canonical iff
+ctx = E + U with (X empty) U empty and t canonical alone, or (X not empty) U = BPE(X) and (U[-1], t) a canonical
+pair. With a whole-piece lookup (tiktoken, HF `ignore_merges`) X + t is emitted as one token when it is one, so
+those t are not allowed. Every other candidate (digits, punctuation, whitespace, ragged UTF-8, o200k's case-split
+letters, SentencePiece-style vocabularies) keeps the encoder check; tests/decode_bytes/test_tables.py compares
+both on every zoo tokenizer here.
 
 The tables are cached under `cache_dir("canon")`, keyed by the tokenizer's fingerprint, as one `.npz` of plain
 arrays (no pickle).
@@ -299,16 +302,18 @@ class JoinMasks:
         pairs: its `PairTable`.
 
     Example:
-        After the window 'the c' (tokens 'the', ' c'), 'at' would spell ' cat', one token: not allowed.
+        After the window 'the c' (tokens 'the', ' c'), 'at' would spell ' cat', one token: not allowed; 'q' is
+        (gpt2 spells 'the cq' as 'the', ' c', 'q').
 
         >>> import tokensmith
-        >>> tok = tokensmith.load("gpt2")
-        >>> joins = JoinMasks(tok, build_pair_table(tok))
-        >>> ids = {b: i for i, b in enumerate(tok.token_table)}
-        >>> risky = np.zeros(tok.vocab_size, dtype=bool)
-        >>> risky[[ids[b"at"], ids[b"x"]]] = True
-        >>> decided, valid = joins.decide(b"the c", tuple(tok.encode("the c")), risky, lambda p: np.zeros(0, int))
-        >>> bool(decided[ids[b"at"]]), bool(valid[ids[b"at"]]), bool(valid[ids[b"x"]])
+        >>> from tokensmith.decode.covers import Canonicalizer
+        >>> canon = Canonicalizer(tokensmith.load("gpt2"))
+        >>> ids = {b: i for i, b in enumerate(canon.table)}
+        >>> risky = np.zeros(canon.vocab_size, dtype=bool)
+        >>> risky[[ids[b"at"], ids[b"q"]]] = True
+        >>> ctx = canon.encode_bytes(b"the c")
+        >>> decided, valid = canon.joins.decide(b"the c", ctx, risky, canon.token_range, canon.encode_bytes)
+        >>> bool(decided[ids[b"at"]]), bool(valid[ids[b"at"]]), bool(valid[ids[b"q"]])
         (True, False, True)
     """
 
@@ -321,46 +326,76 @@ class JoinMasks:
         self.ids = {b: i for i, b in enumerate(self.table) if b and i not in tokenizer.special_ids}
         self.letters = letters_mask(self.table)  # (V,)
         self.split = compiled_pattern(R50K if tokenizer.backend_kind == "hf" else str(tokenizer.backend.pattern))
-        self.letter_end = compiled_pattern(r"[^\r\n\p{L}\p{N}'\s]?\p{L}+| ?\p{L}+")
+        self.self_canonical: np.ndarray = np.zeros(len(self.table), dtype=bool)  # (V,) set by the Canonicalizer
         self._rows: dict[int, np.ndarray] = {}
 
-    def _last_pretoken(self, window: bytes) -> str | None:
-        """The window's last pretoken when the join rule applies to it (see the module docstring), else None."""
+    def _final_piece(self, window: bytes, encode: Callable[[bytes], tuple[int, ...]]) -> tuple[str, int] | None:
+        """(X, k) where the pretoken holding any all-letter t after `window` is X + t, and the first k tokens of
+        `encode(window + b'a')` spell the pretokens before it; None when the rule does not apply."""
         try:
             text = window.decode("utf-8")
         except UnicodeDecodeError:
             return None  # ragged UTF-8: `encode_raw_bytes` decides
-        pieces = self.split.findall(text)
-        last = pieces[-1] if pieces else ""
-        if last == " " and (len(text) == 1 or not text[-2].isspace()):
-            return last
-        return last if self.letter_end.fullmatch(last) else None
+        if "'" in text[-3:]:
+            return None  # a contraction ('s, 're, 'll) may start here: it depends on which letters follow
+        final = self.split.findall(text + "a")[-1]  # "a" stands for every all-letter token (same classes)
+        head = len(window) - len(final.encode("utf-8")) + 1  # bytes of the pretokens before X
+        k, spelled = 0, 0
+        for t in encode(window + b"a"):
+            if spelled >= head:
+                break
+            spelled, k = spelled + len(self.table[t]), k + 1
+        return (final[:-1], k) if spelled == head and final.endswith("a") else None
 
     def decide(
-        self, window: bytes, ctx: tuple[int, ...], risky: np.ndarray, starts_with: Callable[[bytes], np.ndarray]
+        self, window: bytes, ctx: tuple[int, ...], risky: np.ndarray, starts_with: Callable[[bytes], np.ndarray],
+        encode: Callable[[bytes], tuple[int, ...]],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """((V,) bool decided, (V,) bool valid where decided): the risky all-letter tokens after a joining pretoken.
+        """((V,) bool decided, (V,) bool valid where decided): the risky all-letter tokens (see module docstring).
 
         Args:
             window: the window's bytes (canonical tokens `ctx`, starting at a hard boundary).
             ctx: the window's canonical token ids (not empty).
             risky: (V,) bool, the candidates the caller has not decided.
             starts_with: bytes -> ids of the tokens starting with them (`Canonicalizer.token_range`).
+            encode: bytes -> canonical ids (`Canonicalizer.encode_bytes`).
+
+        Example:
+            A window ending in a space: ' ' + 'the' is the token ' the', so 'the' may not follow the space token.
+
+            >>> import tokensmith
+            >>> from tokensmith.decode.covers import Canonicalizer
+            >>> canon = Canonicalizer(tokensmith.load("gpt2"))
+            >>> ids = {b: i for i, b in enumerate(canon.table)}
+            >>> risky = np.zeros(canon.vocab_size, dtype=bool)
+            >>> risky[ids[b"the"]] = True
+            >>> ctx = canon.encode_bytes(b"a ")
+            >>> decided, valid = canon.joins.decide(b"a ", ctx, risky, canon.token_range, canon.encode_bytes)
+            >>> bool(decided[ids[b"the"]]), bool(valid[ids[b"the"]])
+            (True, False)
         """
-        decided = np.zeros(len(risky), dtype=bool)
-        valid = np.zeros(len(risky), dtype=bool)
-        last = self._last_pretoken(window)
-        if last is None:
-            return decided, valid
-        decided = risky & self.letters
-        bad = self._row(ctx[-1])
-        valid[decided] = self.pairs.arrays["pure"][decided]
-        valid[bad] = False
-        if self.pairs.lookup:  # R + t is one token: a whole-piece lookup emits it
-            head = last.encode("utf-8")
-            longer = [self.ids.get(self.table[u][len(head) :]) for u in starts_with(head).tolist()]
+        none = np.zeros(len(risky), dtype=bool)
+        found = self._final_piece(window, encode)
+        if found is None:
+            return none, none
+        x, k = found
+        decided = risky & self.letters  # (V,)
+        prefix_ok = tuple(encode(window + b"a")[:k]) == ctx[:k]  # the pretokens before X keep their tokens
+        tail = ctx[k:]
+        if not x:  # t is a pretoken of its own
+            return decided, decided & self.self_canonical & (prefix_ok and not tail)
+        xb = x.encode("utf-8")
+        if len(tail) >= 2:  # the tail must be BPE(X): the encoder on X alone says so when X is one pretoken
+            if xb in self.ids or self.split.findall(x) != [x]:
+                return none, none
+            prefix_ok = prefix_ok and encode(xb) == tail
+        valid = decided & self.pairs.arrays["pure"] & prefix_ok & bool(tail)
+        if tail:
+            valid[self._row(tail[-1])] = False
+        if self.pairs.lookup:  # X + t is one token: a whole-piece lookup emits it
+            longer = [self.ids.get(self.table[u][len(xb) :]) for u in starts_with(xb).tolist()]
             valid[[i for i in longer if i is not None]] = False
-        return decided, valid & decided
+        return decided, valid
 
     def _row(self, a: int) -> np.ndarray:
         if a not in self._rows:

@@ -26,6 +26,11 @@ at a space. A position right after two whitespace characters is never hard: the 
 the run's last character to the pretoken at p, so the run's own tokens depend on what follows ('a  b' is 'a', ' ',
 ' b' but 'a  ' is 'a', '  '). Without a hard boundary the window is the whole prefix (slower, still exact).
 
+Masks. `next_mask` decides which next tokens keep a window canonical: tokens after a hard boundary by their own
+canonicity, all-letter tokens of byte-level BPE (GPT-2 / r50k, cl100k, Llama-3 patterns) from the precomputed pair
+tables of `canon_tables.py` (Vieira et al. 2025, bigram canonicity), and the rest with the encoder (`tables=False`
+sends every candidate to the encoder: the reference the tests compare against).
+
 Not handled: tokenizers whose tokens have no exact bytes (WordPiece, lossy normalizers) are refused.
 """
 
@@ -106,6 +111,8 @@ class Canonicalizer:
         self._build_arrays(tokenizer.special_ids)
         pairs = canon_tables.build_pair_table(tokenizer, ordinary=self.ordinary) if tables and not self.dummy else None
         self.joins = canon_tables.JoinMasks(tokenizer, pairs) if pairs is not None else None
+        if self.joins is not None:
+            self.joins.self_canonical = self.ordinary & self.self_canonical
 
     # ---- tables ---------------------------------------------------------------------------------------------------
     def _build_arrays(self, special_ids: frozenset[int]) -> None:
@@ -353,7 +360,7 @@ class Canonicalizer:
             valid = np.where(hard, self.ordinary & self.self_canonical, valid)
             risky &= ~hard
         if tables and self.joins is not None:
-            decided, by_table = self.joins.decide(window, ctx, risky, self.token_range)
+            decided, by_table = self.joins.decide(window, ctx, risky, self.token_range, self.encode_bytes)
             valid = np.where(decided, by_table, valid)
             risky &= ~decided
         cand = np.flatnonzero(risky)
