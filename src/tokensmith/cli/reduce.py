@@ -74,7 +74,7 @@ def eval_command(
     if model == "smollm2":
         from tokensmith.errors import ModelError
 
-        raise ModelError(f"--model {model} is not built yet in `tokensmith reduce eval`; use --model minilm "
+        raise ModelError(f"--model {model} is not built yet in `tokensmith reduce eval`; use --model minilm or dinov2 "
                          "(or an HF BERT-style encoder directory).")  # fmt: skip
     check_attention(attn, build(method, fuse=fuse, by=by))  # method errors before any model loads
     result = _eval_text(model, method=method, ratio=ratio, data=data, fuse=fuse, by=by, attn=attn,
