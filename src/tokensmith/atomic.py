@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
@@ -169,3 +170,64 @@ def write_text(target: str | os.PathLike[str], text: str) -> Path:
         6
     """
     return write_bytes(target, text.encode("utf-8"))
+
+
+def check_output_dir(out: str | os.PathLike[str], *, record: str, what: str) -> Path:
+    """Refuse an output path that is a file, or a non-empty directory without `record` (not an earlier output).
+
+    Args:
+        out: the output directory.
+        record: the file every earlier output of this kind holds ('adapt.json', 'lm.json').
+        what: what such an output is called, for the message ('an earlier adapt output').
+
+    Raises:
+        TokensmithError: the path is taken by something else.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> check_output_dir(d / "new", record="lm.json", what="an lm checkpoint") == d / "new"
+        True
+    """
+    from tokensmith.errors import TokensmithError
+
+    path = Path(out)
+    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / record).is_file())):
+        raise TokensmithError(f"output {path} exists and is not {what} (no {record} in it); pass a new directory "
+                              "with -o, or remove that one.")  # fmt: skip
+    return path
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary sibling directory; rename it to `target` only if the block succeeds.
+
+    An earlier directory at `target` is moved aside first and removed after, so readers see the old or the new
+    directory whole, never a mix. Check the target first (`check_output_dir`) when it may hold something else.
+
+    Args:
+        target: the final directory. Its parent is created if missing.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> with atomic_dir(d / "out") as staging:
+        ...     _ = (staging / "a.txt").write_text("hi")
+        >>> [p.name for p in (d / "out").iterdir()], [p.name for p in d.iterdir()]
+        (['a.txt'], ['out'])
+    """
+    final = Path(target)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.{_writer_tag()}.", suffix=".tmp", dir=final.parent))
+    try:
+        yield staging
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+        os.replace(staging, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+

@@ -18,12 +18,11 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from tokensmith.errors import TokensmithError
+from tokensmith import atomic
 from tokensmith.tokenizer import Tokenizer
 
 RECORD = "adapt.json"
@@ -41,13 +40,7 @@ def check_output_dir(out: str | os.PathLike[str]) -> Path:
         >>> check_output_dir(folder / "new") == folder / "new"
         True
     """
-    path = Path(out)
-    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / RECORD).is_file())):
-        raise TokensmithError(
-            f"output {path} exists and is not an earlier adapt output (no {RECORD} in it); pass a new directory "
-            "with -o, or remove that one."
-        )
-    return path
+    return atomic.check_output_dir(out, record=RECORD, what="an earlier adapt output")
 
 
 def tokenizer_config(tok: Tokenizer, role_ids: dict[str, int]) -> dict[str, Any]:
@@ -108,9 +101,7 @@ def write_adapted(
     from tokensmith.formats.save import save
 
     final = check_output_dir(out)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
+    with atomic.atomic_dir(final) as staging:
         _drop_gguf_marks(model)
         with contextlib.redirect_stderr(io.StringIO()):  # transformers' shard progress bar
             model.save_pretrained(staging)
@@ -119,21 +110,7 @@ def write_adapted(
         (staging / "tokenizer_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
         text = json.dumps({"format": FORMAT, **record}, indent=2, ensure_ascii=False, default=str)
         (staging / RECORD).write_text(text + "\n", encoding="utf-8")
-        _swap_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return final
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Rename `staging` to `final`; an earlier output there is moved aside first and removed after."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from tokensmith.errors import ModelError, TokensmithError
+from tokensmith import atomic
+from tokensmith.errors import ModelError
 from tokensmith.lm.registry import build_model, check_arch, make_config
 
 FORMAT = "tokensmith.lm/1"
@@ -41,11 +41,7 @@ def check_output_dir(out: str | os.PathLike[str]) -> Path:
         >>> check_output_dir(d / "new") == d / "new"
         True
     """
-    path = Path(out)
-    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / RECORD).is_file())):
-        raise TokensmithError(f"output {path} exists and is not an lm checkpoint (no {RECORD} in it); pass a new "
-                              "directory with -o, or remove that one.")  # fmt: skip
-    return path
+    return atomic.check_output_dir(out, record=RECORD, what="an lm checkpoint")
 
 
 def save_checkpoint(
@@ -73,9 +69,7 @@ def save_checkpoint(
     from safetensors.torch import save_file
 
     final = check_output_dir(directory)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
+    with atomic.atomic_dir(final) as staging:
         record = {"format": FORMAT, "arch": model.arch, "config": dataclasses.asdict(config),
                   "training": training or {}}  # fmt: skip
         (staging / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -86,21 +80,7 @@ def save_checkpoint(
             from tokensmith.formats.save import save
 
             save(tokenizer, staging, format="tokenizer.json")
-        _swap_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return final
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Rename `staging` to `final`; an earlier checkpoint there is moved aside first and removed after."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_record(directory: str | os.PathLike[str]) -> dict[str, Any]:
