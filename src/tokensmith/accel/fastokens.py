@@ -30,6 +30,7 @@ class FastokensAccelerator:
     """
 
     name = "fastokens"
+    serial_on_one_core = True  # one call per text beat encode_batch_flat on one core for every zoo tokenizer
 
     def __init__(self, native_format: str, data: bytes, *, pattern: str | None = None) -> None:
         import fastokens
