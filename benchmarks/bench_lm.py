@@ -42,6 +42,7 @@ SIZES = {  # the same width and depth everywhere; the context is ~256 bytes for 
     "hierarchical": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 48, "enc_layer": 1, "enc_embd": 64,
                      "dec_layer": 1, "dec_embd": 64, "sub_head": 2, "max_word_bytes": 16, "pooling": "first",
                      "splitter": "hat"},
+    "compressed": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 128, "token_bits": 8},
 }  # fmt: skip
 
 
@@ -116,10 +117,26 @@ PATCHINGS = {"megabyte": {"splitter": "fixed", "max_word_bytes": 8},
              "spacebyte": {"splitter": "space", "max_word_bytes": 16}}  # fmt: skip
 
 
+# M2 over text compressed by M1 (a byte 3-gram trained on the same training text): plain arithmetic coding and
+# Equal-Info Windows of 16 and 32 bits, read as 8-bit tokens (lm/compressed.py says why 8).
+COMPRESSIONS = {"ac": {"bits": 0}, "ei16": {"bits": 16}, "ei32": {"bits": 32}}
+
+
 def _models(toks: dict[int, Path]) -> list[tuple[str, str, str | None]]:
     return [*((f"bpe-{v}", "subword", str(p)) for v, p in toks.items()), ("byte", "byte", None),
             ("hierarchical", "hierarchical", None), ("megabyte", "patch", None), ("spacebyte", "patch", None),
-            *((f"lex-{v}", "lexinvariant", str(p)) for v, p in list(toks.items())[:1])]  # fmt: skip
+            *((f"lex-{v}", "lexinvariant", str(p)) for v, p in list(toks.items())[:1]),
+            *((name, "compressed", None) for name in COMPRESSIONS)]  # fmt: skip
+
+
+def _m1(paths: dict[str, Path]) -> str:
+    """The coding model M1 of the compressed models: a byte 3-gram of the training text (trained once)."""
+    from tokensmith.lm.byte_ngram import ByteNgram
+
+    folder = paths["train"].parent / "m1-ngram3"
+    if not (folder / "config.json").is_file():
+        ByteNgram.train(paths["train"].read_bytes(), order=3).save(folder)
+    return str(folder)
 
 
 def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str, Path],
@@ -131,6 +148,8 @@ def _run_model(name: str, arch: str, tok: str | None, seed: int, paths: dict[str
     settings = TrainSettings(budget=args.budget, seed=seed, batch_size=args.batch_size, lr=args.lr)
     started = time.perf_counter()
     sizes = SIZES[arch] | PATCHINGS.get(name, {})
+    if name in COMPRESSIONS:
+        sizes = sizes | COMPRESSIONS[name] | {"coding_model": _m1(paths)}
     trained = train_model(arch=arch, train_file=paths["train"], valid_file=paths["valid"], out=out, tokenizer=tok,
                           model_settings=sizes, settings=settings, progress=False)  # fmt: skip
     train_s = time.perf_counter() - started

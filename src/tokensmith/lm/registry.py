@@ -20,6 +20,7 @@ _ARCHS = {
     "hierarchical": ("tokensmith.lm.hierarchical", "HierConfig", "HierarchicalLM"),
     "patch": ("tokensmith.lm.patch", "PatchConfig", "PatchLM"),
     "lexinvariant": ("tokensmith.lm.lexinvariant", "LexConfig", "LexinvariantLM"),
+    "compressed": ("tokensmith.lm.compressed", "CompressedConfig", "CompressedLM"),
 }
 ARCHS = tuple(_ARCHS)
 TOKENIZED = ("subword", "lexinvariant")  # the architectures that read a tokenizer's ids (--tokenizer)

@@ -142,7 +142,9 @@ def _build(arch: str, tokenizer: str | None, model_settings: dict[str, Any], see
                             "Drop --tokenizer.")  # fmt: skip
     config = make_config(arch, model_settings)
     torch.manual_seed(seed)
-    return build_model(arch, config, tokenizer=tok), config, tok
+    model = build_model(arch, config, tokenizer=tok)
+    return model, getattr(model, "resolved_config", config), tok  # e.g. M1's fingerprint for 'compressed'
+
 
 
 def _positions(stream: Any) -> int:
