@@ -52,8 +52,7 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _plot_section(spec: PlotSpec, results: ReportData) -> str:
-    fig = spec.build(results)
+def _plot_section(spec: PlotSpec, fig: Any, results: ReportData) -> str:
     note = results.lossy_note()
     if fig is None:
         needs = " or ".join(f"<code>{_esc(m)}</code>" for m in spec.metrics)
@@ -76,8 +75,8 @@ def _header(results: ReportData, title: str) -> str:
             f"{_esc(sources)}</p></header>")
 
 
-def _nav() -> str:
-    links = [(s.key, s.title) for s in PLOTS] + [("summary", "Summary"), ("table", "Full table")]
+def _nav(specs: list[PlotSpec]) -> str:
+    links = [(s.key, s.title) for s in specs] + [("summary", "Summary"), ("table", "Full table")]
     return "<nav>" + "".join(f'<a href="#{k}">{_esc(t)}</a>' for k, t in links) + "</nav>"
 
 
@@ -96,11 +95,13 @@ def render_report(results: ReportData, *, title: str = "tokensmith report") -> s
     """
     from plotly.offline import get_plotlyjs
 
-    sections = "".join(_plot_section(spec, results) for spec in PLOTS)
+    built = [(spec, spec.build(results)) for spec in PLOTS]
+    shown = [(spec, fig) for spec, fig in built if fig is not None or not spec.optional]  # LM plots: only with rows
+    sections = "".join(_plot_section(spec, fig, results) for spec, fig in shown)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style>'
             f"<script>{get_plotlyjs()}</script><script>{_JS}</script></head><body>{_header(results, title)}"
-            f"{_nav()}<main>{sections}{summary_section(results)}{tables_sections(results)}</main></body></html>\n")
+            f"{_nav([spec for spec, _ in shown])}<main>{sections}{summary_section(results)}{tables_sections(results)}</main></body></html>\n")
 
 
 def write_report(

@@ -281,6 +281,45 @@ def robustness(results: ReportData) -> go.Figure | None:
     return fig
 
 
+def bits_per_byte_vs_flops(results: ReportData) -> go.Figure | None:
+    """Bits per byte (with its 95% CI) against training FLOPs, one marker per model, one series per architecture
+    (the rows `tokensmith lm compare` writes: metric `bits_per_byte`, `param` = training FLOPs, the header's
+    `backend` = the architecture); a corpus of its own gets its own series.
+
+    Args:
+        results: the merged results.
+
+    Example:
+        >>> rows = [Row("byte-s0", "wiki", "eng_Latn", "bits_per_byte", 1e11, 3.1, 3.0, 3.2),
+        ...         Row("bpe-s0", "wiki", "eng_Latn", "bits_per_byte", 1e11, 2.5, 2.4, 2.6)]
+        >>> data = ReportData(tokenizers={"byte-s0": {"backend": "byte"}, "bpe-s0": {"backend": "subword"}},
+        ...                   langs={}, rows=rows)
+        >>> [(t.name, list(t.y)) for t in bits_per_byte_vs_flops(data).data]
+        [('subword', [2.5]), ('byte', [3.1])]
+    """
+    import plotly.graph_objects as go
+
+    rows = [r for r in results.select("bits_per_byte", any_param=True) if r.param]
+    if not rows:
+        return None
+    corpora = sorted({str(r.corpus) for r in rows})
+    series: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        arch = str(results.tokenizers.get(r.tokenizer, {}).get("backend", "model"))
+        series[arch if len(corpora) == 1 else f"{arch}, {r.corpus}"].append(r)
+    fig = go.Figure()
+    for name, pts in sorted(series.items(), key=lambda kv: min(p.value for p in kv[1])):
+        fig.add_trace(go.Scatter(
+            x=[p.param for p in pts], y=[p.value for p in pts], name=_esc(name), mode="markers",
+            text=[_esc(results.label(p.tokenizer)) for p in pts], marker={"size": 9}, error_y=_error_bars(pts),
+            hovertemplate="%{text}<br>%{x:.3g} FLOPs<br>%{y:.3f} bits/byte<extra></extra>",
+        ))
+    _layout(fig, title=f"Bits per byte against training FLOPs on {', '.join(corpora)}",
+            xaxis="training FLOPs (log)", yaxis="bits per byte (lower is better)")  # fmt: skip
+    fig.update_xaxes(type="log")
+    return fig
+
+
 def _line_style(results: ReportData, tok: str) -> dict[str, Any]:
     """A colour per tokenizer (24 distinct before repeating) and a dash per kind: trained solid, others dotted."""
     import plotly.express as px
@@ -293,13 +332,15 @@ def _line_style(results: ReportData, tok: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PlotSpec:
-    """One report section: its anchor, title, builder, and the command that produces its metrics."""
+    """One report section: its anchor, title, builder, and the command that produces its metrics; an `optional`
+    section is left out (not shown as missing) when the results have none of its rows."""
 
     key: str
     title: str
     build: Callable[[ReportData], Any]
     metrics: tuple[str, ...]
     how: str
+    optional: bool = False
 
 
 PLOTS: tuple[PlotSpec, ...] = (
@@ -313,4 +354,6 @@ PLOTS: tuple[PlotSpec, ...] = (
              "tokensmith eval SPEC... --morph DIR --compounds FILE -o results.json"),
     PlotSpec("robustness", "Robustness to noise", robustness, ("noise_edit_distance", "noise_length_growth"),
              "tokensmith eval SPEC... --noise 0.01,0.05,0.1 -o results.json"),
+    PlotSpec("lm", "Bits per byte against compute", bits_per_byte_vs_flops, ("bits_per_byte",),
+             "tokensmith lm compare GRID.toml (its results file)", optional=True),
 )
