@@ -21,7 +21,8 @@ sequence with c candidates keeps K = c − round(ratio × c), and
 4. each region keeps its quota of candidates with the highest [CLS] attention (or attention received). Protected
    tokens always stay; padding is in no region.
 `by="received"` is for encoders whose [CLS] is not trained as a summary: all-MiniLM-L6-v2 is mean-pooled, and its
-first layer's [CLS] attention ranks tokens worse than random (see `docs/reduce.md`).
+first layer's [CLS] attention is a poor ranking of the tokens (compare `reduce eval --method budget --by cls`
+with `--by received`).
 Not handled: GlobalCom²'s thumbnail (the global view) as a separate input; the crops here are of one image.
 """
 
