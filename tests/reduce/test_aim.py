@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.reduce.measured import assert_padding_takes_no_part, dinov2_run, minilm_kept, run  # noqa: E402
+from tests.reduce.measured import SENTENCES, assert_padding_takes_no_part, dinov2_run, minilm_kept, run  # noqa: E402
 from tests.reduce.toys import batch, tiny_bert, tiny_dinov2  # noqa: E402
 from tokensmith.errors import ModelError  # noqa: E402
 from tokensmith.reduce.aim import AIM  # noqa: E402
@@ -113,3 +113,16 @@ def test_aim_meets_the_flops_target_on_dinov2():
     kept, (state, _) = dinov2_run("aim", 0.4)
     assert abs(kept - 0.6) <= TOLERANCE
     assert state.position[0, 0] == 0 and bool(state.protected[0, 0])  # [CLS] kept
+
+
+def test_cli_runs_aim_at_its_flops_cut(tmp_path, capsys):
+    import json
+
+    from tests.conftest import run_cli
+
+    data = tmp_path / "sts.csv"
+    data.write_text("".join(f'"{a}","{b}",{s}\n' for a, b, s in zip(SENTENCES, SENTENCES[1:], (1.0, 2.0, 3.0))))
+    assert run_cli(["reduce", "eval", "--method", "aim", "--ratio", "0.4", "--data", str(data), "--json",
+                    "--no-batch-one"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["reduced"]["method"] == "aim" and abs(out["reduced"]["flops_kept"] - 0.6) <= TOLERANCE

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests.reduce.measured import assert_padding_takes_no_part, dinov2_run, minilm_kept, run  # noqa: E402
+from tests.reduce.measured import SENTENCES, assert_padding_takes_no_part, dinov2_run, minilm_kept, run  # noqa: E402
 from tests.reduce.toys import batch, tiny_bert, tiny_dinov2  # noqa: E402
 from tokensmith.errors import ModelError  # noqa: E402
 from tokensmith.reduce.budget import Budget, split_budget  # noqa: E402
@@ -138,3 +138,18 @@ def test_budget_meets_the_flops_target_on_dinov2():
     kept, (state, record) = dinov2_run("budget", 0.4)
     assert abs(kept - 0.6) <= TOLERANCE
     assert record.attention[1] == state.lengths.tolist() and bool(state.protected[0, 0])  # one cut, [CLS] kept
+
+
+def test_cli_runs_budget_by_received_attention_and_refuses_a_bad_by(tmp_path, capsys):
+    import json
+
+    from tests.conftest import run_cli
+
+    data = tmp_path / "sts.csv"
+    data.write_text("".join(f'"{a}","{b}",{s}\n' for a, b, s in zip(SENTENCES, SENTENCES[1:], (1.0, 2.0, 3.0))))
+    argv = ["reduce", "eval", "--method", "budget", "--ratio", "0.4", "--data", str(data), "--no-batch-one"]
+    assert run_cli([*argv, "--by", "received", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["reduced"]["method"] == "budget" and abs(out["reduced"]["flops_kept"] - 0.6) <= TOLERANCE
+    assert run_cli([*argv, "--by", "keys"]) == 2
+    assert "'cls' or 'received'" in capsys.readouterr().err
