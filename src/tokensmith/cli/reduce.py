@@ -4,6 +4,8 @@ Examples:
     tokensmith reduce eval --model minilm --method tome --ratio 0.4
     tokensmith reduce eval --model minilm --method prune --ratio 0.25 --data stsb-en-dev.csv --json
     tokensmith reduce eval --model minilm --method random --ratio 0.6 --data stsb-de-dev.csv --no-batch-one
+    tokensmith reduce eval --model dinov2 --method aim --ratio 0.4 --json
+    tokensmith reduce eval --model minilm --method budget --by received --ratio 0.4
 """
 
 from __future__ import annotations
