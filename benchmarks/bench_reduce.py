@@ -31,7 +31,7 @@ STS = ROOT.parent / "shared" / "data" / "sts" / "stsb-multi-mt"
 WIKITEXT = ROOT.parent / "shared" / "data" / "lm" / "wikitext-2" / "valid.txt"
 OUT = ROOT / "benchmarks" / "results" / "reduce_minilm.json"
 LANGUAGES = ("en", "de", "es", "fr", "it", "ja", "nl", "pl", "pt", "ru", "zh")
-METHODS = ("tome", "prune", "random", "truncate", "pool")
+METHODS = ("tome", "prune", "random", "truncate", "pool", "aim", "budget")
 RATIOS = (0.25, 0.40, 0.60)
 
 

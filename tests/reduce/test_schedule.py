@@ -12,7 +12,7 @@ from tokensmith.reduce.schedule import TOLERANCE, Schedule, predict, solve  # no
 
 pytestmark = pytest.mark.models
 MINILM = {"layers": 6, "hidden": 384, "intermediate": 1536}
-METHODS = ["tome", "prune", "random", "truncate", "pool"]
+METHODS = ["tome", "prune", "random", "truncate", "pool", "aim", "budget"]
 
 
 def _kept(method, schedule, lengths):

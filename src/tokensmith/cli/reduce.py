@@ -4,6 +4,8 @@ Examples:
     tokensmith reduce eval --model minilm --method tome --ratio 0.4
     tokensmith reduce eval --model minilm --method prune --ratio 0.25 --data stsb-en-dev.csv --json
     tokensmith reduce eval --model minilm --method random --ratio 0.6 --data stsb-de-dev.csv --no-batch-one
+    tokensmith reduce eval --model dinov2 --method aim --ratio 0.4 --json
+    tokensmith reduce eval --model minilm --method budget --by received --ratio 0.4
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def eval_command(
     data: Path | None = typer.Option(None, "--data", help="STS-B-style CSV 'sentence1,sentence2,score', no header "
                                                           "(default: a built-in 20-pair sample)."),  # fmt: skip
     fuse: bool = typer.Option(False, "--fuse", help="prune: fuse the pruned tokens into one (EViT)."),
-    by: str = typer.Option("cls", "--by", help="prune: rank by 'cls' or 'received' attention."),
+    by: str = typer.Option("cls", "--by", help="prune, fopru, budget: rank by 'cls' or 'received' attention."),
     attn: str = typer.Option("sdpa", "--attn-implementation", help="The model's attention implementation."),
     batch_one: bool = typer.Option(True, "--batch-one/--no-batch-one", help="Also time batch 1 (seconds_b1)."),
     seed: int = typer.Option(0, "--seed", help="Seed of 'random'."),

@@ -7,7 +7,8 @@ unreduced FLOPs to remove, and each method sets its per-layer schedule to meet i
 Files: `state` (the reduced sequence: hidden, size, mask, source map; `combine` does every removal), `attention`
 (proportional attention, scores only where needed), `blocks` (per-architecture adapters), `patch` (the runner),
 `operators` (the operator protocol), one file per operator — `tome`, `prune` (EViT, FoPru rows), `random_prune`,
-`truncate`, `pool` (Matryoshka) —, `methods` (names → operators), `flops`, `schedule`, and `sts` (the STS-B
+`truncate`, `pool` (Matryoshka), `aim` (merging then PageRank pruning, `pagerank`), `budget` (token budget split
+across regions) —, `methods` (names → operators), `flops`, `schedule`, and `sts` (the STS-B
 evaluation used by the CLI and the benchmark).
 
 Example:

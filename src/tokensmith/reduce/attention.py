@@ -6,7 +6,8 @@ those s tokens would. With every size 1 the bias is 0 and this is plain attentio
 most negative float, so padding never receives attention; padding queries produce values nobody reads.
 
 The output comes from `torch.nn.functional.scaled_dot_product_attention` (SDPA) unless an operator needs the
-attention each token receives, which only the full probability matrix gives: then that one layer runs eagerly.
+attention each token receives (or the matrix itself), which only the full probability matrix gives: then that one
+layer runs eagerly.
 [CLS] attention needs one extra 1 × T row per head, not the matrix, so SDPA stays.
 """
 
@@ -38,7 +39,7 @@ def key_bias(size: Any, mask: Any, dtype: Any) -> Any:
 
 
 def attend(q: Any, k: Any, v: Any, *, bias: Any, mask: Any, needs: frozenset[str]) -> tuple[Any, Scores]:
-    """Attention output (B, T, H·d) and the scores in `needs` ('keys', 'cls', 'received').
+    """Attention output (B, T, H·d) and the scores in `needs` ('keys', 'cls', 'received', 'attention').
 
     Args:
         q: (B, H, T, d) queries.
@@ -60,16 +61,17 @@ def attend(q: Any, k: Any, v: Any, *, bias: Any, mask: Any, needs: frozenset[str
 
     batch, heads, length, dim = q.shape
     scale = dim**-0.5
-    received = cls = None
-    if "received" in needs:
+    received = cls = matrix = None
+    if "received" in needs or "attention" in needs:
         probs = torch.softmax(q @ k.transpose(-1, -2) * scale + bias, dim=-1)  # (B, H, T, T)
         out = probs @ v  # (B, H, T, d)
         received = (probs * mask[:, None, :, None]).sum(dim=2).mean(dim=1)  # (B, T): column sums over real queries
         cls = probs[:, :, 0, :].mean(dim=1) if "cls" in needs else None
+        matrix = probs.mean(dim=1) if "attention" in needs else None  # (B, T, T)
     else:
         out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         if "cls" in needs:
             cls = torch.softmax(q[:, :, :1] @ k.transpose(-1, -2) * scale + bias, dim=-1)[:, :, 0].mean(dim=1)
     keys = k.mean(dim=1) if "keys" in needs else None  # (B, T, d)
     out = out.transpose(1, 2).reshape(batch, length, heads * dim)  # (B, T, H·d)
-    return out, Scores(keys=keys, cls=cls, received=received)
+    return out, Scores(keys=keys, cls=cls, received=received, attention=matrix)

@@ -3,9 +3,9 @@
 A method is an operator plus a placement (`schedule.py` turns the placement and a FLOPs target into per-layer
 ratios):
 - `every`: the same share of the current candidates goes after the attention of every layer (tome, prune, fopru
-  on grids, random);
+  on grids, random; aim, whose operator merges in the first layers and prunes by PageRank in the later ones);
 - `once`: one reduction after the attention of the first layer (pool: Matryoshka pooling keeps the first layer's
-  context, then runs the rest at the pooled count);
+  context, then runs the rest at the pooled count; budget: the kept tokens split across regions);
 - `input`: one cut on the embeddings, before layer 0 (truncate).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from tokensmith.errors import ModelError, close_matches
 
 METHODS = ("tome", "prune", "fopru", "random", "truncate", "pool", "budget", "diffrate", "aim")
-NOT_BUILT = {"budget": "budget allocation (GlobalCom²)", "diffrate": "DiffRate", "aim": "AIM"}
+NOT_BUILT = {"diffrate": "DiffRate"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         grid: (rows, cols) of an image encoder's patches (None for text): selects 2-D pooling, allows fopru.
         seed: seed of `random`.
         fuse: `prune` fuses its pruned tokens into one (EViT).
-        by: `prune`/`fopru` rank by 'cls' or 'received' attention.
+        by: `prune`/`fopru`/`budget` rank by 'cls' or 'received' attention.
 
     Raises:
         ModelError: unknown, not built yet, or not applicable to text (fopru).
@@ -49,8 +49,10 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         >>> build("diffrate")
         Traceback (most recent call last):
         ...
-        tokensmith.errors.ModelError: method 'diffrate' (DiffRate) is not built yet; built: tome, prune, fopru, random, truncate, pool.
+        tokensmith.errors.ModelError: method 'diffrate' (DiffRate) is not built yet; built: tome, prune, fopru, random, truncate, pool, budget, aim.
     """
+    from tokensmith.reduce.aim import AIM
+    from tokensmith.reduce.budget import Budget
     from tokensmith.reduce.pool import Pool1D, Pool2D
     from tokensmith.reduce.prune import AttentionPrune, FoPruRows
     from tokensmith.reduce.random_prune import RandomPrune
@@ -70,6 +72,8 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         "random": (lambda: RandomPrune(seed=seed), "every"),
         "truncate": (lambda: Truncate(), "input"),
         "pool": (lambda: Pool2D(grid=grid) if grid else Pool1D(), "once"),
+        "aim": (lambda: AIM(), "every"),
+        "budget": (lambda: Budget(grid=grid, by=by), "once"),  # type: ignore[arg-type]
     }
     if name not in table:
         raise ModelError(f"unknown reduction method '{name}'; {close_matches(name, METHODS)} "

@@ -7,7 +7,11 @@ only then (`needs`):
 - `"keys"`: the layer's keys averaged over heads (B, T, d_head) — free, they are computed anyway;
 - `"cls"`: the [CLS] query's attention over the tokens (B, T), averaged over heads — one extra (1 × T) row;
 - `"received"`: attention each token receives from all real queries (B, T) — needs the full (T × T) matrix, so that
-  layer runs eager attention instead of SDPA.
+  layer runs eager attention instead of SDPA;
+- `"attention"`: that full matrix itself, averaged over heads (B, T, T) (AIM's PageRank graph), eager as well.
+
+An operator whose rule changes with depth (AIM: merging in the first layers, pruning later) has `at(layer)`, which
+returns the operator of that layer; the runner and the schedule ask `at_layer` for it.
 
 The number of tokens removed is a pure function of the candidates' count and the ratio (`removed`), so the FLOPs
 schedule (`schedule.py`) can predict the per-layer token counts of a whole data set from its lengths alone.
@@ -20,7 +24,7 @@ from typing import Any, Protocol
 
 from tokensmith.reduce.state import TokenState
 
-NEEDS = ("keys", "cls", "received")
+NEEDS = ("keys", "cls", "received", "attention")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Scores:
     keys: Any = None  # (B, T, d_head): keys averaged over heads
     cls: Any = None  # (B, T): [CLS] attention probabilities, averaged over heads
     received: Any = None  # (B, T): attention received, summed over real queries, averaged over heads
+    attention: Any = None  # (B, T, T): attention probabilities (query row, key column), averaged over heads
 
 
 class Operator(Protocol):
@@ -45,6 +50,23 @@ class Operator(Protocol):
     def __call__(self, state: TokenState, scores: Scores, *, ratio: float) -> TokenState:
         """The reduced state."""
         ...
+
+
+def at_layer(operator: Any, layer: int) -> Any:
+    """The operator that acts after layer `layer`'s attention: `operator.at(layer)` where it has one, else itself.
+
+    Args:
+        operator: a method's operator.
+        layer: the layer index.
+
+    Example:
+        >>> from tokensmith.reduce.tome import ToMe
+        >>> tome = ToMe()
+        >>> at_layer(tome, 3) is tome
+        True
+    """
+    at = getattr(operator, "at", None)
+    return at(layer) if at is not None else operator
 
 
 def removal_count(candidates: Any, ratio: float) -> Any:

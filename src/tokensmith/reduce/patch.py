@@ -22,7 +22,7 @@ from tokensmith.reduce.attention import attend, key_bias
 from tokensmith.reduce.blocks import adapter_for
 from tokensmith.reduce.flops import TokenRecord
 from tokensmith.reduce.methods import Method, build
-from tokensmith.reduce.operators import Scores
+from tokensmith.reduce.operators import Scores, at_layer
 from tokensmith.reduce.schedule import Schedule, solve
 from tokensmith.reduce.state import TokenState, start
 
@@ -79,14 +79,15 @@ class ReducedEncoder:
 
     def _block(self, layer: int, block: Any, state: TokenState) -> TokenState:
         ratio = self.schedule.layers[layer] if self.method is not None else 0.0
-        needs = self.method.operator.needs if ratio > 0 else frozenset()  # type: ignore[union-attr]
+        operator = at_layer(self.method.operator, layer) if ratio > 0 else None  # type: ignore[union-attr]
+        needs = operator.needs if operator is not None else frozenset()
         x = state.hidden  # (B, T, D)
         q, k, v = self.adapter.qkv(block, x)  # (B, H, T, d)
         attn, scores = attend(q, k, v, bias=key_bias(state.size, state.mask, x.dtype), mask=state.mask, needs=needs)
         self._note(self.record.attention, self.record.padded_attention, layer, state)
         state = replace(state, hidden=self.adapter.after_attention(block, x, attn))
-        if ratio > 0:
-            state = self.method.operator(state, scores, ratio=ratio)  # type: ignore[union-attr]
+        if operator is not None:
+            state = operator(state, scores, ratio=ratio)
         self._note(self.record.mlp, self.record.padded_mlp, layer, state)
         return replace(state, hidden=self.adapter.mlp(block, state.hidden))
 

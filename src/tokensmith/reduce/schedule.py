@@ -17,6 +17,7 @@ from typing import Any
 
 from tokensmith.errors import ModelError
 from tokensmith.reduce.flops import TokenRecord, layer_flops
+from tokensmith.reduce.operators import at_layer
 
 TOLERANCE = 0.05  # |flops_kept - (1 - R)| allowed (the pinned bound)
 
@@ -89,10 +90,10 @@ def _counts(operator: Any, schedule: Schedule, lengths: Any, protected: Any) -> 
     if schedule.input > 0:
         n = n - operator.removed(n - protected, schedule.input)
     out = []
-    for ratio in schedule.layers:
+    for layer, ratio in enumerate(schedule.layers):
         attention = n
         if ratio > 0:
-            n = n - operator.removed(n - protected, ratio)
+            n = n - at_layer(operator, layer).removed(n - protected, ratio)
         out.append((attention, n))
     return out
 
