@@ -74,6 +74,10 @@ def test_the_regulariser_subtracts_the_mean_deletion_probability_and_flops_inclu
     assert loss.item() == pytest.approx(ce.item() - 0.5 * p.item(), abs=1e-5)
     assert p.item() == pytest.approx(torch.sigmoid(torch.tensor(0.4)).item(), abs=1e-6)  # the forced gate
     assert flops == 6 * weighted.flop_params() * 2 * MRT5["block_size"]  # the soft gate deletes nothing
+    targeted = build("mrt5", delete_weight=0.5, delete_target=0.9)
+    _force_gate(targeted, 0.4)
+    loss, _ = targeted.batch_loss(stream, batch_size=2, seed=0, step=0)
+    assert loss.item() == pytest.approx(ce.item() + 0.5 * abs(p.item() - 0.9), abs=1e-5)  # pulled towards 0.9
     plain = build("byte", n_layer=2, n_embd=16, n_head=1, block_size=32)
     assert weighted.flop_params() == plain.flop_params() + 2 * 16 + 16 + 1  # gate LayerNorm + C -> 1 projection
 

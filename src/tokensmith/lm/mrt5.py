@@ -5,7 +5,9 @@ encoder layer l a gate reads each hidden state, G = k * sigmoid(LayerNorm(h) w +
 constant (-30), and G is added to the attention logits of every later layer at the gated position as a key. In
 training the gate is soft (G anywhere in [k, 0]) and the loss carries a deletion regulariser, alpha * mean(G)
 (section 3.2; here `delete_weight` x the mean deletion probability G / k, which is the same term with alpha = w /
-|k|); at inference the gate is hard: positions with G < k / 2 are deleted (an attention bias of -inf).
+|k|; or, with `delete_target`, w x |mean deletion probability - target|, a fixed-weight stand-in for the paper's
+P-controller, so a step's loss depends on (seed, step) only); at inference the gate is hard: positions with
+G < k / 2 are deleted (an attention bias of -inf).
 
 This is a decoder-only adaptation of an encoder gate, on the byte model of `byte.py` (BOS + bytes, tied head):
 every position still predicts its next byte, so a deleted position keeps its own query and attends to itself;
@@ -17,7 +19,8 @@ FLOPs, by `flops.py`'s rule (6 N per position in training, 2 N at inference, att
 - inference: still 2 x N x positions, because in a decoder-only model a deleted byte still needs its own
   prediction (its MLP and projections run). The hard gate shrinks only the attention-score work of the later
   layers, by the share of deleted keys, which the rule does not count; `deletion_rate` reports that share.
-Not built: MrT5's P-controller for a target deletion ratio, and the encoder-decoder (span-corruption) setting.
+Not built: MrT5's P-controller (its weight follows the training history) and the encoder-decoder
+(span-corruption) setting.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class MrT5Config(ByteConfig):
         gate_layer: the gate sits after this many blocks (1 <= gate_layer < n_layer; 0 gates the embeddings).
         gate_scale: k, the most negative bias a deleted position gets in training (MrT5: -30).
         delete_weight: the regulariser's weight on the mean deletion probability (larger: more deletion).
+        delete_target: a deletion rate in (0, 1) to aim for: the regulariser becomes delete_weight x |mean
+            deletion probability - target| (in place of MrT5's P-controller); negative (the default): none.
         gate_init: the gate's initial bias (negative: start by keeping every position).
 
     Example:
@@ -56,6 +61,7 @@ class MrT5Config(ByteConfig):
     gate_layer: int = 1
     gate_scale: float = -30.0
     delete_weight: float = 0.05
+    delete_target: float = -1.0
     gate_init: float = -2.0
 
 
@@ -132,7 +138,8 @@ class MrT5LM(ByteLM):
 
     def batch_loss(self, stream: np.ndarray, *, batch_size: int, seed: int, step: int) -> tuple[torch.Tensor, int]:
         """Cross-entropy of step `step`'s batch minus `delete_weight` x its mean deletion probability (MrT5's
-        regulariser), and the step's FLOPs (6 x flop_params x positions: the soft gate deletes nothing).
+        regulariser; or plus delete_weight x its distance to `delete_target`), and the step's FLOPs (6 x
+        flop_params x positions: the soft gate deletes nothing).
 
         Args:
             stream: the prepared training bytes.
@@ -151,8 +158,9 @@ class MrT5LM(ByteLM):
         h, p = self._hidden(torch.cat([bos, windows[:, :-1]], dim=1))
         logits = h @ self.wte.weight[:256].T  # (B, T, 256)
         ce = F.cross_entropy(logits.reshape(-1, 256), windows.reshape(-1))
-        weight = self.mrt5_config.delete_weight
-        return ce - weight * p[:, 1:].mean(), self.training_flops(windows.numel())
+        c, rate = self.mrt5_config, p[:, 1:].mean()
+        reg = -rate if c.delete_target < 0 else (rate - c.delete_target).abs()
+        return ce + c.delete_weight * reg, self.training_flops(windows.numel())
 
     def flop_params(self) -> int:
         """The byte model's counted parameters plus the gate (its LayerNorm and its C -> 1 projection).
