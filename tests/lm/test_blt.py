@@ -130,3 +130,15 @@ def test_a_changed_or_wrong_arch_entropy_model_is_refused(tmp_path, entropy_dir,
     assert _train(tmp_path, entropy_dir, "y", "--patching", "entropy") == 2
     assert "needs --entropy-model" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_patching_flags_with_another_arch_or_an_unknown_rule_are_refused(tmp_path, entropy_dir, capsys):
+    (tmp_path / "t.txt").write_text(TEXT)
+    code = run_cli(["lm", "train", "--arch", "byte", "--budget", "1e9", "--train", str(tmp_path / "t.txt"), "--valid",
+                    str(tmp_path / "t.txt"), "-o", str(tmp_path / "z"), "--patching", "entropy", "--entropy-model",
+                    str(entropy_dir)])  # fmt: skip
+    assert code == 2 and "with --arch patch only" in capsys.readouterr().err
+    assert _train(tmp_path, entropy_dir, "r", "--patching", "entropy", "--entropy-model", str(entropy_dir),
+                  "--set=entropy_rule=rising") == 2  # fmt: skip
+    assert "rule of global, monotonic" in capsys.readouterr().err
+    assert not (tmp_path / "z").exists() and not (tmp_path / "r").exists()
