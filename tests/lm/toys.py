@@ -12,6 +12,8 @@ HIER = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 8, "enc_embd": 8,
 PATCH = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 8, "enc_embd": 8, "dec_embd": 8, "sub_head": 1,
          "max_word_bytes": 4}  # fmt: skip
 SUBWORD = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 16}
+MRT5 = {"n_layer": 2, "n_head": 1, "n_embd": 16, "block_size": 32, "gate_layer": 1}
+FTP = SUBWORD | {"n_future": 3}
 
 
 @lru_cache(maxsize=1)
@@ -29,10 +31,10 @@ def build(arch: str, **overrides):
     from tokensmith.lm.registry import build_model, make_config
 
     torch.manual_seed(0)
-    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD, "patch": PATCH,
-              "lexinvariant": SUBWORD}[arch] | overrides  # fmt: skip
+    fields = {"byte": BYTE, "hierarchical": HIER, "subword": SUBWORD, "patch": PATCH, "lexinvariant": SUBWORD,
+              "mrt5": MRT5, "ftp": FTP}[arch] | overrides  # fmt: skip
     tok = None
-    if arch in ("subword", "lexinvariant"):
+    if arch in ("subword", "lexinvariant", "ftp"):
         tok = toy_tokenizer()
         fields = fields | {"vocab_size": tok.vocab_size}
     return build_model(arch, make_config(arch, fields), tokenizer=tok)

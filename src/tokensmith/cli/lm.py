@@ -6,6 +6,12 @@ Examples:
         --valid valid.txt --seed 1 -o runs/bpe4k
     tokensmith lm train --arch hierarchical --set pooling=query --budget 1e12 --train train.txt \\
         --valid valid.txt -o runs/hat
+    tokensmith lm train --arch mrt5 --set delete_weight=0.05 --budget 1e12 --train train.txt --valid valid.txt \\
+        -o runs/mrt5
+    tokensmith lm train --arch ftp --tokenizer bpe4k/tokenizer.json --set n_future=4 --budget 1e12 \\
+        --train train.txt --valid valid.txt -o runs/ftp
+    tokensmith lm train --arch patch --patching entropy --entropy-model runs/byte --threshold 2.0 \\
+        --budget 1e12 --train train.txt --valid valid.txt -o runs/blt
     tokensmith lm eval runs/byte runs/bpe4k runs/hat --text test.txt --json
     tokensmith lm compare grid.toml
 """
@@ -43,7 +49,8 @@ def _parse_sets(items: list[str]) -> dict[str, object]:
 
 
 def train_command(
-    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical | patch | lexinvariant"),
+    arch: str = typer.Option(..., "--arch", help="subword | byte | hierarchical | patch | lexinvariant | mrt5 | "
+                                                 "ftp | compressed"),  # fmt: skip
     budget: float = typer.Option(..., "--budget", help="Training FLOPs (6 x parameters x tokens), e.g. 1e12."),
     train: Path = typer.Option(..., "--train", help="Training text (UTF-8)."),
     valid: Path = typer.Option(..., "--valid", help="Validation text (UTF-8), scored after training."),
@@ -54,6 +61,9 @@ def train_command(
     batch_size: int = typer.Option(16, "--batch-size", help="Windows per step."),
     lr: float = typer.Option(1e-3, "--lr", help="Peak AdamW learning rate."),
     json_out: bool = typer.Option(False, "--json", help="Print the training record as JSON."),
+    patching: str | None = typer.Option(None, "--patching", help="patch: fixed | space | entropy (BLT)."),
+    entropy_model: Path | None = typer.Option(None, "--entropy-model", help="entropy: a byte checkpoint."),
+    threshold: float = typer.Option(2.0, "--threshold", help="entropy: next-byte entropy threshold in bits."),
 ) -> None:
     """`tokensmith lm train --arch A --budget FLOPS --train F --valid F -o DIR`: train until the budget is spent.
 
@@ -69,6 +79,9 @@ def train_command(
         batch_size: `--batch-size`.
         lr: `--lr`.
         json_out: `--json`.
+        patching: `--patching`, the patch model's boundaries (sets `splitter`).
+        entropy_model: `--entropy-model`, the byte checkpoint of `--patching entropy`.
+        threshold: `--threshold`, theta in bits for `--patching entropy`.
 
     Example:
         >>> from tokensmith.cli.main import main
@@ -82,14 +95,36 @@ def train_command(
     from tokensmith.lm.train import TrainSettings, train_model
 
     settings = TrainSettings(budget=budget, seed=seed, batch_size=batch_size, lr=lr)
+    model_settings = _parse_sets(sets) | _patching_settings(arch, patching, entropy_model, threshold, sets)
     result = train_model(arch=arch, train_file=train, valid_file=valid, out=out, tokenizer=tokenizer,
-                         model_settings=_parse_sets(sets), settings=settings, progress=not json_out)  # fmt: skip
+                         model_settings=model_settings, settings=settings, progress=not json_out)  # fmt: skip
     if json_out:
         emit_json(result.as_dict())
         return
+    extra = "".join(f", {k} {v:.3g}" for k, v in result.stats.items())
     console.print(f"wrote {result.out}: {result.arch}, {result.params:,} params, {result.steps} steps, "
-                  f"{result.flops:.3g} FLOPs, valid {result.valid_bits_per_byte:.4f} bits/byte, "
+                  f"{result.flops:.3g} FLOPs, valid {result.valid_bits_per_byte:.4f} bits/byte{extra}, "
                   f"{result.seconds:.1f} s", highlight=False)  # fmt: skip
+
+
+def _patching_settings(arch: str, patching: str | None, entropy_model: Path | None, threshold: float,
+                       sets: list[str]) -> dict[str, object]:  # fmt: skip
+    """`--patching` / `--entropy-model` / `--threshold` → patch-model settings (refused with other archs)."""
+    if patching is None and entropy_model is None:
+        return {}
+    if arch != "patch" or patching not in ("fixed", "space", "entropy"):
+        raise TokensmithError(f"--patching {patching} (with --arch {arch}): --patching takes fixed, space or "
+                              "entropy, with --arch patch only.")  # fmt: skip
+    if patching != "entropy":
+        if entropy_model is not None:
+            raise TokensmithError("--entropy-model is for --patching entropy; drop it or pass --patching entropy.")
+        return {"splitter": patching}
+    if entropy_model is None:
+        raise TokensmithError("--patching entropy needs --entropy-model DIR (a checkpoint of `lm train --arch byte`).")
+    from tokensmith.lm.blt import entropy_settings
+
+    rule = str(_parse_sets(sets).get("entropy_rule", "global"))
+    return entropy_settings(entropy_model, threshold=threshold, rule=rule)
 
 
 def eval_command(

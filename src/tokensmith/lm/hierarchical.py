@@ -239,11 +239,25 @@ class HierarchicalLM(nn.Module):
             [2, 4]
         """
         L = self.config.max_word_bytes
-        words = split_words(text, max_bytes=L, splitter=self.config.splitter)  # type: ignore[arg-type]
+        words = self.split(text)
         padded = np.full((len(words), L), PAD, dtype=np.int64)
         for k, w in enumerate(words):
             padded[k, : len(w)] = np.frombuffer(w, dtype=np.uint8)
         return WordStream(padded, np.array([len(w) for w in words], dtype=np.int64))
+
+    def split(self, text: str) -> list[bytes]:
+        """The text cut into words (or patches) of at most `max_word_bytes` bytes, every byte kept.
+
+        Args:
+            text: the text.
+
+        Example:
+            >>> HierarchicalLM(HierConfig(n_embd=8, enc_embd=8, dec_embd=8, n_head=1, sub_head=1,
+            ...                           splitter="unicode")).split("hi you")
+            [b'hi', b' you']
+        """
+        c = self.config
+        return split_words(text, max_bytes=c.max_word_bytes, splitter=c.splitter)  # type: ignore[arg-type]
 
     def _window_batch(self, stream: WordStream, *, batch_size: int, seed: int, step: int) -> tuple[torch.Tensor, ...]:
         W = self.config.block_size

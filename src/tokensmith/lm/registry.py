@@ -21,9 +21,11 @@ _ARCHS = {
     "patch": ("tokensmith.lm.patch", "PatchConfig", "PatchLM"),
     "lexinvariant": ("tokensmith.lm.lexinvariant", "LexConfig", "LexinvariantLM"),
     "compressed": ("tokensmith.lm.compressed", "CompressedConfig", "CompressedLM"),
+    "mrt5": ("tokensmith.lm.mrt5", "MrT5Config", "MrT5LM"),
+    "ftp": ("tokensmith.lm.ftp", "FTPConfig", "FTPLM"),
 }
 ARCHS = tuple(_ARCHS)
-TOKENIZED = ("subword", "lexinvariant")  # the architectures that read a tokenizer's ids (--tokenizer)
+TOKENIZED = ("subword", "lexinvariant", "ftp")  # the architectures that read a tokenizer's ids (--tokenizer)
 
 
 def check_arch(arch: str) -> str:

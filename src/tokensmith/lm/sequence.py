@@ -149,7 +149,19 @@ class SequenceLM(nn.Module):
             True
         """
         windows = sample_windows(stream, batch_size=batch_size, length=self.config.block_size, seed=seed, step=step)
-        return self.window_loss(windows), 6 * self.flop_params() * windows.numel()
+        return self.window_loss(windows), self.training_flops(windows.numel())
+
+    def training_flops(self, n_positions: int) -> int:
+        """Training FLOPs of `n_positions` positions: 6 x flop_params x positions (`flops.py`'s rule).
+
+        Args:
+            n_positions: ids processed.
+
+        Example:
+            >>> SequenceLM(SequenceConfig(vocab_size=3, n_layer=1, n_head=1, n_embd=4, block_size=4)).training_flops(2)
+            3168
+        """
+        return 6 * self.flop_params() * n_positions
 
     def step_flops_estimate(self, stream: np.ndarray, *, batch_size: int, seed: int) -> tuple[float, str]:
         """The FLOPs of one step (exact: every window has block_size positions) and how they are made up.
@@ -169,7 +181,7 @@ class SequenceLM(nn.Module):
             raise TrainingError(f"the training text is {len(stream)} {self.unit} long, shorter than one window of "
                                 f"block_size={T}; pass more text or --set block_size={max(2, len(stream))}.")  # fmt: skip
         n = batch_size * T
-        return float(6 * self.flop_params() * n), f"6 x {self.flop_params():,} params x {n:,} {self.unit}"
+        return float(self.training_flops(n)), f"6 x {self.flop_params():,} params x {n:,} {self.unit}"
 
     @torch.no_grad()
     def stream_logprobs(self, ids: np.ndarray) -> np.ndarray:

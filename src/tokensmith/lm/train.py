@@ -69,6 +69,8 @@ class TrainResult:
         flops: training FLOPs spent.
         valid_bits_per_byte: bits per byte on the validation text.
         seconds: wall time of this call.
+        stats: the architecture's own figures on the validation text (`training_stats`: MrT5's deletion rate,
+            a patch model's bytes per patch); {} for the others.
 
     Example:
         >>> TrainResult(Path("m"), "byte", 10, 1, 60, 8.0, 0.1).as_dict()["arch"]
@@ -82,6 +84,7 @@ class TrainResult:
     flops: int
     valid_bits_per_byte: float
     seconds: float
+    stats: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON data.
@@ -220,15 +223,16 @@ def train_model(
     from tokensmith.lm.bpb import score_text
 
     valid = score_text(model.eval(), valid_text)
+    stats = model.training_stats(valid_text) if hasattr(model, "training_stats") else {}
     per_position = len(train_text.encode("utf-8")) / _positions(stream)  # mean bytes per token / byte / word
     seen = round(done * settings.batch_size * model.config.block_size * per_position)
     training = {**record, "steps": done, "flops": spent, "planned_steps": total, "finished": True,
                 "train_bytes_seen": seen,
                 "valid_bits_per_byte": valid.bits_per_byte, "train_file": str(train_file),
-                "valid_file": str(valid_file)}  # fmt: skip
+                "valid_file": str(valid_file), **({"stats": stats} if stats else {})}  # fmt: skip
     save_checkpoint(out, model, config, training=training, tokenizer=tok)
     return TrainResult(out, arch, model.flop_params(), done, spent, valid.bits_per_byte,
-                       time.perf_counter() - started)  # fmt: skip
+                       time.perf_counter() - started, stats)  # fmt: skip
 
 
 def _loop(
