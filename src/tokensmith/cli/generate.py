@@ -197,7 +197,7 @@ def _q_source(name: str, lm, vocab: int, warp):
         raise GenerationError(
             f"draft model '{name}' has another vocabulary than '{lm.name}' ({theirs.vocab_size} vs {ours.vocab_size} "
             "ids, or other bytes): its q cannot be aligned token by token. Use a draft model with the target's "
-            "tokenizer, or --drafter ngram / self."
+            "tokenizer, --drafter ngram / self, or greedy --speculate draft (any tokenizer, aligned through bytes)."
         )
     return ModelQ(draft.model, vocab_size=vocab, temperature=temperature)
 
