@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -165,7 +166,7 @@ def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, t
     temps = [float(t) for t in args.sampling.split(",")]
     result = {"benchmark": "decode_speculative_sampling", "model": args.model, "max_new_tokens": args.max_new_tokens,
               "torch_threads": args.threads, "chat_template": template is not None, "seed": args.seed,
-              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
+              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
               "prompts_total": len(prompts), "temperatures": {}}
     for temp in temps:
         drafters = {name: make_drafter(vocab_size=vocab, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
@@ -245,7 +246,7 @@ def main() -> None:
             "draft_model": args.draft_model or None,
             "chat_template": template is not None,
             "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
-            "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
+            "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
             "prompts_done": len(rows),
             "prompts_total": len(prompts),
             "load_avg_end": os.getloadavg(),

@@ -11,8 +11,8 @@ target's, so drafts are aligned through bytes with the canonical encodings and h
    rest is *re-tokenized*: the rule steps back over kept drafter tokens (at most `MAX_BACKOFF`) until the cut is a
    hard boundary of the drafter's tokenizer (no drafter token can cross it), then spells the remaining bytes of G
    with the drafter's canonical encoding (`Canonicalizer.encode_bytes`, ragged UTF-8 included).
-2. Draft. The drafter decodes `k` tokens greedily on its own KV cache (one forward pass each); a special token
-   (its EOS) ends the draft.
+2. Draft. The drafter decodes up to `k` tokens greedily on its own KV cache (one forward pass each); a special
+   token (its EOS) ends the draft, and so does a draft whose stable target tokens (step 3) fill the budget.
 3. Re-encode. x = G + the draft's bytes. The proposal is the target's canonical encoding of the draft bytes up to
    the last hard boundary of x for the target's tokenizer: more bytes cannot change tokens before a hard
    boundary (`covers.py`: encode(x) = encode(x[:p]) + encode(x[p:])), so only that stable prefix is proposed; the
@@ -29,6 +29,7 @@ distribution (RSD needs q over the target's vocabulary: `draft_model.py` for a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -189,11 +190,14 @@ class CrossVocabDrafter:
         self._sync(generated)
         if budget <= 0:
             return DraftTree.chain(root, [])
-        draft = self._draft()
-        x = generated[-_TAIL:] + draft
-        cut = len(x) - len(draft)
-        stable = next((p for p in range(len(x) - 1, cut, -1) if self.target_canon.is_hard(x, p)), cut)
-        return DraftTree.chain(root, self._spell_target(x[cut:stable])[:budget])
+        tail = generated[-_TAIL:]
+
+        def chain(draft: bytes) -> list[int]:  # step 3: the stable target tokens of the draft so far
+            x, cut = tail + draft, len(tail)
+            stable = next((p for p in range(len(x) - 1, cut, -1) if self.target_canon.is_hard(x, p)), cut)
+            return self._spell_target(x[cut:stable])[:budget]
+
+        return DraftTree.chain(root, chain(self._draft(lambda draft: len(chain(draft)) >= budget)))
 
     def observe(self, tree: Any, logits: Any, accepted: np.ndarray) -> None:
         """Nothing to learn: `propose` re-syncs with the committed text.
@@ -249,8 +253,9 @@ class CrossVocabDrafter:
             pos += len(piece)
         return out
 
-    def _draft(self) -> bytes:
-        """Step 2: `k` greedy drafter tokens after its context; their bytes. They stay in the drafter's ids."""
+    def _draft(self, enough: Callable[[bytes], bool]) -> bytes:
+        """Step 2: up to `k` greedy drafter tokens after its context (fewer once `enough(bytes so far)`); their
+        bytes. They stay in the drafter's ids."""
         import torch
 
         context = self.prompt_ids + self._gen
@@ -274,5 +279,7 @@ class CrossVocabDrafter:
                 self._spans.append(piece)
                 out += piece
                 feed = [tok]
+                if enough(out):
+                    break
         self._cached = (self.prompt_ids + self._gen)[:keep]
         return out
