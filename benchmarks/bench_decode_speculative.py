@@ -49,8 +49,10 @@ SAMPLERS = {  # name -> make_drafter arguments (a fresh drafter per temperature;
 Method = Callable[[list[int]], list[int]]
 
 
-def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str],
-                  draft: tuple[object, object] | None = None, draft_trees: tuple[int, ...] = ()) -> dict[str, tuple[Method, object]]:
+def build_methods(
+    model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str],
+    draft: tuple[object, object] | None = None, draft_trees: tuple[int, ...] = (),
+) -> dict[str, tuple[Method, object]]:
     """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over).
     `draft` = (a loaded draft model, the target's tokenizer) adds one cross-vocabulary method per draft tree."""
     import torch

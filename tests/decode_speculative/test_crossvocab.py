@@ -120,7 +120,7 @@ def _mistral(**extra: object) -> object:
     return model
 
 
-def test_cli_draft_with_a_draft_model_matches_greedy_and_refuses_an_unalignable_one(model_dir, tmp_path, capsys):  # noqa: F811
+def test_cli_draft_matches_greedy_and_refuses_an_unalignable_draft_model(model_dir, tmp_path, capsys):  # noqa: F811
     from tokensmith.models import load_model
 
     lm = load_model(str(model_dir))

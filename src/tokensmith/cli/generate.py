@@ -147,9 +147,9 @@ def generate(
     for text in texts:
         ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
         if draft is not None and template is not None:  # a chat-fed target: the drafter gets its own template too
-            draft_template = chat_template_of(draft_model)  # type: ignore[arg-type]
-            drafter.set_prompt(encode_prompt(draft.tokenizer, text, template=draft_template,  # type: ignore[attr-defined]
-                                             config=draft.model.config))
+            own = encode_prompt(draft.tokenizer, text, template=chat_template_of(draft_model),  # type: ignore[arg-type]
+                                config=draft.model.config)
+            drafter.set_prompt(own)  # type: ignore[attr-defined]
         budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4)}.get(speculate, tree)
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
         new = out[len(ids) :]

@@ -123,6 +123,8 @@ class CrossVocabDrafter:
         self.canon, self.target_canon = Canonicalizer(tokenizer), Canonicalizer(target_tokenizer)
         self.bytes, self.target_bytes = _token_bytes(tokenizer), _token_bytes(target_tokenizer)
         self.context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
+        window = getattr(model.config, "sliding_window", None)  # a sliding-window drafter drafts inside its window
+        self.context = min(self.context, int(window)) if window else self.context
         self.forward_passes = 0
         self._next_prompt: list[int] | None = None
         self.begin(np.zeros(0, dtype=np.int64))
@@ -210,13 +212,15 @@ class CrossVocabDrafter:
         Example:
             >>> import tokensmith
             >>> gpt2 = tokensmith.load("gpt2")
-            >>> print(CrossVocabDrafter(tiny_causal_lm(vocab_size=gpt2.vocab_size), gpt2, gpt2).observe(None, None, None))
+            >>> drafter = CrossVocabDrafter(tiny_causal_lm(vocab_size=gpt2.vocab_size), gpt2, gpt2)
+            >>> print(drafter.observe(None, None, None))
             None
         """
 
     # ---- steps ---------------------------------------------------------------------------------------------------
     def _sync(self, generated: bytes) -> None:
-        """Step 1: make the drafter's generated ids spell `generated` (keep the matching prefix, re-tokenize the rest)."""
+        """Step 1: make the drafter's generated ids spell `generated` (keep the matching prefix, re-tokenize the
+        rest)."""
         keep, pos = 0, 0
         for span in self._spans:
             if generated[pos : pos + len(span)] != span or pos + len(span) > len(generated):
