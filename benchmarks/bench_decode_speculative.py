@@ -12,6 +12,11 @@ Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative
 Smaller run (shared CPU): ... --max-new-tokens 64 --per-kind 3
 Writes benchmarks/results/decode_speculative.json after every prompt (a partial run is still a valid result).
 
+Cross-vocabulary drafting (`--draft-model M`, `decode/draft_crossvocab.py`): adds `draft-N` methods, the target
+verifying chains of up to N tokens re-encoded from M's greedy drafts, e.g. Gemma-3 with SmolLM2 drafts:
+  nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py --model gemma3 --draft-model smollm2 --trees "" \
+      --extra "" --draft-trees 4 --per-kind 1 --max-new-tokens 32 --out benchmarks/results/decode_crossvocab.json
+
 Sampling (`--sampling 0.7,1.0`): exact sampling at each temperature through plain sampling (no draft), Token
 Recycling + lookup trees and RSD trees (n-gram q); tokens/step and speed-up against plain sampling in the same
 process (total new tokens over total wall time). Exactness is the job of tests/decode_sampling, not of this run.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -43,8 +49,12 @@ SAMPLERS = {  # name -> make_drafter arguments (a fresh drafter per temperature;
 Method = Callable[[list[int]], list[int]]
 
 
-def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str]) -> dict[str, tuple[Method, object]]:
-    """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over)."""
+def build_methods(
+    model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str],
+    draft: tuple[object, object] | None = None, draft_trees: tuple[int, ...] = (),
+) -> dict[str, tuple[Method, object]]:
+    """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over).
+    `draft` = (a loaded draft model, the target's tokenizer) adds one cross-vocabulary method per draft tree."""
     import torch
 
     from tokensmith.decode.drafters import make_drafter
@@ -76,6 +86,9 @@ def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], 
         name, tree = spec.split(":")
         drafter = make_drafter(name, vocab_size=vocab, tree=int(tree), hot=True)
         methods[f"{name}-{tree}-hot"] = (ours(drafter, int(tree)), drafter)
+    for tree in draft_trees if draft is not None else ():
+        drafter = make_drafter("draft", vocab_size=vocab, tree=tree, draft=draft[0], target_tokenizer=draft[1])
+        methods[f"draft-{tree}"] = (ours(drafter, tree), drafter)
     return methods
 
 
@@ -155,7 +168,7 @@ def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, t
     temps = [float(t) for t in args.sampling.split(",")]
     result = {"benchmark": "decode_speculative_sampling", "model": args.model, "max_new_tokens": args.max_new_tokens,
               "torch_threads": args.threads, "chat_template": template is not None, "seed": args.seed,
-              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
+              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
               "prompts_total": len(prompts), "temperatures": {}}
     for temp in temps:
         drafters = {name: make_drafter(vocab_size=vocab, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
@@ -197,6 +210,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
     parser.add_argument("--sampling", default="", help="temperatures, e.g. 0.7,1.0: run the sampling benchmark")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+    parser.add_argument("--draft-model", default="", help="a draft model of any tokenizer: adds draft-N methods")
+    parser.add_argument("--draft-trees", default="4", help="target tokens per step of the draft-N methods")
     args = parser.parse_args()
 
     import torch
@@ -213,9 +228,11 @@ def main() -> None:
     if args.sampling:
         run_sampling(lm, prompts, args=args, template=template, vocab=vocab)
         return
-    trees = [int(t) for t in args.trees.split(",")]
+    trees = [int(t) for t in args.trees.split(",") if t]
     extra = [e for e in args.extra.split(",") if e]
-    methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra)
+    draft = (load_model(args.draft_model), lm.tokenizer) if args.draft_model else None
+    methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra, draft=draft,
+                            draft_trees=tuple(int(t) for t in args.draft_trees.split(",") if t))
     counter = count_forwards(lm.model)
     names = list(methods)
     rows = []
@@ -228,7 +245,10 @@ def main() -> None:
             "model": args.model,
             "max_new_tokens": args.max_new_tokens,
             "torch_threads": args.threads,
-            "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
+            "draft_model": args.draft_model or None,
+            "chat_template": template is not None,
+            "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
+            "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
             "prompts_done": len(rows),
             "prompts_total": len(prompts),
             "load_avg_end": os.getloadavg(),

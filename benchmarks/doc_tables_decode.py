@@ -2,7 +2,7 @@
 
 Each function is a placeholder of `render_docs.py`; it reads named keys of `benchmarks/results/*.json`:
 bytes_midtoken*.json, bytes_ensemble.json, bytes_cost.json (decode / bytes) and decode_forward_cost.json,
-decode_speculative*.json (speculative decoding). The forward-cost curve c(n) = t(n)/t(1) is read from the CPU column;
+decode_speculative*.json and decode_crossvocab.json (speculative decoding). The forward-cost curve c(n) = t(n)/t(1) is read from the CPU column;
 a tree size the script did not time is interpolated linearly between its measured neighbours, and says so.
 """
 
@@ -235,6 +235,10 @@ RENDERERS.update({
     "spec_a_kinds_table": lambda results: _kind_table(results, RUN_A, key="cpu_speedup_vs_greedy", label="CPU speed-up"),
     "spec_b_kinds_table": lambda results: _kind_table(results, RUN_B, key="speedup_vs_greedy", label="speed-up (wall)"),
 })
+
+
+# Cross-vocabulary drafting (decode_crossvocab.json): Gemma-3-270M verifying SmolLM2-135M's drafts.
+RENDERERS["spec_crossvocab_table"] = lambda results: _spec_table(results, "decode_crossvocab")
 
 
 TREE_SIZES = ((2, RUN_B), (3, RUN_A), (8, RUN_A), (16, RUN_A), (32, RUN_A), (80, RUN_A))

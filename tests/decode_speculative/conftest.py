@@ -10,11 +10,13 @@ transformers = pytest.importorskip("transformers")
 VOCAB = 320
 
 
-def tiny_llama(*, seed: int = 0, dtype: object = None, max_positions: int = 512, eos: int | None = None) -> object:
-    """A 2-layer Llama (hidden 64, vocab 320) with seeded random weights, in eval mode."""
+def tiny_llama(
+    *, seed: int = 0, dtype: object = None, max_positions: int = 512, eos: int | None = None, vocab: int = VOCAB
+) -> object:
+    """A 2-layer Llama (hidden 64, vocab 320 unless given) with seeded random weights, in eval mode."""
     torch.manual_seed(seed)
     config = transformers.LlamaConfig(
-        vocab_size=VOCAB,
+        vocab_size=vocab,
         hidden_size=64,
         intermediate_size=128,
         num_hidden_layers=2,

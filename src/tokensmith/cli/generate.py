@@ -4,6 +4,7 @@ Examples:
     tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 2
     tokensmith generate --model smollm2 --prompt "Write a haiku" --speculate rsd --rsd-mode s --temperature 0.7
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
+    tokensmith generate --model gemma3 --prompt "The capital of France is" --speculate draft --draft-model smollm2
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def generate(
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
     prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
     speculate: str = typer.Option(
-        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling | rsd."
+        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling | rsd | draft."
     ),
     tree: int = typer.Option(
         2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
@@ -76,7 +77,9 @@ def generate(
     width: int = typer.Option(2, "--width", help="RSD: children per node (c, specinfer) or beam width (s)."),
     depth: int = typer.Option(2, "--depth", help="RSD: tree depth."),
     drafter_name: str = typer.Option("ngram", "--drafter", help="RSD's draft q: ngram, self, or a model spec."),
-    draft_model: str | None = typer.Option(None, "--draft-model", help="Same-tokenizer draft model (= --drafter M)."),
+    draft_model: str | None = typer.Option(
+        None, "--draft-model", help="Draft model: rsd's q (same tokenizer), or --speculate draft's (any tokenizer)."
+    ),
     raw: bool = typer.Option(False, "--raw", help="Feed the prompt as is, without the model's chat template."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -106,7 +109,8 @@ def generate(
         width: `--width`, K of the RSD tree.
         depth: `--depth`, D of the RSD tree.
         drafter_name: `--drafter`, RSD's draft distribution: ngram, self (layers skipped) or a model spec.
-        draft_model: `--draft-model`, a same-tokenizer draft model (overrides --drafter).
+        draft_model: `--draft-model`, a draft model: for rsd one with the target's tokenizer (overrides --drafter);
+            for `--speculate draft` any model, aligned through bytes (`decode.draft_crossvocab`).
         raw: `--raw`, feed the prompt as is; by default an instruct model's prompt goes through the chat template
             its tokenizer ships (a base model without one is always fed raw).
         as_json: `--json`, print outputs, ids and speed statistics as JSON.
@@ -135,12 +139,18 @@ def generate(
     vocab = lm.model.get_input_embeddings().weight.shape[0]
     start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
     source = _q_source(draft_model or drafter_name, lm, vocab, warp) if speculate == "rsd" else None
+    draft = load_model(draft_model) if speculate == "draft" and draft_model else None
     drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start, q_source=source,
-                           rsd_mode=rsd_mode, width=width, depth=depth, seed=seed)
+                           rsd_mode=rsd_mode, width=width, depth=depth, seed=seed, draft=draft,
+                           target_tokenizer=lm.tokenizer)
     results = []
     for text in texts:
         ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
-        budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES}.get(speculate, tree)
+        if draft is not None and template is not None:  # a chat-fed target: the drafter gets its own template too
+            own = encode_prompt(draft.tokenizer, text, template=chat_template_of(draft_model),  # type: ignore[arg-type]
+                                config=draft.model.config)
+            drafter.set_prompt(own)  # type: ignore[attr-defined]
+        budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4)}.get(speculate, tree)
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
         new = out[len(ids) :]
         results.append({"prompt": text, "output": _decode_known(lm.tokenizer, new), "ids": new, **stats.to_dict()})
@@ -187,7 +197,7 @@ def _q_source(name: str, lm, vocab: int, warp):
         raise GenerationError(
             f"draft model '{name}' has another vocabulary than '{lm.name}' ({theirs.vocab_size} vs {ours.vocab_size} "
             "ids, or other bytes): its q cannot be aligned token by token. Use a draft model with the target's "
-            "tokenizer, or --drafter ngram / self."
+            "tokenizer, --drafter ngram / self, or greedy --speculate draft (any tokenizer, aligned through bytes)."
         )
     return ModelQ(draft.model, vocab_size=vocab, temperature=temperature)
 

@@ -7,7 +7,7 @@ draw children from and verify against (`rsd.py`). The drafter keeps its own KV c
 draft tokens of each level are scored as one tree (tree attention, `trees.py`) on top of it and then cut off again,
 so a level costs one forward pass over the partial tree.
 
-Not handled: a drafter with another tokenizer (cross-vocabulary drafting aligns through bytes, a later drafter); a
+Not handled: a drafter with another tokenizer (greedy chains aligned through bytes: `draft_crossvocab.py`); a
 drafter whose embedding rows differ from the target's is padded with zeros or cut to the target's width.
 """
 

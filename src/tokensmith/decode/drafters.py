@@ -2,9 +2,12 @@
 
 Later drafters (DySpec, REST) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random
 trees from an explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model).
+`draft` decodes greedy chains with a draft model of any tokenizer, aligned through bytes (`draft_crossvocab.py`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +17,7 @@ from tokensmith.decode.rsd import MODES, QSource, RSDDrafter, tree_size
 from tokensmith.decode.speculative import DEFAULT_BUDGET, Drafter, NullDrafter
 from tokensmith.errors import GenerationError, close_matches
 
-DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd")
+DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd", "draft")
 Q_SOURCES = ("ngram", "self")  # or a model spec: a same-tokenizer draft model
 MAX_RSD_NODES = 80  # the largest tree the CLI verifies (Token Recycling's biggest template)
 
@@ -32,6 +35,8 @@ def make_drafter(
     width: int = 2,
     depth: int = 2,
     seed: int = 0,
+    draft: Any = None,
+    target_tokenizer: Any = None,
 ) -> Drafter:
     """A fresh drafter by name.
 
@@ -47,6 +52,8 @@ def make_drafter(
         width: for 'rsd', K: children per node (c, specinfer) or beam width (s).
         depth: for 'rsd', D: levels below the root.
         seed: for 'rsd', the seed of the tree draws.
+        draft: for 'draft', the draft model (a `models.LoadedModel`); it drafts max(`tree`, 4) + 2 tokens per step.
+        target_tokenizer: for 'draft', the target model's tokenizer.
 
     Example:
         >>> type(make_drafter("lookup", vocab_size=100)).__name__
@@ -63,6 +70,12 @@ def make_drafter(
         return LookupRecycling(PromptLookup(), recycling)
     if name == "rsd":
         return _rsd(vocab_size, q_source, mode=rsd_mode, width=width, depth=depth, seed=seed)
+    if name == "draft":
+        from tokensmith.decode.draft_crossvocab import CrossVocabDrafter
+
+        if draft is None or target_tokenizer is None:
+            raise GenerationError("--speculate draft needs a draft model: pass --draft-model, e.g. smollm2.")
+        return CrossVocabDrafter(draft.model, draft.tokenizer, target_tokenizer, k=max(tree, 4) + 2)
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
 
 

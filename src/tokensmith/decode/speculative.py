@@ -25,7 +25,13 @@ import numpy as np
 from tokensmith.errors import GenerationError, ModelError
 from tokensmith.decode.rsd import verify_recursive
 from tokensmith.decode.sampling import sample_categorical, sample_tree
-from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_cache, tree_attention_mask
+from tokensmith.decode.trees import (
+    DraftTree,
+    check_cache_gatherable,
+    gather_cache,
+    new_cache,
+    tree_attention_mask,
+)
 from tokensmith.decode.warp import Warp
 
 # Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
@@ -281,15 +287,14 @@ class _Run:
     """The state of one generation: ids so far, the KV cache and the counters."""
 
     def __init__(
-        self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int], warp: Warp | None, seed: int
+        self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int], warp: Warp | None, seed: int,
+        budget: int = DEFAULT_BUDGET,
     ) -> None:
-        from transformers import DynamicCache
-
         self.model, self.eos, self.max_new = model, eos, max_new_tokens
         self.warp, self.rng = warp, np.random.default_rng(seed)
         self.ids = [int(t) for t in prompt]
         self.prompt_len = len(prompt)
-        self.cache = DynamicCache(config=model.config)
+        self.cache = new_cache(model, length=len(prompt) + max_new_tokens + budget + 1)
         self.done = False
         self.steps = 0
 
@@ -381,7 +386,8 @@ def speculative_generate(
     prompt = np.asarray(input_ids.tolist() if hasattr(input_ids, "tolist") else input_ids, dtype=np.int64).reshape(-1)
     context = check_request(model, prompt, max_new_tokens=max_new_tokens, budget=budget)
     start = time.perf_counter()
-    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id), warp=warp, seed=seed)
+    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id), warp=warp, seed=seed,
+               budget=budget)
     drafter.begin(prompt)
     run.prefill(drafter)
     while not run.done:

@@ -176,6 +176,29 @@ def tree_attention_mask(tree: DraftTree, *, prefix_len: int, dtype: Any = None) 
     return mask[None, None]
 
 
+def new_cache(model: Any, *, length: int) -> Any:
+    """A DynamicCache for `model` that `gather_cache` can cut, for a generation of at most `length` positions.
+
+    A model with sliding-window layers (Gemma-3: 512 positions; Mistral) gets plain full-attention layers when every
+    position stays inside the window: there sliding-window attention is full attention, so nothing changes but the
+    cache type. A longer generation gets the model's own cache (which `check_cache_gatherable` refuses).
+
+    Args:
+        model: a transformers causal LM.
+        length: prompt + new tokens + draft nodes per step, the most positions the cache will hold.
+
+    Example:
+        >>> type(new_cache(tiny_causal_lm(), length=64)).__name__
+        'DynamicCache'
+    """
+    from transformers import DynamicCache
+
+    window = getattr(model.config, "sliding_window", None)
+    if window and length <= int(window):
+        return DynamicCache()  # layers created on first use: all DynamicLayer
+    return DynamicCache(config=model.config)
+
+
 def check_cache_gatherable(cache: Any) -> None:
     """Raise ModelError unless every cache layer holds plain [batch, heads, seq, dim] key/value tensors.
 
@@ -205,7 +228,8 @@ def check_cache_gatherable(cache: Any) -> None:
             raise ModelError(
                 f"the model's KV cache has a {type(layer).__name__} layer (sliding-window, static, linear-attention "
                 "or quantized), which cannot be cut to the accepted draft path. Use a model with full attention "
-                "and a DynamicCache, or run without --speculate."
+                "and a DynamicCache, keep a sliding-window model's prompt + --max-new-tokens + draft budget inside "
+                "its window, or run without --speculate."
             )
 
 
