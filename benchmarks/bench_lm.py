@@ -262,7 +262,8 @@ def _position_losses(entry: dict[str, Any], paths: dict[str, Path]) -> None:
     text = paths["test"].read_text(encoding="utf-8")
     for name in [n for n in rows if n.startswith("lex-")]:
         for model_name in (name, "bpe-" + name[4:]):
-            if model_name in rows:
+            # a `--only` run on another machine keeps earlier rows whose checkpoints it does not have
+            if model_name in rows and (Path(rows[model_name]["model"]) / "lm.json").is_file():
                 model, _ = load_checkpoint(rows[model_name]["model"])
                 losses = loss_by_position(model, text, windows=64)
                 entry.setdefault("loss_by_position", {})[model_name] = [round(float(x), 4) for x in losses]

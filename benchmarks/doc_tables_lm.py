@@ -147,6 +147,29 @@ def lm_claims(results: Results) -> str:
     return "\n".join(lines)
 
 
+@renderer
+def lm_compressed(results: Results) -> str:
+    """M2 over compressed text: its bits per byte next to a uniform guess over its tokens (token bits × tokens per
+    byte: what a model that learned nothing about the code scores) and next to bytes and the best BPE."""
+    header = ["corpus", "M2 reads", "bits/byte", "uniform guess", "learned (uniform − M2)", "byte model",
+              "best BPE"]  # fmt: skip
+    rows = []
+    for corpus in CORPORA:
+        models, bpb = _by_model(results, corpus), dict(_ranking(results, corpus))
+        best = min((n for n in bpb if n.startswith("bpe")), key=bpb.get, default=None)
+        for name, rs in models.items():
+            if rs[0]["arch"] != "compressed":
+                continue
+            width = rs[0]["settings"].get("token_bits", 8)
+            uniform = width * mean(r["tokens_per_byte"] for r in rs)
+            bits = rs[0]["settings"].get("bits", 0)
+            what = f"Equal-Info b={bits}" if bits else "plain arithmetic code"
+            rows.append([SHORT[corpus], f"{what} ({name}, {width}-bit tokens)", f"{_bpb(rs):.3f}", f"{uniform:.3f}",
+                         f"{uniform - _bpb(rs):+.3f}", f"{bpb['byte']:.3f}" if "byte" in bpb else "–",
+                         f"{bpb[best]:.3f} ({best})" if best else "–"])  # fmt: skip
+    return table(header, rows, right=[2, 3, 4, 5]) if rows else "(no compressed-text models in this run)"
+
+
 BUCKETS = ((0, 1), (1, 4), (4, 16), (16, 64))  # window positions [a, b)
 
 
