@@ -6,7 +6,9 @@ ratios):
   on grids, random);
 - `once`: one reduction after the attention of the first layer (pool: Matryoshka pooling keeps the first layer's
   context, then runs the rest at the pooled count);
-- `input`: one cut on the embeddings, before layer 0 (truncate).
+- `input`: one cut on the embeddings, before layer 0 (truncate);
+- `learned`: per-layer (prune, merge) shares found by a search on training data (diffrate, its greedy baseline
+  greedy: `diffrate.py`, `greedy_rate.py`), refitted to the data's lengths by `PruneMerge.family`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 
 from tokensmith.errors import ModelError, close_matches
 
-METHODS = ("tome", "prune", "fopru", "random", "truncate", "pool", "budget", "diffrate", "aim")
-NOT_BUILT = {"budget": "budget allocation (GlobalCom²)", "diffrate": "DiffRate", "aim": "AIM"}
+METHODS = ("tome", "prune", "fopru", "random", "truncate", "pool", "budget", "diffrate", "aim", "greedy")
+NOT_BUILT = {"budget": "budget allocation (GlobalCom²)", "aim": "AIM"}
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,11 @@ class Method:
 
     name: str
     operator: Any
-    placement: str  # 'every' | 'once' | 'input'
+    placement: str  # 'every' | 'once' | 'input' | 'learned'
 
 
 def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse: bool = False,
-          by: str = "cls") -> Method:  # fmt: skip
+          by: str = "cls", rates: Any = None) -> Method:  # fmt: skip
     """The operator and placement of a method.
 
     Args:
@@ -39,6 +41,7 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         seed: seed of `random`.
         fuse: `prune` fuses its pruned tokens into one (EViT).
         by: `prune`/`fopru` rank by 'cls' or 'received' attention.
+        rates: `diffrate`/`greedy`: the searched per-layer (prune, merge) shares.
 
     Raises:
         ModelError: unknown, not built yet, or not applicable to text (fopru).
@@ -46,12 +49,13 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
     Example:
         >>> build("tome").placement, build("truncate").placement
         ('every', 'input')
-        >>> build("diffrate")
+        >>> build("aim")
         Traceback (most recent call last):
         ...
-        tokensmith.errors.ModelError: method 'diffrate' (DiffRate) is not built yet; built: tome, prune, fopru, random, truncate, pool.
+        tokensmith.errors.ModelError: method 'aim' (AIM) is not built yet; built: tome, prune, fopru, random, truncate, pool, diffrate, greedy.
     """
     from tokensmith.reduce.pool import Pool1D, Pool2D
+    from tokensmith.reduce.prune_merge import PruneMerge
     from tokensmith.reduce.prune import AttentionPrune, FoPruRows
     from tokensmith.reduce.random_prune import RandomPrune
     from tokensmith.reduce.tome import ToMe
@@ -70,6 +74,8 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         "random": (lambda: RandomPrune(seed=seed), "every"),
         "truncate": (lambda: Truncate(), "input"),
         "pool": (lambda: Pool2D(grid=grid) if grid else Pool1D(), "once"),
+        "diffrate": (lambda: PruneMerge(rates, name="diffrate"), "learned"),
+        "greedy": (lambda: PruneMerge(rates, name="greedy"), "learned"),
     }
     if name not in table:
         raise ModelError(f"unknown reduction method '{name}'; {close_matches(name, METHODS)} "

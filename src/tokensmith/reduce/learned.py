@@ -1,0 +1,121 @@
+"""A learned schedule (diffrate, greedy) for an evaluation: search on the search set once, cache it as JSON.
+
+`learned_rates` runs `diffrate.search` or `greedy_rate.greedy` on batches of search inputs (`text_batches` for a
+sentence encoder; the caller's images for DINOv2) and caches the per-layer (prune, merge) shares under
+`cache_dir("reduce", "schedules")`, keyed by the model's fingerprint, R, the search data's hash, the method and
+the search settings (`diffrate.cache_key`); the file is JSON, written atomically, and one that does not parse as a
+schedule for this model is searched again. The info dict it returns goes into the evaluation's JSON.
+The greedy baseline searches on the first `GREEDY_TEXTS` texts only (2·L forward passes per step).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tokensmith.atomic import write_text
+from tokensmith.cache import cache_dir
+from tokensmith.reduce.blocks import adapter_for
+from tokensmith.reduce.diffrate import SearchConfig, cache_key, search
+from tokensmith.reduce.greedy_rate import greedy
+
+LEARNED = ("diffrate", "greedy")
+GREEDY_TEXTS = 32
+SEARCH_TOKENS = 64  # search texts are cut at this many tokens (speed)
+
+
+def text_batches(tokenizer: Any, texts: Sequence[str], *, batch: int = 16) -> list[dict[str, Any]]:
+    """Padded model inputs of the texts, in their order, `batch` per dict (cut at `SEARCH_TOKENS` tokens).
+
+    Args:
+        tokenizer: a Hugging Face tokenizer.
+        texts: the search texts.
+        batch: texts per batch.
+
+    Example:
+        >>> from tokensmith.models import load_encoder
+        >>> out = text_batches(load_encoder("minilm").tokenizer, ["a b", "c", "d e f"], batch=2)
+        >>> [b["input_ids"].shape[0] for b in out], out[0]["attention_mask"].tolist()
+        ([2, 1], [[1, 1, 1, 1], [1, 1, 1, 0]])
+    """
+    out = []
+    for begin in range(0, len(texts), batch):
+        enc = tokenizer(list(texts[begin : begin + batch]), truncation=True, max_length=SEARCH_TOKENS, padding=True,
+                        return_tensors="pt")  # fmt: skip
+        out.append({k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc})
+    return out
+
+
+def learned_rates(model: Any, *, method: str, ratio: float, batches: Sequence[dict[str, Any]], digest: str,
+                  source: str, config: SearchConfig = SearchConfig()) -> tuple[list[tuple[float, float]], dict]:  # fmt: skip
+    """The searched per-layer (prune, merge) shares for a FLOPs cut, from the cache or a new search, and its info.
+
+    Args:
+        model: the encoder.
+        method: 'diffrate' or 'greedy'.
+        ratio: R (0: no search, no reduction).
+        batches: the search inputs (`text_batches`).
+        digest: the search data's hash (the cache key's data part).
+        source: where the search data came from (recorded).
+        config: the DiffRate settings (the greedy search uses only the shares).
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from tokensmith.reduce.blocks import toy_adapter
+        >>> os.environ["TOKENSMITH_CACHE"] = tempfile.mkdtemp()
+        >>> ids = [{"input_ids": torch.ones(2, 12, dtype=torch.long), "attention_mask": torch.ones(2, 12)}]
+        >>> model = toy_adapter("bert").model
+        >>> first = learned_rates(model, method="diffrate", ratio=0.3, batches=ids, digest="x", source="toy",
+        ...                       config=SearchConfig(steps=2))
+        >>> again = learned_rates(model, method="diffrate", ratio=0.3, batches=ids, digest="x", source="toy",
+        ...                       config=SearchConfig(steps=2))
+        >>> first[0] == again[0], first[1]["cached"], again[1]["cached"]
+        (True, False, True)
+        >>> del os.environ["TOKENSMITH_CACHE"]
+    """
+    layers = adapter_for(model).dims()["layers"]
+    info: dict[str, Any] = {"method": method, "search_data": source, "search_digest": digest[:16]}
+    if ratio == 0:
+        return [(0.0, 0.0)] * layers, {**info, "cached": False, "note": "ratio 0: no search, nothing removed"}
+    path = cache_dir("reduce", "schedules") / cache_key(model, method=method, ratio=ratio, data_digest=digest,
+                                                        config=config)  # fmt: skip
+    stored = _read(path, layers)
+    if stored is not None:
+        return [tuple(r) for r in stored["rates"]], {**info, **stored["info"], "cached": True, "cache": str(path)}  # type: ignore[misc]
+    tick = time.perf_counter()
+    if method == "diffrate":
+        result = search(model, batches, ratio=ratio, config=config)
+    else:
+        result = greedy(model, _first(batches, GREEDY_TEXTS), ratio=ratio, shares=config.shares)
+    found = {"search_flops_kept": round(result.flops_kept, 4), "search_seconds": round(time.perf_counter() - tick, 2),
+             "learned": [list(r) for r in result.learned], "losses": result.losses,
+             "texts": sum(len(b["attention_mask"]) for b in (batches if method == "diffrate" else
+                                                               _first(batches, GREEDY_TEXTS)))}  # fmt: skip
+    if method == "diffrate":
+        found["config"] = {"steps": config.steps, "batch": config.batch, "lr": config.lr,
+                           "flops_weight": config.flops_weight, "distance": config.distance, "seed": config.seed}  # fmt: skip
+    write_text(path, json.dumps({"rates": [list(r) for r in result.rates], "layers": layers, "info": found}))
+    return result.rates, {**info, **found, "cached": False, "cache": str(path)}
+
+
+def _first(batches: Sequence[dict[str, Any]], texts: int) -> list[dict[str, Any]]:
+    out, seen = [], 0
+    for b in batches:
+        if seen >= texts:
+            break
+        out.append(b)
+        seen += len(b["attention_mask"] if "attention_mask" in b else b["pixel_values"])
+    return out
+
+
+def _read(path: Any, layers: int) -> dict | None:
+    """The cached entry, or None when missing or not a schedule for `layers` layers (then it is searched again)."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        rates = entry["rates"]
+        ok = len(rates) == layers and all(len(r) == 2 and all(0.0 <= float(v) <= 1.0 for v in r) for r in rates)
+        return entry if ok and isinstance(entry.get("info"), dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
