@@ -12,7 +12,10 @@ ICCV 2023:
   kept token, and the output is the size-weighted mean. With hard masks this is exactly the real runner;
 - section 3.4, the loss: the distance of the output to the unreduced model's output (here 1 − cosine of the
   sentence embeddings, or MSE) plus λ · (FLOPs kept − (1 − R))², the FLOPs counted from the (straight-through) token
-  counts with `flops.layer_flops`. Only the π logits train; the model's weights are frozen.
+  counts with `flops.layer_flops`. Only the π logits train; the model's weights are frozen. The logits start
+  peaked at the uniform share that meets R in every layer (a warm start: from uniform logits the first step's
+  argmax jumps to the largest share everywhere and the search spends its steps recovering), then Adam moves shares
+  between layers by the distance's gradient while the FLOPs term holds the total.
 After the search each layer takes its most probable shares, and `schedule.solve` refits the schedule (through
 `PruneMerge.family`) to the search data's lengths, so it removes R of the FLOPs there (±0.05); at evaluation it is
 refitted to the evaluation data's lengths the same way. The search set is wikitext-2 valid by default, never STS-B
@@ -20,7 +23,8 @@ refitted to the evaluation data's lengths the same way. The search set is wikite
 R, the search texts' hash, the seed and the search settings.
 
 Differences from the paper: it trains with the classification loss plus distillation; here the distance to the
-unreduced output only (no labels). Its candidate set is every kept-token count of a 197-token ViT; here 7 shares.
+unreduced output only (no labels). Its candidate set is every kept-token count of a 197-token ViT; here 13 shares
+(0 to 0.6 in steps of 0.05) of the current candidates, as text lengths vary.
 Not handled: DiffRate's joint fine-tuning of the model.
 """
 
@@ -38,7 +42,7 @@ from tokensmith.reduce.flops import layer_flops
 from tokensmith.reduce.operators import removal_count
 from tokensmith.reduce.prune_merge import importance_rank, merge_count, nearest
 
-SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)  # candidate shares removed per layer, for pruning and for merging
+SHARES = tuple(i / 20 for i in range(13))  # candidate shares removed per layer (0, 0.05, ..., 0.6), prune and merge
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class SearchConfig:
         batch: texts per step (the search set is cycled in a seeded order).
         lr: Adam learning rate of the π logits.
         flops_weight: λ of the FLOPs term.
+        prior: the logits start at −prior·|share − s₀|, s₀ the uniform share that meets R (a warm start).
         distance: 'cosine' (1 − cos) or 'mse' to the unreduced output.
         seed: seed of the batch order.
         shares: the candidate shares.
@@ -59,6 +64,7 @@ class SearchConfig:
     batch: int = 16
     lr: float = 0.1
     flops_weight: float = 20.0
+    prior: float = 4.0
     distance: str = "cosine"
     seed: int = 0
     shares: tuple[float, ...] = SHARES
@@ -249,7 +255,9 @@ def search(model: Any, batches: Sequence[dict[str, Any]], *, ratio: float,
     frozen = [p.requires_grad for p in model.parameters()]
     for p in model.parameters():
         p.requires_grad_(False)
-    logits = torch.zeros(2, layers, len(shares), requires_grad=True)  # (prune | merge, L, S)
+    uniform = refit(model, [(0.2, 0.2)] * layers, batches, ratio=ratio)[0][0][0]  # the same share everywhere
+    grid = torch.tensor(shares)
+    logits = (-config.prior * (grid - uniform).abs()).expand(2, layers, -1).clone().requires_grad_(True)  # (2, L, S)
     optimiser = torch.optim.Adam([logits], lr=config.lr)
     with torch.no_grad():
         targets = [soft_run(adapter, b, None, shares) for b in batches]  # unreduced outputs and FLOPs
