@@ -163,7 +163,7 @@ def test_search_data_defaults(tmp_path, monkeypatch):
     [
         (["--method", "diffrate", "--ratio", "1.2"], "must be in [0, 1)"),
         (["--method", "diffrate", "--ratio", "0.4", "--search-data", "/nonexistent/s.txt"], "does not exist"),
-        (["--model", "dinov2", "--method", "diffrate", "--ratio", "0.4"], "not yet for --model dinov2"),
+        (["--model", "dinov2", "--method", "greedy", "--ratio", "0.4"], "not yet for --model dinov2"),
     ],
 )
 def test_cli_bad_input_exits_2(argv, message, capsys):
@@ -200,3 +200,21 @@ def test_cli_diffrate_end_to_end(tmp_path, monkeypatch, capsys):
     assert abs(out["search"]["search_flops_kept"] - 0.75) <= 0.05 and len(out["rates"]) == 6
     assert run_cli(argv) == 0
     assert json.loads(capsys.readouterr().out)["reduced"]["search"]["cached"]
+
+
+def test_masked_search_forward_is_real_removal_on_dinov2():
+    """The same mirror on a ViT (pre-norm, layer scale, [CLS] protected), and a search meets its target there."""
+    from tests.reduce.toys import tiny_dinov2
+
+    model = tiny_dinov2()
+    adapter = adapter_for(model)
+    rates = [(0.25, 0.3), (0.1, 0.2)]
+    one_hot = lambda s: torch.tensor([float(v == s) for v in SHARES])  # noqa: E731
+    pixels = {"pixel_values": torch.randn(3, 3, 28, 28, generator=torch.Generator().manual_seed(0))}
+    with torch.no_grad():
+        soft, flops = soft_run(adapter, pixels, [(one_hot(p), one_hot(m)) for p, m in rates])
+    real, record = _run(model, rates, pixels)
+    assert torch.allclose(soft, real, atol=1e-4)
+    assert float(flops) == pytest.approx(record.flops(hidden=16, intermediate=adapter.dims()["intermediate"]))
+    out = search(model, [pixels], ratio=0.3, config=SearchConfig(steps=5))
+    assert abs(out.flops_kept - 0.7) <= 0.05

@@ -70,11 +70,12 @@ def eval_command(
 
         raise CorpusError(f"--search-data {search_data} does not exist; pass a UTF-8 text file with one sentence per "
                           "line (or leave it out: wikitext-2 valid, else a built-in sample).")  # fmt: skip
-    if model == "dinov2" and method in ("diffrate", "greedy"):
+    if model == "dinov2" and (method == "greedy" or search_data is not None):
         from tokensmith.errors import ModelError
 
-        raise ModelError(f"--method {method} searches its schedule on texts and is built for sentence encoders only "
-                         "(--model minilm or an HF BERT-style directory), not yet for --model dinov2.")  # fmt: skip
+        raise ModelError("--model dinov2 searches diffrate's schedule on scikit-learn's sample photos and takes no "
+                         "--search-data; the greedy baseline is for sentence encoders only (2·L passes a step), not "
+                         "yet for --model dinov2: use --method diffrate.")  # fmt: skip
     if model == "dinov2":  # the image branch lives in cli/reduce_dinov2.py
         from tokensmith.cli.reduce_dinov2 import GRID, eval_images, print_images
 

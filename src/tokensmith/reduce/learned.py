@@ -1,7 +1,7 @@
 """A learned schedule (diffrate, greedy) for an evaluation: search on the search set once, cache it as JSON.
 
 `learned_rates` runs `diffrate.search` or `greedy_rate.greedy` on batches of search inputs (`text_batches` for a
-sentence encoder; the caller's images for DINOv2) and caches the per-layer (prune, merge) shares under
+sentence encoder; `image_batches(search_photos())` for DINOv2: photos the evaluation does not use) and caches the per-layer (prune, merge) shares under
 `cache_dir("reduce", "schedules")`, keyed by the model's fingerprint, R, the search data's hash, the method and
 the search settings (`diffrate.cache_key`); the file is JSON, written atomically, and one that does not parse as a
 schedule for this model is searched again. The info dict it returns goes into the evaluation's JSON.
@@ -47,6 +47,62 @@ def text_batches(tokenizer: Any, texts: Sequence[str], *, batch: int = 16) -> li
                         return_tensors="pt")  # fmt: skip
         out.append({k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc})
     return out
+
+
+def image_batches(pixels: Any, *, batch: int = 4) -> list[dict[str, Any]]:
+    """Model inputs of images (N, 3, H, W), `batch` per dict.
+
+    Args:
+        pixels: preprocessed images.
+        batch: images per batch.
+
+    Example:
+        >>> import torch
+        >>> [b["pixel_values"].shape[0] for b in image_batches(torch.zeros(6, 3, 28, 28))]
+        [4, 2]
+    """
+    return [{"pixel_values": pixels[i : i + batch]} for i in range(0, len(pixels), batch)]
+
+
+def pixels_digest(pixels: Any) -> str:
+    """sha256 of the images' float32 bytes (the cache key's data part for images).
+
+    Args:
+        pixels: (N, 3, H, W) tensor.
+
+    Example:
+        >>> import torch
+        >>> pixels_digest(torch.zeros(1, 3, 2, 2)) == pixels_digest(torch.zeros(1, 3, 2, 2))
+        True
+    """
+    import hashlib
+
+    import torch
+
+    return hashlib.sha256(pixels.detach().to(torch.float32).contiguous().numpy().tobytes()).hexdigest()
+
+
+def search_photos() -> tuple[Any, str]:
+    """DINOv2's search images, none of which the evaluation uses: scikit-learn's two sample photos (china, flower),
+    each cut into three squares (left, centre, right) and flipped left-right too (12 images), preprocessed.
+
+    Example:
+        >>> import pytest; _ = pytest.importorskip("sklearn")
+        >>> pixels, source = search_photos()
+        >>> tuple(pixels.shape), source.split(":")[0]
+        ((12, 3, 224, 224), "scikit-learn's sample photos china and flower")
+    """
+    from tokensmith.reduce.images import photos, preprocess
+
+    crops = []
+    for name, image in photos(sklearn_samples=True).items():
+        if not name.startswith("sklearn_"):
+            continue
+        side = min(image.shape[:2])
+        for left in (0, (image.shape[1] - side) // 2, image.shape[1] - side):
+            square = image[:side, left : left + side]
+            crops += [square, square[:, ::-1].copy()]
+    return preprocess(crops), "scikit-learn's sample photos china and flower: 3 square crops each, and their mirror images"
 
 
 def learned_rates(model: Any, *, method: str, ratio: float, batches: Sequence[dict[str, Any]], digest: str,
