@@ -218,3 +218,14 @@ def test_masked_search_forward_is_real_removal_on_dinov2():
     assert float(flops) == pytest.approx(record.flops(hidden=16, intermediate=adapter.dims()["intermediate"]))
     out = search(model, [pixels], ratio=0.3, config=SearchConfig(steps=5))
     assert abs(out.flops_kept - 0.7) <= 0.05
+
+
+def test_learned_rates_on_images(tmp_path, monkeypatch):
+    from tests.reduce.toys import tiny_dinov2
+    from tokensmith.reduce.learned import image_batches, pixels_digest
+
+    monkeypatch.setenv("TOKENSMITH_CACHE", str(tmp_path))
+    pixels = torch.randn(6, 3, 28, 28, generator=torch.Generator().manual_seed(1))
+    rates, info = learned_rates(tiny_dinov2(), method="diffrate", ratio=0.3, batches=image_batches(pixels),
+                                digest=pixels_digest(pixels), source="toy images", config=SearchConfig(steps=2))  # fmt: skip
+    assert len(rates) == 2 and info["inputs"] == 6 and abs(info["search_flops_kept"] - 0.7) <= 0.05

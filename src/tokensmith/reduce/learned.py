@@ -148,8 +148,7 @@ def learned_rates(model: Any, *, method: str, ratio: float, batches: Sequence[di
         result = greedy(model, _first(batches, GREEDY_TEXTS), ratio=ratio, shares=config.shares[::2])
     found = {"search_flops_kept": round(result.flops_kept, 4), "search_seconds": round(time.perf_counter() - tick, 2),
              "learned": [list(r) for r in result.learned], "losses": result.losses,
-             "texts": sum(len(b["attention_mask"]) for b in (batches if method == "diffrate" else
-                                                               _first(batches, GREEDY_TEXTS)))}  # fmt: skip
+             "inputs": sum(_size(b) for b in (batches if method == "diffrate" else _first(batches, GREEDY_TEXTS)))}
     if method == "diffrate":
         found["config"] = {"steps": config.steps, "batch": config.batch, "lr": config.lr,
                            "flops_weight": config.flops_weight, "distance": config.distance, "seed": config.seed}  # fmt: skip
@@ -163,8 +162,12 @@ def _first(batches: Sequence[dict[str, Any]], texts: int) -> list[dict[str, Any]
         if seen >= texts:
             break
         out.append(b)
-        seen += len(b["attention_mask"] if "attention_mask" in b else b["pixel_values"])
+        seen += _size(b)
     return out
+
+
+def _size(batch: dict[str, Any]) -> int:
+    return len(batch["attention_mask"] if "attention_mask" in batch else batch["pixel_values"])
 
 
 def _read(path: Any, layers: int) -> dict | None:
