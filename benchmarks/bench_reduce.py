@@ -31,7 +31,7 @@ STS = ROOT.parent / "shared" / "data" / "sts" / "stsb-multi-mt"
 WIKITEXT = ROOT.parent / "shared" / "data" / "lm" / "wikitext-2" / "valid.txt"
 OUT = ROOT / "benchmarks" / "results" / "reduce_minilm.json"
 LANGUAGES = ("en", "de", "es", "fr", "it", "ja", "nl", "pl", "pt", "ru", "zh")
-METHODS = ("tome", "prune", "random", "truncate", "pool", "aim", "budget")
+METHODS = ("tome", "prune", "random", "truncate", "pool", "aim", "budget", "diffrate", "greedy")
 RATIOS = (0.25, 0.40, 0.60)
 
 
@@ -48,6 +48,18 @@ def _args() -> argparse.Namespace:
                    help="run one part only and update that part of --out (two processes can share the file)")
     p.add_argument("--out", type=Path, default=OUT)
     return p.parse_args()
+
+
+def _rates(loaded, method: str, ratio: float):
+    """diffrate/greedy: the schedule searched on wikitext-2 valid (cached); None for the other methods."""
+    from tokensmith.reduce.learned import LEARNED, learned_rates, text_batches
+    from tokensmith.reduce.search_data import search_texts
+
+    if method not in LEARNED:
+        return None
+    texts = search_texts()
+    return learned_rates(loaded.model, method=method, ratio=ratio, digest=texts.digest, source=texts.source,
+                         batches=text_batches(loaded.tokenizer, texts.texts))[0]
 
 
 def _configs() -> list[tuple[str, float]]:
@@ -77,7 +89,8 @@ def fidelity_part(loaded, languages: list[str], pairs_n: int, resamples: int) ->
         tick = time.perf_counter()
         per_lang, groups = {}, []
         for lang, x in data.items():
-            enc, record = apply(loaded.model, method, ratio=ratio, lengths=[len(i) for i in x["ids"]])
+            enc, record = apply(loaded.model, method, ratio=ratio, lengths=[len(i) for i in x["ids"]],
+                                rates=_rates(loaded, method, ratio))  # fmt: skip
             emb = encode(enc, x["ids"]).embeddings
             scores = pair_scores(emb, len(x["gold"]))
             kept = record.flops(hidden=enc.dims["hidden"], intermediate=enc.dims["intermediate"]) / x["flops"]
@@ -137,7 +150,8 @@ def speed_part(loaded, *, repeats: int, batch: int, long_lengths: list[int], lon
             encoders, flops_kept = {}, {}
             fit = texts[:size] if size > 1 else texts[batch : batch + repeats]
             for method, ratio in configs:
-                encoders[(method, ratio)], _ = apply(loaded.model, method, ratio=ratio, lengths=[len(t) for t in fit])
+                encoders[(method, ratio)], _ = apply(loaded.model, method, ratio=ratio, lengths=[len(t) for t in fit],
+                                                     rates=_rates(loaded, method, ratio))  # fmt: skip
             for rep in range(repeats):
                 sample = texts[:size] if size > 1 else [texts[batch + rep]]
                 order = configs[rep % len(configs):] + configs[: rep % len(configs)]

@@ -39,7 +39,6 @@ def test_json_shape_and_flops_kept(sts_csv, capsys):
     ("argv", "message"),
     [
         (["--method", "tomee", "--ratio", "0.3"], "valid: tome, prune"),
-        (["--method", "diffrate", "--ratio", "0.3"], "not built yet"),
         (["--method", "tome", "--ratio", "1.0"], "must be in [0, 1)"),
         (["--method", "tome", "--ratio", "-0.2"], "must be in [0, 1)"),
         (["--method", "prune", "--ratio", "0.3", "--attn-implementation", "flash_attention_2"], "needs attention"),

@@ -6,6 +6,7 @@ Examples:
     tokensmith reduce eval --model minilm --method random --ratio 0.6 --data stsb-de-dev.csv --no-batch-one
     tokensmith reduce eval --model dinov2 --method aim --ratio 0.4 --json
     tokensmith reduce eval --model minilm --method budget --by received --ratio 0.4
+    tokensmith reduce eval --model minilm --method diffrate --ratio 0.4 --search-data my-sentences.txt --json
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ATTENTION = ("sdpa", "eager")
 def eval_command(
     model: str = typer.Option("minilm", "--model", help="minilm | dinov2 | smollm2 (or an HF encoder directory)."),
     method: str = typer.Option(..., "--method", help="tome | prune | fopru | random | truncate | pool | budget | "
-                                                     "diffrate | aim"),  # fmt: skip
+                                                     "diffrate | aim | greedy"),  # fmt: skip
     ratio: float = typer.Option(..., "--ratio", help="Share of the unreduced FLOPs to remove, in [0, 1)."),
     data: Path | None = typer.Option(None, "--data", help="STS-B-style CSV 'sentence1,sentence2,score', no header "
                                                           "(default: a built-in 20-pair sample)."),  # fmt: skip
@@ -33,7 +34,10 @@ def eval_command(
     by: str = typer.Option("cls", "--by", help="prune, fopru, budget: rank by 'cls' or 'received' attention."),
     attn: str = typer.Option("sdpa", "--attn-implementation", help="The model's attention implementation."),
     batch_one: bool = typer.Option(True, "--batch-one/--no-batch-one", help="Also time batch 1 (seconds_b1)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of 'random'."),
+    seed: int = typer.Option(0, "--seed", help="Seed of 'random' and of the diffrate search."),
+    search_data: Path | None = typer.Option(None, "--search-data", help="diffrate/greedy: text file, one sentence "
+                                            "a line, to search the schedule on (default: wikitext-2 valid from "
+                                            "../shared/data, else a built-in sample)."),  # fmt: skip
     json_out: bool = typer.Option(False, "--json", help="Print {'unreduced': {...}, 'reduced': {...}} as JSON."),
 ) -> None:
     """`tokensmith reduce eval --model minilm --method M --ratio R`: fidelity, FLOPs and time, side by side.
@@ -48,6 +52,7 @@ def eval_command(
         attn: `--attn-implementation`, passed to transformers.
         batch_one: `--batch-one/--no-batch-one`, time batch 1 too.
         seed: `--seed`.
+        search_data: `--search-data`, the diffrate/greedy search texts.
         json_out: `--json`.
 
     Example:
@@ -62,6 +67,17 @@ def eval_command(
     from tokensmith.reduce.patch import check_attention, check_ratio
 
     check_ratio(ratio)
+    if search_data is not None and not search_data.is_file():
+        from tokensmith.errors import CorpusError
+
+        raise CorpusError(f"--search-data {search_data} does not exist; pass a UTF-8 text file with one sentence per "
+                          "line (or leave it out: wikitext-2 valid, else a built-in sample).")  # fmt: skip
+    if model == "dinov2" and (method == "greedy" or search_data is not None):
+        from tokensmith.errors import ModelError
+
+        raise ModelError("--model dinov2 searches diffrate's schedule on scikit-learn's sample photos and takes no "
+                         "--search-data; the greedy baseline is for sentence encoders only (2·L passes a step), not "
+                         "yet for --model dinov2: use --method diffrate.")  # fmt: skip
     if model == "dinov2":  # the image branch lives in cli/reduce_dinov2.py
         from tokensmith.cli.reduce_dinov2 import GRID, eval_images, print_images
 
@@ -80,7 +96,7 @@ def eval_command(
                          "(or an HF BERT-style encoder directory).")  # fmt: skip
     check_attention(attn, build(method, fuse=fuse, by=by))  # method errors before any model loads
     result = _eval_text(model, method=method, ratio=ratio, data=data, fuse=fuse, by=by, attn=attn,
-                        batch_one=batch_one, seed=seed)  # fmt: skip
+                        batch_one=batch_one, seed=seed, search_data=search_data)  # fmt: skip
     if json_out:
         emit_json(result)
         return
@@ -88,7 +104,7 @@ def eval_command(
 
 
 def _eval_text(model: str, *, method: str, ratio: float, data: Path | None, fuse: bool, by: str, attn: str,
-               batch_one: bool, seed: int) -> dict:  # fmt: skip
+               batch_one: bool, seed: int, search_data: Path | None = None) -> dict:  # fmt: skip
     from tokensmith.models import load_encoder
     from tokensmith.reduce.evaluate import evaluate_sts
     from tokensmith.reduce.sts import read_sts
@@ -101,7 +117,8 @@ def _eval_text(model: str, *, method: str, ratio: float, data: Path | None, fuse
         raise ModelError(f"--attn-implementation {attn!r} is not one the runner reproduces; use one of: "
                          f"{', '.join(ATTENTION)}.")  # fmt: skip
     loaded = load_encoder(model, attn_implementation=attn)
-    result = evaluate_sts(loaded, pairs, method=method, ratio=ratio, batch_one=batch_one, seed=seed, fuse=fuse, by=by)
+    result = evaluate_sts(loaded, pairs, method=method, ratio=ratio, batch_one=batch_one, seed=seed, fuse=fuse, by=by,
+                          search_data=search_data)  # fmt: skip
     result["data"] = str(data) if data is not None else "built-in sample (20 pairs)"
     result["model"] = model
     return result

@@ -57,8 +57,13 @@ def eval_images(*, method: str, ratio: float, data: Path | None, attn: str, batc
 
     model = load_dinov2(attn_implementation=attn)
     pixels = preprocess(list(photos().values()))  # (25, 3, 224, 224)
+    search = None
+    if method == "diffrate":  # searched on scikit-learn's two photos (cropped, mirrored): not the evaluated ones
+        from tokensmith.reduce.learned import search_photos
+
+        search = search_photos()
     result = evaluate_images(model, pixels, method=method, ratio=ratio, batch_one=batch_one, seed=seed, fuse=fuse,
-                             by=by)  # fmt: skip
+                             by=by, search=search)  # fmt: skip
     return {"model": "dinov2", "data": "scikit-image's packaged photos", **result}
 
 

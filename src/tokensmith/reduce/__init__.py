@@ -14,7 +14,7 @@ evaluation used by the CLI and the benchmark).
 Example:
     >>> from tokensmith.reduce import METHODS
     >>> METHODS
-    ('tome', 'prune', 'fopru', 'random', 'truncate', 'pool', 'budget', 'diffrate', 'aim')
+    ('tome', 'prune', 'fopru', 'random', 'truncate', 'pool', 'budget', 'diffrate', 'aim', 'greedy')
 """
 
 from tokensmith.reduce.flops import TokenRecord

@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tokensmith.reduce.diffrate import SearchConfig
 from tokensmith.reduce.flops import unreduced_flops
+from tokensmith.reduce.learned import LEARNED, learned_rates, text_batches
 from tokensmith.reduce.patch import apply
+from tokensmith.reduce.search_data import search_texts
 from tokensmith.reduce.sts import Pair, encode, fidelity, pair_scores, spearman, tokenize
 
 
 def evaluate_sts(loaded: Any, pairs: Sequence[Pair], *, method: str, ratio: float, batch_size: int = 32,
-                 batch_one: bool = True, seed: int = 0, fuse: bool = False, by: str = "cls") -> dict[str, Any]:  # fmt: skip
+                 batch_one: bool = True, seed: int = 0, fuse: bool = False, by: str = "cls",
+                 search_data: Any = None) -> dict[str, Any]:  # fmt: skip
     """`{"unreduced": {...}, "reduced": {...}}` for one method and FLOPs cut (the CLI's `--json` shape).
 
     Args:
@@ -30,6 +34,8 @@ def evaluate_sts(loaded: Any, pairs: Sequence[Pair], *, method: str, ratio: floa
         seed: seed of 'random'.
         fuse: 'prune' fuses the pruned tokens.
         by: 'prune' ranks by 'cls' or 'received' attention.
+        search_data: 'diffrate'/'greedy': a text file to search the schedule on (None: wikitext-2 valid, else the
+            built-in sample; `search_data.py`), never these pairs.
 
     Example:
         >>> from tokensmith.models import load_encoder
@@ -44,7 +50,14 @@ def evaluate_sts(loaded: Any, pairs: Sequence[Pair], *, method: str, ratio: floa
     lengths = [len(i) for i in ids]
     gold = [p.score for p in pairs]
     base, _ = apply(loaded.model, "none", ratio=0.0)
-    reduced, record = apply(loaded.model, method, ratio=ratio, lengths=lengths, seed=seed, fuse=fuse, by=by)
+    rates, search = None, None
+    if method in LEARNED:  # the schedule is searched on other texts, then refitted to these lengths
+        texts = search_texts(search_data)
+        rates, search = learned_rates(loaded.model, method=method, ratio=ratio, digest=texts.digest,
+                                      batches=text_batches(loaded.tokenizer, texts.texts), source=texts.source,
+                                      config=SearchConfig(seed=seed))  # fmt: skip
+    reduced, record = apply(loaded.model, method, ratio=ratio, lengths=lengths, seed=seed, fuse=fuse, by=by,
+                            rates=rates)  # fmt: skip
     dims = base.dims
     total = unreduced_flops(lengths, layers=dims["layers"], hidden=dims["hidden"], intermediate=dims["intermediate"])
     rows: dict[str, dict[str, Any]] = {}
@@ -64,4 +77,7 @@ def evaluate_sts(loaded: Any, pairs: Sequence[Pair], *, method: str, ratio: floa
     rows["reduced"].update(gflops=kept * total / 1e9, flops_kept=kept, method=method, ratio=ratio,
                            mean_tokens_per_layer=[round(t, 2) for t in record.mean_tokens()],
                            **fidelity(embeddings["reduced"], embeddings["unreduced"]))  # fmt: skip
+    if search is not None:
+        rows["reduced"]["search"] = search
+        rows["reduced"]["rates"] = [[round(r.prune, 4), round(r.merge, 4)] for r in reduced.schedule.layers]
     return {"unreduced": rows["unreduced"], "reduced": rows["reduced"], "pairs": len(pairs)}

@@ -1,4 +1,4 @@
-"""The reduction methods by name: which operator each builds, where it acts, and which are not built yet.
+"""The reduction methods by name: which operator each builds and where it acts.
 
 A method is an operator plus a placement (`schedule.py` turns the placement and a FLOPs target into per-layer
 ratios):
@@ -6,7 +6,9 @@ ratios):
   on grids, random; aim, whose operator merges in the first layers and prunes by PageRank in the later ones);
 - `once`: one reduction after the attention of the first layer (pool: Matryoshka pooling keeps the first layer's
   context, then runs the rest at the pooled count; budget: the kept tokens split across regions);
-- `input`: one cut on the embeddings, before layer 0 (truncate).
+- `input`: one cut on the embeddings, before layer 0 (truncate);
+- `learned`: per-layer (prune, merge) shares found by a search on training data (diffrate, its greedy baseline
+  greedy: `diffrate.py`, `greedy_rate.py`), refitted to the data's lengths by `PruneMerge.family`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from typing import Any
 
 from tokensmith.errors import ModelError, close_matches
 
-METHODS = ("tome", "prune", "fopru", "random", "truncate", "pool", "budget", "diffrate", "aim")
-NOT_BUILT = {"diffrate": "DiffRate"}
+METHODS = ("tome", "prune", "fopru", "random", "truncate", "pool", "budget", "diffrate", "aim", "greedy")
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,11 @@ class Method:
 
     name: str
     operator: Any
-    placement: str  # 'every' | 'once' | 'input'
+    placement: str  # 'every' | 'once' | 'input' | 'learned'
 
 
 def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse: bool = False,
-          by: str = "cls") -> Method:  # fmt: skip
+          by: str = "cls", rates: Any = None) -> Method:  # fmt: skip
     """The operator and placement of a method.
 
     Args:
@@ -39,29 +40,28 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         seed: seed of `random`.
         fuse: `prune` fuses its pruned tokens into one (EViT).
         by: `prune`/`fopru`/`budget` rank by 'cls' or 'received' attention.
+        rates: `diffrate`/`greedy`: the searched per-layer (prune, merge) shares.
 
     Raises:
-        ModelError: unknown, not built yet, or not applicable to text (fopru).
+        ModelError: unknown, or not applicable to text (fopru).
 
     Example:
         >>> build("tome").placement, build("truncate").placement
         ('every', 'input')
-        >>> build("diffrate")
+        >>> build("tomme")
         Traceback (most recent call last):
         ...
-        tokensmith.errors.ModelError: method 'diffrate' (DiffRate) is not built yet; built: tome, prune, fopru, random, truncate, pool, budget, aim.
+        tokensmith.errors.ModelError: unknown reduction method 'tomme'; did you mean: tome? (valid: tome, prune, fopru, random, truncate, pool, budget, diffrate, aim, greedy).
     """
     from tokensmith.reduce.aim import AIM
     from tokensmith.reduce.budget import Budget
     from tokensmith.reduce.pool import Pool1D, Pool2D
+    from tokensmith.reduce.prune_merge import PruneMerge
     from tokensmith.reduce.prune import AttentionPrune, FoPruRows
     from tokensmith.reduce.random_prune import RandomPrune
     from tokensmith.reduce.tome import ToMe
     from tokensmith.reduce.truncate import Truncate
 
-    if name in NOT_BUILT:
-        built = ", ".join(m for m in METHODS if m not in NOT_BUILT)
-        raise ModelError(f"method '{name}' ({NOT_BUILT[name]}) is not built yet; built: {built}.")
     if name == "fopru" and grid is None:
         raise ModelError("method 'fopru' keeps whole rows of an image grid; it needs an image encoder (--model "
                          "dinov2). For text use 'prune'.")  # fmt: skip
@@ -74,6 +74,8 @@ def build(name: str, *, grid: tuple[int, int] | None = None, seed: int = 0, fuse
         "pool": (lambda: Pool2D(grid=grid) if grid else Pool1D(), "once"),
         "aim": (lambda: AIM(), "every"),
         "budget": (lambda: Budget(grid=grid, by=by), "once"),  # type: ignore[arg-type]
+        "diffrate": (lambda: PruneMerge(rates, name="diffrate"), "learned"),
+        "greedy": (lambda: PruneMerge(rates, name="greedy"), "learned"),
     }
     if name not in table:
         raise ModelError(f"unknown reduction method '{name}'; {close_matches(name, METHODS)} "

@@ -135,7 +135,7 @@ def mean_pool(state: TokenState) -> Any:
 
 
 def apply(model: Any, method: str, *, ratio: float, lengths: list[int] | None = None, seed: int = 0,
-          fuse: bool = False, by: str = "cls") -> tuple[ReducedEncoder, TokenRecord]:  # fmt: skip
+          fuse: bool = False, by: str = "cls", rates: Any = None) -> tuple[ReducedEncoder, TokenRecord]:  # fmt: skip
     """Patch an encoder with a method whose schedule removes the share `ratio` of its FLOPs.
 
     Args:
@@ -147,6 +147,7 @@ def apply(model: Any, method: str, *, ratio: float, lengths: list[int] | None = 
         seed: seed of 'random'.
         fuse: 'prune' fuses its pruned tokens (EViT).
         by: 'prune'/'fopru' rank by 'cls' or 'received' attention.
+        rates: 'diffrate'/'greedy': the searched per-layer (prune, merge) shares (`diffrate.search`).
 
     Raises:
         ModelError: ratio outside [0, 1), unknown or unbuilt method, unsupported architecture, or an attention
@@ -166,7 +167,7 @@ def apply(model: Any, method: str, *, ratio: float, lengths: list[int] | None = 
     adapter = adapter_for(model)
     if method == "none":
         return _unreduced(model)
-    built = build(method, grid=adapter.grid, seed=seed, fuse=fuse, by=by)
+    built = build(method, grid=adapter.grid, seed=seed, fuse=fuse, by=by, rates=rates)
     check_attention(getattr(model.config, "_attn_implementation", None) or "eager", built)
     default, protect = input_defaults(adapter)
     sizes = torch.tensor(lengths if lengths is not None else [default], dtype=torch.long)

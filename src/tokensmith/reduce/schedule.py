@@ -150,8 +150,9 @@ def solve(method: Any, *, ratio: float, lengths: Any, protected: Any, dims: dict
     if ratio == 0:
         return Schedule.none(layers), 1.0
     base = predicted_flops(method.operator, Schedule.none(layers), lengths, protected, dims)
-    kept_at = lambda x: predicted_flops(method.operator, Schedule.family(method.placement, x, layers),  # noqa: E731
-                                        lengths, protected, dims) / base  # fmt: skip
+    family = getattr(method.operator, "family", None)  # a learned schedule's own family (`prune_merge.py`)
+    at = (lambda x: family(x, layers)) if family else (lambda x: Schedule.family(method.placement, x, layers))  # noqa: E731
+    kept_at = lambda x: predicted_flops(method.operator, at(x), lengths, protected, dims) / base  # noqa: E731
     low, high, target = 0.0, 1.0, 1.0 - ratio
     if kept_at(high) > target + TOLERANCE:
         raise ModelError(
@@ -162,4 +163,4 @@ def solve(method: Any, *, ratio: float, lengths: Any, protected: Any, dims: dict
         mid = (low + high) / 2
         low, high = (mid, high) if kept_at(mid) > target else (low, mid)
     best = min((low, high), key=lambda x: abs(kept_at(x) - target))
-    return Schedule.family(method.placement, best, layers), kept_at(best)
+    return at(best), kept_at(best)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tokensmith.errors import require
+from tokensmith.errors import ModelError, require
 from tokensmith.reduce.dinov2 import check_pixels
 
 if TYPE_CHECKING:
@@ -262,7 +262,8 @@ def _timed_features(forward: Forward, pixels: Any, batch_size: int) -> tuple[Fea
 
 
 def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch_size: int = 32,
-                    batch_one: bool = True, seed: int = 0, fuse: bool = False, by: str = "cls") -> dict[str, Any]:  # fmt: skip
+                    batch_one: bool = True, seed: int = 0, fuse: bool = False, by: str = "cls",
+                    search: tuple[Any, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """`{"unreduced": {...}, "reduced": {...}}` on images: cosines, nearest-neighbour agreement, FLOPs, seconds.
 
     Args:
@@ -275,6 +276,8 @@ def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch
         seed: seed of 'random'.
         fuse: 'prune' fuses the pruned tokens (EViT).
         by: 'prune'/'fopru' rank by 'cls' or 'received' attention.
+        search: 'diffrate': (search images (M, 3, 224, 224), their description); images `pixels` does not hold
+            (`learned.search_photos`).
 
     Example:
         >>> import torch
@@ -285,11 +288,21 @@ def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch
         >>> out["reduced"]["cosine_cls"] > 0.5, abs(out["reduced"]["flops_kept"] - 0.6) <= 0.05
         (True, True)
     """
+    from tokensmith.reduce.diffrate import SearchConfig
     from tokensmith.reduce.flops import unreduced_flops
+    from tokensmith.reduce.learned import LEARNED, image_batches, learned_rates, pixels_digest
     from tokensmith.reduce.patch import apply
 
     check_pixels(pixels)
-    encoder, record = apply(model, method, ratio=ratio, seed=seed, fuse=fuse, by=by)
+    rates, info = None, None
+    if method in LEARNED:  # searched on other images, then refitted to these
+        if search is None:
+            raise ModelError(f"method '{method}' searches its schedule on images the evaluation does not use: pass "
+                             "search=(pixels, description), e.g. tokensmith.reduce.learned.search_photos().")  # fmt: skip
+        rates, info = learned_rates(model, method=method, ratio=ratio, batches=image_batches(search[0]),
+                                    digest=pixels_digest(search[0]), source=search[1],
+                                    config=SearchConfig(seed=seed, batch=4))  # fmt: skip
+    encoder, record = apply(model, method, ratio=ratio, seed=seed, fuse=fuse, by=by, rates=rates)
     dims = {"hidden": encoder.dims["hidden"], "intermediate": encoder.dims["intermediate"]}
     forwards = {"unreduced": unreduced_forward(model), "reduced": reduced_forward(encoder)}
     feats, rows = {}, {}
@@ -304,6 +317,8 @@ def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch
                            flops_kept=round(reduced_flops / total, 4), method=method, ratio=ratio,
                            nn_agreement=nn_agreement(feats["reduced"].cls, feats["unreduced"].cls),
                            mean_tokens_per_layer=[round(t, 1) for t in record.mean_tokens()])  # fmt: skip
+    if info is not None:
+        rows["reduced"]["search"] = info
     if batch_one:
         for name, forward in forwards.items():
             rows[name]["seconds_b1"] = round(_timed_features(forward, pixels, 1)[1], 4)
