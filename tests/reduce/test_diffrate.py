@@ -102,15 +102,18 @@ def test_search_is_deterministic_and_learns_something():
     assert other.losses != first.losses  # the seed does choose the batch order
 
 
-@pytest.mark.xfail(strict=True, reason="measured: on this random tiny BERT the greedy baseline's distance is lower "
-                   "than DiffRate's at the same FLOPs (a known gap, docs/reduce.md)")
-def test_diffrate_distance_against_the_greedy_baseline():
-    """Both refitted to the same FLOPs on the same data, DiffRate's distance is at most greedy's (strict xfail:
-    it is not, on this toy)."""
+def test_both_searches_beat_the_same_share_in_every_layer():
+    """At the same FLOPs on the same data, DiffRate's and greedy's schedules are closer to the unreduced output than
+    the uniform schedule the search starts from. (Which of the two is closer depends on the seed and the model: on
+    MiniLM greedy was closer, docs/reduce.md.)"""
+    from tokensmith.reduce.diffrate import refit
+
     model = tiny_bert(seed=1)
     batches = _batches()
     learned = search(model, batches, ratio=0.3, config=SearchConfig(steps=30))
     baseline = greedy(model, batches, ratio=0.3)
+    layers = len(learned.rates)
+    uniform, uniform_kept = refit(model, [(0.2, 0.2)] * layers, batches, ratio=0.3)
 
     def dist(rates):
         total = 0.0
@@ -120,8 +123,8 @@ def test_diffrate_distance_against_the_greedy_baseline():
             total += float(distance(_run(model, rates, inputs)[0], full))
         return total / len(batches)
 
-    assert abs(learned.flops_kept - baseline.flops_kept) <= 0.1
-    assert dist(learned.rates) <= dist(baseline.rates)
+    assert max(abs(learned.flops_kept - uniform_kept), abs(baseline.flops_kept - uniform_kept)) <= 0.1
+    assert dist(learned.rates) < dist(uniform) and dist(baseline.rates) < dist(uniform)
 
 
 def test_cache_hit_and_a_corrupt_entry_is_searched_again(tmp_path, monkeypatch):
