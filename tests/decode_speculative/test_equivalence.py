@@ -20,7 +20,7 @@ PROMPTS = {
 }
 
 
-@pytest.mark.parametrize("name", DRAFTER_NAMES)
+@pytest.mark.parametrize("name", [n for n in DRAFTER_NAMES if n != "rest"])  # rest needs a datastore: test_rest.py
 @pytest.mark.parametrize("tree", [8, 32])
 def test_every_drafter_reproduces_hf_greedy(model, name, tree):
     drafter = make_drafter(name, vocab_size=VOCAB, tree=tree)  # hot: the matrix carries over between prompts

@@ -1,20 +1,26 @@
 """Drafters by name: the registry behind `tokensmith generate --speculate`.
 
-Later drafters (DySpec, REST) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random
-trees from an explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model).
+Later drafters add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random trees from an
+explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model). `dyspec` grows
+recycling trees best-first and sizes them by a cost curve (`dyspec.py`); `rest` retrieves them from a datastore
+(`draft_rest.py`), which it needs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from tokensmith.decode.draft_rest import Datastore, RestDrafter
+from tokensmith.decode.dyspec import DySpec
 from tokensmith.decode.lookup import LookupRecycling, PromptLookup
 from tokensmith.decode.recycling import TokenRecycling
 from tokensmith.decode.rsd import MODES, QSource, RSDDrafter, tree_size
 from tokensmith.decode.speculative import DEFAULT_BUDGET, Drafter, NullDrafter
 from tokensmith.errors import GenerationError, close_matches
 
-DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd")
+DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd", "dyspec", "rest")
 Q_SOURCES = ("ngram", "self")  # or a model spec: a same-tokenizer draft model
 MAX_RSD_NODES = 80  # the largest tree the CLI verifies (Token Recycling's biggest template)
 
@@ -32,6 +38,8 @@ def make_drafter(
     width: int = 2,
     depth: int = 2,
     seed: int = 0,
+    cost: Mapping[int, float] | None = None,
+    datastore: Datastore | None = None,
 ) -> Drafter:
     """A fresh drafter by name.
 
@@ -47,6 +55,8 @@ def make_drafter(
         width: for 'rsd', K: children per node (c, specinfer) or beam width (s).
         depth: for 'rsd', D: levels below the root.
         seed: for 'rsd', the seed of the tree draws.
+        cost: for 'dyspec', the forward-cost points {n: t(n)/t(1)} (its documented default when None).
+        datastore: for 'rest', the datastore (required; `draft_rest.datastore_from_file`).
 
     Example:
         >>> type(make_drafter("lookup", vocab_size=100)).__name__
@@ -63,6 +73,13 @@ def make_drafter(
         return LookupRecycling(PromptLookup(), recycling)
     if name == "rsd":
         return _rsd(vocab_size, q_source, mode=rsd_mode, width=width, depth=depth, seed=seed)
+    if name == "dyspec":
+        return DySpec(vocab_size=vocab_size, cost=cost, k=k, hot=hot, matrix=matrix)
+    if name == "rest":
+        if datastore is None:
+            raise GenerationError("REST drafts from a datastore: pass --datastore FILE (a text corpus of the prompts' "
+                                  "domain, tokenized with the model's tokenizer).")
+        return RestDrafter(datastore)
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
 
 
@@ -92,6 +109,6 @@ def recycler_of(drafter: Drafter) -> TokenRecycling | None:
         >>> recycler_of(PromptLookup()) is None, type(recycler_of(make_drafter("lookup+recycling", vocab_size=8))).__name__
         (True, 'TokenRecycling')
     """
-    if isinstance(drafter, LookupRecycling):
+    if isinstance(drafter, (LookupRecycling, DySpec)):
         return drafter.recycling
     return drafter if isinstance(drafter, TokenRecycling) else None
