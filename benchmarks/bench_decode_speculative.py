@@ -12,6 +12,13 @@ Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative
 Smaller run (shared CPU): ... --max-new-tokens 64 --per-kind 3
 Writes benchmarks/results/decode_speculative.json after every prompt (a partial run is still a valid result).
 
+DySpec and REST (`--extra dyspec:64,rest:8`): DySpec's cost curve is the committed forward-cost results JSON
+(`--cost-curve`, measured on this CPU with one thread), REST's datastore the text of `--datastore`, by default the
+package's own source and docs (src/tokensmith/**/*.py and docs/**/*.md concatenated in path order: code and English
+prose, the prompts' domains; benchmarks/prompts/ is not in it).
+Reduced run of those: ... --max-new-tokens 64 --per-kind 2 --trees 8 --extra recycling:3,lookup+recycling:3,
+dyspec:64,rest:3,rest:8 --out benchmarks/results/decode_speculative_dyspec_rest.json
+
 Sampling (`--sampling 0.7,1.0`): exact sampling at each temperature through plain sampling (no draft), Token
 Recycling + lookup trees and RSD trees (n-gram q); tokens/step and speed-up against plain sampling in the same
 process (total new tokens over total wall time). Exactness is the job of tests/decode_sampling, not of this run.
@@ -43,8 +50,10 @@ SAMPLERS = {  # name -> make_drafter arguments (a fresh drafter per temperature;
 Method = Callable[[list[int]], list[int]]
 
 
-def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str]) -> dict[str, tuple[Method, object]]:
-    """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over)."""
+def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str],
+                  cost: dict | None = None, store: object = None) -> dict[str, tuple[Method, object]]:
+    """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over).
+    `cost` is DySpec's forward-cost points, `store` REST's datastore (needed for rest extras only)."""
     import torch
 
     from tokensmith.decode.drafters import make_drafter
@@ -74,9 +83,23 @@ def build_methods(model: object, *, vocab: int, max_new: int, trees: list[int], 
             methods[f"recycling-{tree}-{'hot' if hot else 'cold'}"] = (ours(drafter, tree), drafter)
     for spec in extra:  # e.g. "lookup+recycling:16" or "recycling:3"
         name, tree = spec.split(":")
-        drafter = make_drafter(name, vocab_size=vocab, tree=int(tree), hot=True)
+        drafter = make_drafter(name, vocab_size=vocab, tree=int(tree), hot=True, cost=cost, datastore=store)
         methods[f"{name}-{tree}-hot"] = (ours(drafter, int(tree)), drafter)
     return methods
+
+
+PACKAGE_CORPUS = "src/tokensmith/**/*.py + docs/**/*.md, concatenated in path order"
+
+
+def package_corpus() -> Path:
+    """REST's default datastore text: the package's source and docs in one file under the cache (not in the repo)."""
+    from tokensmith import atomic
+    from tokensmith.cache import cache_dir
+
+    root = HERE.parent
+    files = sorted([*(root / "src" / "tokensmith").rglob("*.py"), *(root / "docs").rglob("*.md")])
+    text = "\n\n".join(f.read_text(encoding="utf-8") for f in files)
+    return atomic.write_text(cache_dir("bench") / "rest_corpus.txt", text)
 
 
 def count_forwards(model: object) -> list[int]:
@@ -197,12 +220,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
     parser.add_argument("--sampling", default="", help="temperatures, e.g. 0.7,1.0: run the sampling benchmark")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+    parser.add_argument("--cost-curve", type=Path, default=HERE / "results" / "decode_forward_cost.json",
+                        help="DySpec's forward-cost results JSON")
+    parser.add_argument("--datastore", type=Path, default=None, help="REST's corpus (default: the package's text)")
     args = parser.parse_args()
 
     import torch
 
     from tokensmith import atomic
     from tokensmith.decode.chat import chat_template_of, encode_prompt
+    from tokensmith.decode.draft_rest import datastore_from_file
+    from tokensmith.decode.dyspec import load_cost_points
     from tokensmith.models import load_model
 
     torch.set_num_threads(args.threads)
@@ -215,7 +243,11 @@ def main() -> None:
         return
     trees = [int(t) for t in args.trees.split(",")]
     extra = [e for e in args.extra.split(",") if e]
-    methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra)
+    cost = load_cost_points(args.cost_curve) if any(e.startswith("dyspec:") for e in extra) else None
+    corpus = (args.datastore or package_corpus()) if any(e.startswith("rest:") for e in extra) else None
+    store = datastore_from_file(corpus, lm.tokenizer) if corpus else None
+    methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra, cost=cost,
+                            store=store)
     counter = count_forwards(lm.model)
     names = list(methods)
     rows = []
@@ -231,6 +263,13 @@ def main() -> None:
             "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + " ".join(sys.argv[1:]),
             "prompts_done": len(rows),
             "prompts_total": len(prompts),
+            "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
+            "dyspec_cost_curve": str(args.cost_curve.relative_to(HERE.parent)) if cost else None,
+            "rest_datastore": ({"file": str(args.datastore) if args.datastore else PACKAGE_CORPUS,
+                                "tokens": int(len(store.tokens))} if store is not None else None),
+            "dyspec": {name: {"mean_budget": sum(d.budgets) / max(len(d.budgets), 1), "steps": len(d.budgets),
+                              "expected_drafts_accepted": d.expected, "drafts_accepted": d.drafts_accepted}
+                       for name, (_, d) in methods.items() if hasattr(d, "budgets")},
             "load_avg_end": os.getloadavg(),
             "summary": summarize(rows),
             "by_kind": {k: summarize([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})},

@@ -15,9 +15,9 @@ probabilities were computed in another context, so each one is calibrated by the
 rank: w = min(1, p * (hits_r + b) / (sum of p at rank r + b)), running counts with a weak prior b = PRIOR. Under
 greedy verification the token that follows an accepted node is the model's argmax there, whatever the tree held, so
 at every accepted node (and every prompt position) each rank r of its matrix row is counted, drafted or not: a hit
-when it equals that argmax.
-The counts therefore keep learning on steps where DySpec chose to draft nothing. Not handled: calibration to a
-sampled target (it counts argmax hits; sampling through the trees stays exact, `sampling.py`).
+when it equals that argmax. The counts therefore keep learning on steps where DySpec chose to draft nothing. Not
+handled: calibration to a sampled target (it counts argmax hits; sampling through the trees stays exact,
+`sampling.py`).
 """
 
 from __future__ import annotations
@@ -232,6 +232,9 @@ class DySpec:
         self.accepted = np.zeros(k)  # per rank: matrix candidates equal to the model's argmax at an accepted node
         self.offered = np.zeros(k)  # per rank: the sum of those candidates' draft probabilities
         self.budgets: list[int] = []  # the B chosen at each step (for statistics)
+        self.expected = 0.0  # sum over steps of the chosen trees' expected accepted drafts (sum of their scores)
+        self.drafts_accepted = 0  # sum over steps of the drafts actually accepted (the bonus token excluded)
+        self._proposed: tuple[DraftTree, float] | None = None
 
     @property
     def weight(self) -> np.ndarray:
@@ -264,10 +267,12 @@ class DySpec:
             0
         """
         grown, scores, _, _ = grow_tree(int(ids[-1]), self.recycling.matrix, self.recycling.probs,
-                                             weight=self.weight, max_nodes=min(budget, self.max_nodes))
+                                        weight=self.weight, max_nodes=min(budget, self.max_nodes))
         b = best_budget(scores[1:], self.cost)
         self.budgets.append(b)
-        return DraftTree(grown.tokens[: b + 1], grown.parents[: b + 1])  # a prefix of the pop order is a tree
+        tree = DraftTree(grown.tokens[: b + 1], grown.parents[: b + 1])  # a prefix of the pop order is a tree
+        self._proposed = (tree, float(scores[1 : b + 1].sum()))
+        return tree
 
     def observe(self, tree: DraftTree, logits: Any, accepted: np.ndarray) -> None:
         """Count each rank's hits at the accepted nodes (before their rows change), then recycle every node's top-k.
@@ -284,6 +289,9 @@ class DySpec:
             >>> d.recycling.matrix[0].tolist()
             [3, 2]
         """
+        if self._proposed is not None and self._proposed[0] is tree:  # a verified step (not the prefill)
+            self.expected += self._proposed[1]
+            self.drafts_accepted += len(accepted) - 1
         toks = tree.tokens[accepted]
         rows, ps = self.recycling.matrix[toks], self.recycling.probs[toks]  # [m, k]: as they were when proposing
         nxt = logits[accepted].argmax(-1).numpy()  # [m]: the token greedy commits after each accepted node
