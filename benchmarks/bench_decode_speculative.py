@@ -13,11 +13,14 @@ Smaller run (shared CPU): ... --max-new-tokens 64 --per-kind 3
 Writes benchmarks/results/decode_speculative.json after every prompt (a partial run is still a valid result).
 
 DySpec and REST (`--extra dyspec:64,rest:8`): DySpec's cost curve is the committed forward-cost results JSON
-(`--cost-curve`, measured on this CPU with one thread), REST's datastore the text of `--datastore`, by default the
-package's own source and docs (src/tokensmith/**/*.py and docs/**/*.md concatenated in path order: code and English
-prose, the prompts' domains; benchmarks/prompts/ is not in it).
+(`--cost-curve`, measured on this CPU with one thread), or with `--cost-curve measure` a short curve timed in CPU
+seconds on the loaded model before the prompts (the machine as it is during the run); REST's datastore the text of
+`--datastore`, by default the package's own source and docs (src/tokensmith/**/*.py and docs/**/*.md concatenated
+in path order: code and English prose, the prompts' domains; benchmarks/prompts/ is not in it).
 Reduced run of those: ... --max-new-tokens 64 --per-kind 2 --trees 8 --extra recycling:3,lookup+recycling:3,
-dyspec:64,rest:3,rest:8 --out benchmarks/results/decode_speculative_dyspec_rest.json
+dyspec:64,rest:3,rest:8 --out benchmarks/results/decode_speculative_dyspec_rest.json; and with the curve measured:
+... --max-new-tokens 64 --per-kind 2 --trees "" --extra recycling:3,lookup+recycling:3,dyspec:64 --cost-curve measure
+--out benchmarks/results/decode_speculative_dyspec_measured.json
 
 Sampling (`--sampling 0.7,1.0`): exact sampling at each temperature through plain sampling (no draft), Token
 Recycling + lookup trees and RSD trees (n-gram q); tokens/step and speed-up against plain sampling in the same
@@ -220,8 +223,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier on a loaded CPU)")
     parser.add_argument("--sampling", default="", help="temperatures, e.g. 0.7,1.0: run the sampling benchmark")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
-    parser.add_argument("--cost-curve", type=Path, default=HERE / "results" / "decode_forward_cost.json",
-                        help="DySpec's forward-cost results JSON")
+    parser.add_argument("--cost-curve", default=str(HERE / "results" / "decode_forward_cost.json"),
+                        help="DySpec's forward-cost results JSON, or 'measure': CPU time on the loaded model first")
     parser.add_argument("--datastore", type=Path, default=None, help="REST's corpus (default: the package's text)")
     args = parser.parse_args()
 
@@ -230,7 +233,7 @@ def main() -> None:
     from tokensmith import atomic
     from tokensmith.decode.chat import chat_template_of, encode_prompt
     from tokensmith.decode.draft_rest import datastore_from_file
-    from tokensmith.decode.dyspec import load_cost_points
+    from tokensmith.decode.dyspec import load_cost_points, measure_cost_points
     from tokensmith.models import load_model
 
     torch.set_num_threads(args.threads)
@@ -241,9 +244,12 @@ def main() -> None:
     if args.sampling:
         run_sampling(lm, prompts, args=args, template=template, vocab=vocab)
         return
-    trees = [int(t) for t in args.trees.split(",")]
+    trees = [int(t) for t in args.trees.split(",") if t]
     extra = [e for e in args.extra.split(",") if e]
-    cost = load_cost_points(args.cost_curve) if any(e.startswith("dyspec:") for e in extra) else None
+    cost = None
+    if any(e.startswith("dyspec:") for e in extra):
+        cost = (measure_cost_points(lm.model, reps=5, clock=time.process_time) if args.cost_curve == "measure"
+                else load_cost_points(args.cost_curve))
     corpus = (args.datastore or package_corpus()) if any(e.startswith("rest:") for e in extra) else None
     store = datastore_from_file(corpus, lm.tokenizer) if corpus else None
     methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra, cost=cost,
@@ -264,7 +270,10 @@ def main() -> None:
             "prompts_done": len(rows),
             "prompts_total": len(prompts),
             "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
-            "dyspec_cost_curve": str(args.cost_curve.relative_to(HERE.parent)) if cost else None,
+            "dyspec_cost_curve": (None if cost is None else "measured in this run (CPU time)"
+                                  if args.cost_curve == "measure" else str(Path(args.cost_curve).resolve()
+                                                                           .relative_to(HERE.parent))),
+            "dyspec_cost_points": cost,
             "rest_datastore": ({"file": str(args.datastore) if args.datastore else PACKAGE_CORPUS,
                                 "tokens": int(len(store.tokens))} if store is not None else None),
             "dyspec": {name: {"mean_budget": sum(d.budgets) / max(len(d.budgets), 1), "steps": len(d.budgets),
