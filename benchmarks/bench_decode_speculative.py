@@ -16,6 +16,15 @@ Cross-vocabulary drafting (`--draft-model M`, `decode/draft_crossvocab.py`): add
 verifying chains of up to N tokens re-encoded from M's greedy drafts, e.g. Gemma-3 with SmolLM2 drafts:
   nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py --model gemma3 --draft-model smollm2 --trees "" \
       --extra "" --draft-trees 4 --per-kind 1 --max-new-tokens 32 --out benchmarks/results/decode_crossvocab.json
+DySpec and REST (`--extra dyspec:64,rest:8`): DySpec's cost curve is the committed forward-cost results JSON
+(`--cost-curve`, measured on this CPU with one thread), or with `--cost-curve measure` a short curve timed in CPU
+seconds on the loaded model before the prompts (the machine as it is during the run); REST's datastore the text of
+`--datastore`, by default the package's own source and docs (src/tokensmith/**/*.py and docs/**/*.md concatenated
+in path order: code and English prose, the prompts' domains; benchmarks/prompts/ is not in it).
+Reduced run of those: ... --max-new-tokens 64 --per-kind 2 --trees 8 --extra recycling:3,lookup+recycling:3,
+dyspec:64,rest:3,rest:8 --out benchmarks/results/decode_speculative_dyspec_rest.json; and with the curve measured:
+... --max-new-tokens 64 --per-kind 2 --trees "" --extra recycling:3,lookup+recycling:3,dyspec:64 --cost-curve measure
+--out benchmarks/results/decode_speculative_dyspec_measured.json
 
 Sampling (`--sampling 0.7,1.0`): exact sampling at each temperature through plain sampling (no draft), Token
 Recycling + lookup trees and RSD trees (n-gram q); tokens/step and speed-up against plain sampling in the same
@@ -51,10 +60,12 @@ Method = Callable[[list[int]], list[int]]
 
 def build_methods(
     model: object, *, vocab: int, max_new: int, trees: list[int], extra: list[str],
-    draft: tuple[object, object] | None = None, draft_trees: tuple[int, ...] = (),
+    draft: tuple[object, object] | None = None, draft_trees: tuple[int, ...] = (), cost: dict | None = None,
+    store: object = None,
 ) -> dict[str, tuple[Method, object]]:
     """name -> (run(prompt ids) -> output ids, drafter or None). Our drafters are built once (hot ones carry over).
-    `draft` = (a loaded draft model, the target's tokenizer) adds one cross-vocabulary method per draft tree."""
+    `draft` = (a loaded draft model, the target's tokenizer) adds one cross-vocabulary method per draft tree;
+    `cost` is DySpec's forward-cost points, `store` REST's datastore (needed for rest extras only)."""
     import torch
 
     from tokensmith.decode.drafters import make_drafter
@@ -84,12 +95,26 @@ def build_methods(
             methods[f"recycling-{tree}-{'hot' if hot else 'cold'}"] = (ours(drafter, tree), drafter)
     for spec in extra:  # e.g. "lookup+recycling:16" or "recycling:3"
         name, tree = spec.split(":")
-        drafter = make_drafter(name, vocab_size=vocab, tree=int(tree), hot=True)
+        drafter = make_drafter(name, vocab_size=vocab, tree=int(tree), hot=True, cost=cost, datastore=store)
         methods[f"{name}-{tree}-hot"] = (ours(drafter, int(tree)), drafter)
     for tree in draft_trees if draft is not None else ():
         drafter = make_drafter("draft", vocab_size=vocab, tree=tree, draft=draft[0], target_tokenizer=draft[1])
         methods[f"draft-{tree}"] = (ours(drafter, tree), drafter)
     return methods
+
+
+PACKAGE_CORPUS = "src/tokensmith/**/*.py + docs/**/*.md, concatenated in path order"
+
+
+def package_corpus() -> Path:
+    """REST's default datastore text: the package's source and docs in one file under the cache (not in the repo)."""
+    from tokensmith import atomic
+    from tokensmith.cache import cache_dir
+
+    root = HERE.parent
+    files = sorted([*(root / "src" / "tokensmith").rglob("*.py"), *(root / "docs").rglob("*.md")])
+    text = "\n\n".join(f.read_text(encoding="utf-8") for f in files)
+    return atomic.write_text(cache_dir("bench") / "rest_corpus.txt", text)
 
 
 def count_forwards(model: object) -> list[int]:
@@ -212,12 +237,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
     parser.add_argument("--draft-model", default="", help="a draft model of any tokenizer: adds draft-N methods")
     parser.add_argument("--draft-trees", default="4", help="target tokens per step of the draft-N methods")
+    parser.add_argument("--cost-curve", default=str(HERE / "results" / "decode_forward_cost.json"),
+                        help="DySpec's forward-cost results JSON, or 'measure': CPU time on the loaded model first")
+    parser.add_argument("--datastore", type=Path, default=None, help="REST's corpus (default: the package's text)")
     args = parser.parse_args()
 
     import torch
 
     from tokensmith import atomic
     from tokensmith.decode.chat import chat_template_of, encode_prompt
+    from tokensmith.decode.draft_rest import datastore_from_file
+    from tokensmith.decode.dyspec import load_cost_points, measure_cost_points
     from tokensmith.models import load_model
 
     torch.set_num_threads(args.threads)
@@ -231,8 +261,15 @@ def main() -> None:
     trees = [int(t) for t in args.trees.split(",") if t]
     extra = [e for e in args.extra.split(",") if e]
     draft = (load_model(args.draft_model), lm.tokenizer) if args.draft_model else None
+    cost = None
+    if any(e.startswith("dyspec:") for e in extra):
+        cost = (measure_cost_points(lm.model, reps=5, clock=time.process_time) if args.cost_curve == "measure"
+                else load_cost_points(args.cost_curve))
+    corpus = (args.datastore or package_corpus()) if any(e.startswith("rest:") for e in extra) else None
+    store = datastore_from_file(corpus, lm.tokenizer) if corpus else None
     methods = build_methods(lm.model, vocab=vocab, max_new=args.max_new_tokens, trees=trees, extra=extra, draft=draft,
-                            draft_trees=tuple(int(t) for t in args.draft_trees.split(",") if t))
+                            draft_trees=tuple(int(t) for t in args.draft_trees.split(",") if t), cost=cost,
+                            store=store)  # fmt: skip
     counter = count_forwards(lm.model)
     names = list(methods)
     rows = []
@@ -251,6 +288,16 @@ def main() -> None:
             "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
             "prompts_done": len(rows),
             "prompts_total": len(prompts),
+            "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
+            "dyspec_cost_curve": (None if cost is None else "measured in this run (CPU time)"
+                                  if args.cost_curve == "measure" else str(Path(args.cost_curve).resolve()
+                                                                           .relative_to(HERE.parent))),
+            "dyspec_cost_points": cost,
+            "rest_datastore": ({"file": str(args.datastore) if args.datastore else PACKAGE_CORPUS,
+                                "tokens": int(len(store.tokens))} if store is not None else None),
+            "dyspec": {name: {"mean_budget": sum(d.budgets) / max(len(d.budgets), 1), "steps": len(d.budgets),
+                              "expected_drafts_accepted": d.expected, "drafts_accepted": d.drafts_accepted}
+                       for name, (_, d) in methods.items() if hasattr(d, "budgets")},
             "load_avg_end": os.getloadavg(),
             "summary": summarize(rows),
             "by_kind": {k: summarize([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})},

@@ -328,3 +328,40 @@ def spec_c81(results: Results) -> str:
 @renderer
 def spec_c11(results: Results) -> str:
     return _c(results, 11)
+
+
+# --- DySpec and REST beside the other drafters (decode_speculative_dyspec_rest.json) ------------------------------
+
+RUN_DR = "decode_speculative_dyspec_rest"
+RENDERERS.update({
+    "spec_dr_table": lambda results: _spec_table(results, RUN_DR),
+    "spec_dr_kinds_table": lambda results: _kind_table(results, RUN_DR, key="cpu_speedup_vs_greedy",
+                                                       label="CPU speed-up"),
+})
+
+
+@renderer
+def spec_dr_dyspec(results: Results) -> str:
+    (name, d), *_ = results[RUN_DR]["dyspec"].items()
+    return (f"{name} chose {d['mean_budget']:.2f} draft nodes per step on average over {d['steps']} steps; it expected "
+            f"{d['expected_drafts_accepted']:.0f} accepted drafts in all and got {d['drafts_accepted']}")
+
+
+RUN_DM = "decode_speculative_dyspec_measured"
+RENDERERS.update({
+    "spec_dm_table": lambda results: _spec_table(results, RUN_DM),
+    "spec_dm_dyspec": lambda results: spec_dr_dyspec({RUN_DR: results[RUN_DM]}),
+})
+
+
+@renderer
+def spec_dm_points(results: Results) -> str:
+    return ", ".join(f"c({n}) = {c:.2f}" for n, c in results[RUN_DM]["dyspec_cost_points"].items())
+
+
+@renderer
+def spec_dm_vs_committed(results: Results) -> str:
+    committed = {row["n"]: row["ratio"] for row in results["decode_forward_cost"]["rows"]}
+    measured = {int(n): c for n, c in results[RUN_DM]["dyspec_cost_points"].items()}
+    pairs = ", ".join(f"c({n}) {committed[n]:.2f} → {measured[n]:.2f}" for n in (2, 3, 4, 8) if n in measured)
+    return f"committed → measured during run 2: {pairs}"

@@ -5,6 +5,7 @@ Examples:
     tokensmith generate --model smollm2 --prompt "Write a haiku" --speculate rsd --rsd-mode s --temperature 0.7
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
     tokensmith generate --model gemma3 --prompt "The capital of France is" --speculate draft --draft-model smollm2
+    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate rest --datastore corpus.py --tree 8
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def generate(
     prompt: str | None = typer.Option(None, "--prompt", "-p", help="Prompt text."),
     prompts_file: Path | None = typer.Option(None, "--prompts-file", help=".jsonl with a 'prompt' field, or .txt."),
     speculate: str = typer.Option(
-        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling | rsd | draft."
+        "lookup+recycling", "--speculate", help="none | lookup | recycling | lookup+recycling | rsd | dyspec | rest | "
+                                               "draft."
     ),
     tree: int = typer.Option(
         2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
@@ -80,6 +82,10 @@ def generate(
     draft_model: str | None = typer.Option(
         None, "--draft-model", help="Draft model: rsd's q (same tokenizer), or --speculate draft's (any tokenizer)."
     ),
+    datastore: Path | None = typer.Option(None, "--datastore", help="REST: a text corpus to retrieve drafts from."),
+    cost_curve: Path | None = typer.Option(
+        None, "--cost-curve", help="DySpec: forward-cost JSON (bench_decode_forward_cost.py); measured if absent."
+    ),
     raw: bool = typer.Option(False, "--raw", help="Feed the prompt as is, without the model's chat template."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -95,7 +101,8 @@ def generate(
         model: `--model/-m`, a packaged name (smollm2, gemma3), an HF directory or a .gguf file.
         prompt: `--prompt/-p`, the prompt text.
         prompts_file: `--prompts-file`, many prompts instead: a .jsonl with a "prompt" field, or a .txt.
-        speculate: `--speculate`, the drafter: none, lookup, recycling or lookup+recycling.
+        speculate: `--speculate`, the drafter: none, lookup, recycling, lookup+recycling, rsd, dyspec (sizes its
+            tree each step, up to 64 nodes; --tree is ignored) or rest (needs --datastore).
         tree: `--tree`, draft nodes verified per step.
         k: `--k`, candidates per token in the recycling matrix.
         cold: `--cold`, empty the recycling matrix at each prompt.
@@ -111,6 +118,9 @@ def generate(
         drafter_name: `--drafter`, RSD's draft distribution: ngram, self (layers skipped) or a model spec.
         draft_model: `--draft-model`, a draft model: for rsd one with the target's tokenizer (overrides --drafter);
             for `--speculate draft` any model, aligned through bytes (`decode.draft_crossvocab`).
+        datastore: `--datastore`, REST's corpus (UTF-8 text, tokenized with the model's tokenizer, cached).
+        cost_curve: `--cost-curve`, DySpec's t(n)/t(1) as a forward-cost results JSON; a short curve is measured
+            on the loaded model when absent.
         raw: `--raw`, feed the prompt as is; by default an instruct model's prompt goes through the chat template
             its tokenizer ships (a base model without one is always fed raw).
         as_json: `--json`, print outputs, ids and speed statistics as JSON.
@@ -128,6 +138,7 @@ def generate(
     """
     from tokensmith.decode.chat import chat_template_of, encode_prompt
     from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter, recycler_of
+    from tokensmith.decode.dyspec import MAX_NODES
     from tokensmith.models import load_model
     from tokensmith.decode.recycling import load_matrix
     from tokensmith.decode.speculative import speculative_generate
@@ -140,9 +151,11 @@ def generate(
     start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
     source = _q_source(draft_model or drafter_name, lm, vocab, warp) if speculate == "rsd" else None
     draft = load_model(draft_model) if speculate == "draft" and draft_model else None
+    cost = _dyspec_cost(cost_curve, lm) if speculate == "dyspec" else None
+    store = _store(speculate, datastore, lm)
     drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start, q_source=source,
                            rsd_mode=rsd_mode, width=width, depth=depth, seed=seed, draft=draft,
-                           target_tokenizer=lm.tokenizer)
+                           target_tokenizer=lm.tokenizer, cost=cost, datastore=store)
     results = []
     for text in texts:
         ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
@@ -150,7 +163,8 @@ def generate(
             own = encode_prompt(draft.tokenizer, text, template=chat_template_of(draft_model),  # type: ignore[arg-type]
                                 config=draft.model.config)
             drafter.set_prompt(own)  # type: ignore[attr-defined]
-        budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4)}.get(speculate, tree)
+        budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4),
+                  "dyspec": MAX_NODES}.get(speculate, tree)  # fmt: skip
         out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
         new = out[len(ids) :]
         results.append({"prompt": text, "output": _decode_known(lm.tokenizer, new), "ids": new, **stats.to_dict()})
@@ -176,6 +190,22 @@ def _warp(temperature: float | None, *, top_p: float, top_k: int):
     if temperature is None and top_p == 1.0 and top_k == 0:
         return None
     return Warp(temperature=1.0 if temperature is None else temperature, top_k=top_k, top_p=top_p)
+
+
+def _dyspec_cost(path: Path | None, lm):
+    """DySpec's cost points: from the forward-cost JSON given, else a short curve measured on the loaded model."""
+    from tokensmith.decode.dyspec import load_cost_points, measure_cost_points
+
+    return load_cost_points(path) if path is not None else measure_cost_points(lm.model)
+
+
+def _store(speculate: str, path: Path | None, lm):
+    """REST's datastore (None for other drafters); `make_drafter` names the fix when REST has none."""
+    from tokensmith.decode.draft_rest import datastore_from_file
+
+    if path is not None and speculate != "rest":
+        raise GenerationError(f"--datastore is for --speculate rest (got --speculate {speculate}); drop one of them.")
+    return datastore_from_file(path, lm.tokenizer) if path is not None else None
 
 
 def _q_source(name: str, lm, vocab: int, warp):

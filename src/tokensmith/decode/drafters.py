@@ -1,23 +1,28 @@
 """Drafters by name: the registry behind `tokensmith generate --speculate`.
 
-Later drafters (DySpec, REST) add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random
-trees from an explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model).
-`draft` decodes greedy chains with a draft model of any tokenizer, aligned through bytes (`draft_crossvocab.py`).
+Later drafters add one entry to `DRAFTER_NAMES` and one branch to `make_drafter`. `rsd` draws random trees from an
+explicit draft distribution (`rsd.py`); its source is `q_source` (ngram, self-draft, a draft model). `dyspec` grows
+recycling trees best-first and sizes them by a cost curve (`dyspec.py`); `rest` retrieves them from a datastore
+(`draft_rest.py`), which it needs. `draft` decodes greedy chains with a draft model of any tokenizer, aligned
+through bytes (`draft_crossvocab.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from tokensmith.decode.draft_rest import Datastore, RestDrafter
+from tokensmith.decode.dyspec import DySpec
 from tokensmith.decode.lookup import LookupRecycling, PromptLookup
 from tokensmith.decode.recycling import TokenRecycling
 from tokensmith.decode.rsd import MODES, QSource, RSDDrafter, tree_size
 from tokensmith.decode.speculative import DEFAULT_BUDGET, Drafter, NullDrafter
 from tokensmith.errors import GenerationError, close_matches
 
-DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd", "draft")
+DRAFTER_NAMES = ("none", "lookup", "recycling", "lookup+recycling", "rsd", "dyspec", "rest", "draft")
 Q_SOURCES = ("ngram", "self")  # or a model spec: a same-tokenizer draft model
 MAX_RSD_NODES = 80  # the largest tree the CLI verifies (Token Recycling's biggest template)
 
@@ -37,6 +42,8 @@ def make_drafter(
     seed: int = 0,
     draft: Any = None,
     target_tokenizer: Any = None,
+    cost: Mapping[int, float] | None = None,
+    datastore: Datastore | None = None,
 ) -> Drafter:
     """A fresh drafter by name.
 
@@ -54,6 +61,8 @@ def make_drafter(
         seed: for 'rsd', the seed of the tree draws.
         draft: for 'draft', the draft model (a `models.LoadedModel`); it drafts max(`tree`, 4) + 2 tokens per step.
         target_tokenizer: for 'draft', the target model's tokenizer.
+        cost: for 'dyspec', the forward-cost points {n: t(n)/t(1)} (its documented default when None).
+        datastore: for 'rest', the datastore (required; `draft_rest.datastore_from_file`).
 
     Example:
         >>> type(make_drafter("lookup", vocab_size=100)).__name__
@@ -76,6 +85,13 @@ def make_drafter(
         if draft is None or target_tokenizer is None:
             raise GenerationError("--speculate draft needs a draft model: pass --draft-model, e.g. smollm2.")
         return CrossVocabDrafter(draft.model, draft.tokenizer, target_tokenizer, k=max(tree, 4) + 2)
+    if name == "dyspec":
+        return DySpec(vocab_size=vocab_size, cost=cost, k=k, hot=hot, matrix=matrix)
+    if name == "rest":
+        if datastore is None:
+            raise GenerationError("REST drafts from a datastore: pass --datastore FILE (a text corpus of the prompts' "
+                                  "domain, tokenized with the model's tokenizer).")
+        return RestDrafter(datastore)
     raise GenerationError(f"unknown drafter '{name}'; {close_matches(name, DRAFTER_NAMES)}")
 
 
@@ -105,6 +121,6 @@ def recycler_of(drafter: Drafter) -> TokenRecycling | None:
         >>> recycler_of(PromptLookup()) is None, type(recycler_of(make_drafter("lookup+recycling", vocab_size=8))).__name__
         (True, 'TokenRecycling')
     """
-    if isinstance(drafter, LookupRecycling):
+    if isinstance(drafter, (LookupRecycling, DySpec)):
         return drafter.recycling
     return drafter if isinstance(drafter, TokenRecycling) else None

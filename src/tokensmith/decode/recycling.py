@@ -17,7 +17,9 @@ decay over ranks) and the n best-scored paths are kept (ties in template order).
 so every prefix of that order is a tree.
 
 Hot start keeps M across prompts (save/load as a plain .npy, never pickled); cold start empties M at each prompt and
-fills it from the prompt's prefill logits. Unset entries (-1) prune their subtree. Not handled: sampling.
+fills it from the prompt's prefill logits. Unset entries (-1) prune their subtree. Next to each id the matrix keeps
+the model's probability of it (`probs`, float32 [vocab, k]), which DySpec (`dyspec.py`) grows its trees by; a loaded
+matrix, saved without them, starts from the template prior q(r). Not handled: sampling.
 """
 
 from __future__ import annotations
@@ -140,6 +142,8 @@ class TokenRecycling:
         self.k, self.hot = k, hot
         self.parents, self.ranks = template_arrays(template_paths(tree, k=k))
         self.matrix = np.full((vocab_size, k), -1, dtype=np.int64) if matrix is None else matrix.astype(np.int64)
+        # probs[t, r]: the model's probability of matrix[t, r] after t, when that row was last written
+        self.probs = np.tile(np.asarray([_prior((r,)) for r in range(k)], dtype=np.float32), (vocab_size, 1))
         if self.matrix.shape != (vocab_size, k):
             raise GenerationError(
                 f"adjacency matrix has shape {self.matrix.shape}, expected ({vocab_size}, {k}): it was saved for "
@@ -193,11 +197,12 @@ class TokenRecycling:
             >>> import torch
             >>> tr = TokenRecycling(vocab_size=4, k=2, tree=2)
             >>> tr.observe(DraftTree.chain(0, [3]), torch.tensor([[0.0, 1, 2, 3], [3.0, 2, 1, 0]]), np.array([0]))
-            >>> tr.matrix[[0, 3]].tolist()
-            [[3, 2], [0, 1]]
+            >>> tr.matrix[[0, 3]].tolist(), [round(float(p), 3) for p in tr.probs[0]]
+            ([[3, 2], [0, 1]], [0.644, 0.237])
         """
-        top = logits.topk(self.k, dim=-1).indices.numpy()  # [tree.size, k]
-        self.matrix[tree.tokens] = top
+        top = logits.float().softmax(dim=-1).topk(self.k, dim=-1)  # values, indices: [tree.size, k]
+        self.matrix[tree.tokens] = top.indices.numpy()
+        self.probs[tree.tokens] = top.values.numpy()
 
     def save(self, path: str | Path) -> Path:
         """Write the matrix as a plain .npy (atomically).
