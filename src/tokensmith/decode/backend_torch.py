@@ -18,6 +18,34 @@ from tokensmith.decode.trees import DraftTree, check_cache_gatherable, gather_ca
 from tokensmith.errors import GenerationError, ModelError
 
 
+def check_ids(prompt: np.ndarray, *, max_new_tokens: int, budget: int, rows: int) -> None:
+    """The checks every backend makes: a positive length, a budget >= 0, a non-empty prompt of ids below `rows`.
+
+    Args:
+        prompt: int64 [T] prompt ids.
+        max_new_tokens: must be > 0.
+        budget: draft nodes per step, >= 0.
+        rows: the model's embedding rows (ids must be below).
+
+    Example:
+        >>> check_ids(np.array([1, 9]), max_new_tokens=4, budget=2, rows=8)
+        Traceback (most recent call last):
+        ...
+        tokensmith.errors.ModelError: prompt id 9 is outside the model's 8 embeddings: ...
+    """
+    if max_new_tokens <= 0:
+        raise GenerationError(f"max_new_tokens must be at least 1 (got {max_new_tokens}). Pass --max-new-tokens 64.")
+    if budget < 0:
+        raise GenerationError(f"the draft budget must be >= 0 (got {budget}); use --tree 16 or 0 for none.")
+    if len(prompt) == 0:
+        raise GenerationError("the prompt is empty: give at least one token of text.")
+    if int(prompt.max()) >= rows or int(prompt.min()) < 0:
+        raise ModelError(
+            f"prompt id {int(prompt.max())} is outside the model's {rows} embeddings: the tokenizer does not belong "
+            "to this model. Use the model's own tokenizer."
+        )
+
+
 def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget: int) -> int:
     """Refuse requests that cannot run; return the context window (max positions) of the model.
 
@@ -36,18 +64,7 @@ def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget
         ...
         tokensmith.errors.GenerationError: max_new_tokens must be at least 1 (got 0). Pass --max-new-tokens 64.
     """
-    if max_new_tokens <= 0:
-        raise GenerationError(f"max_new_tokens must be at least 1 (got {max_new_tokens}). Pass --max-new-tokens 64.")
-    if budget < 0:
-        raise GenerationError(f"the draft budget must be >= 0 (got {budget}); use --tree 16 or 0 for none.")
-    if len(prompt) == 0:
-        raise GenerationError("the prompt is empty: give at least one token of text.")
-    rows = model.get_input_embeddings().weight.shape[0]
-    if int(prompt.max()) >= rows or int(prompt.min()) < 0:
-        raise ModelError(
-            f"prompt id {int(prompt.max())} is outside the model's {rows} embeddings: the tokenizer does not belong "
-            "to this model. Use the model's own tokenizer."
-        )
+    check_ids(prompt, max_new_tokens=max_new_tokens, budget=budget, rows=model.get_input_embeddings().weight.shape[0])
     attention = getattr(model.config, "_attn_implementation", "eager")
     if attention not in ("eager", "sdpa"):
         raise ModelError(
