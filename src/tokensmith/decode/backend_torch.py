@@ -236,3 +236,20 @@ class TorchScorer:
             3
         """
         gather_cache(self.cache, prefix_len=prefix_len, keep=path)
+
+    def rollback(self, prefix_len: int) -> None:
+        """Drop the cached positions from `prefix_len` on.
+
+        Args:
+            prefix_len: cached positions to keep.
+
+        Example:
+            >>> scorer = TorchScorer(tiny_causal_lm())
+            >>> _ = scorer.prefill(np.array([1, 2, 3]))
+            >>> scorer.rollback(1)
+            >>> scorer.cache.get_seq_length()
+            1
+        """
+        extra = self.cache.get_seq_length() - prefix_len
+        if extra > 0:
+            self.cache.crop(-extra)

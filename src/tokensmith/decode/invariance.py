@@ -12,6 +12,7 @@ every backend is checked on (the backend tests; `LlamaCppScorer` at construction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,3 +67,39 @@ def probe_tree(root: int) -> DraftTree:
     tokens = [root, 11, 12, 13, 14, 15, 16, 21, 22, 23, 24, 31, 32, 33, 34, 35]
     parents = [-1, 0, 1, 2, 3, 4, 5, 0, 7, 8, 8, 0, 11, 11, 13, 13]
     return DraftTree.from_lists(tokens, parents)
+
+
+def alone_and_in_tree(scorer: Any, prompt: np.ndarray, tree: DraftTree) -> tuple[np.ndarray, np.ndarray]:
+    """Every node's logits scored alone and inside `tree` (root: `prompt[-1]`), through the `Scorer` methods.
+
+    Alone: the nodes in depth-first order, each a one-token pass after its ancestors' own one-token passes
+    (`rollback` cuts the cache back to the node's parent). In the tree: one pass after `prompt[:-1]`.
+
+    Args:
+        scorer: a `Scorer` with `rollback` (TorchScorer, LlamaCppScorer).
+        prompt: int64 [T] ids; the last one is the tree's root.
+        tree: the tree to score (its root token is replaced by `prompt[-1]`).
+
+    Returns:
+        (alone, in_tree), float [tree.size, V] each.
+
+    Example:
+        >>> from tokensmith.decode.backend_torch import TorchScorer
+        >>> alone, in_tree = alone_and_in_tree(TorchScorer(tiny_causal_lm()), np.array([3, 4, 5]), probe_tree(5))
+        >>> compare_logits(alone, in_tree).ok
+        True
+    """
+    tree = DraftTree(np.concatenate([[int(prompt[-1])], tree.tokens[1:]]), tree.parents)
+    base = len(prompt) - 1
+    scorer.prefill(np.asarray(prompt[:-1], dtype=np.int64))
+    in_tree = np.asarray(scorer.score(tree, prefix_len=base), dtype=np.float32)
+    scorer.rollback(base)
+    alone, depth, children, todo = np.empty_like(in_tree), tree.depth, tree.children(), [0]
+    while todo:
+        node = todo.pop()
+        scorer.rollback(base + int(depth[node]))
+        one = DraftTree.chain(int(tree.tokens[node]), [])
+        alone[node] = np.asarray(scorer.score(one, prefix_len=base + int(depth[node])), dtype=np.float32)[0]
+        scorer.keep(prefix_len=base + int(depth[node]), path=np.array([0]))
+        todo.extend(reversed(children[node]))
+    return alone, in_tree
