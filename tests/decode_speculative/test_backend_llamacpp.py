@@ -144,3 +144,21 @@ def test_requantized_file_is_cached_by_source_hash(tmp_path):
     stamp = os.stat(first).st_mtime_ns
     assert requantized_gguf(packaged_gguf_path("smollm2"), "q8_0") == first and os.stat(first).st_mtime_ns == stamp
     assert first.stat().st_size > 100_000_000  # Q8_0 of 135M parameters: about 1 byte each
+
+
+@needs_llamacpp
+def test_cli_generate_on_llamacpp_equals_its_greedy(capsys):
+    import json
+
+    from tokensmith.cli.main import main
+
+    outs = {}
+    for method in ("none", "lookup+recycling"):
+        with pytest.raises(SystemExit) as stop:
+            main(["generate", "-m", "smollm2", "-p", "List: apples, pears, apples, pears,", "--raw", "-n", "16",
+                  "--backend", "llamacpp", "--speculate", method, "--tree", "4", "--json"])
+        assert stop.value.code in (0, None)
+        payload = json.loads(capsys.readouterr().out)
+        assert payload["backend"] == "llamacpp"
+        outs[method] = payload["results"][0]["ids"]
+    assert outs["none"] == outs["lookup+recycling"] and len(outs["none"]) == 16
