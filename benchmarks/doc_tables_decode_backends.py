@@ -1,0 +1,57 @@
+"""Tables for the decode backends page: forward cost per backend (decode_forward_cost_backends.json) and greedy vs
+speculative generation on the llama.cpp backend (decode_backends_generate.json)."""
+
+from __future__ import annotations
+
+from render_docs import Results, fmt, renderer, table
+
+COST, GEN = "decode_forward_cost_backends", "decode_backends_generate"
+
+
+def _configs(results: Results) -> list[tuple[str, int]]:
+    seen: list[tuple[str, int]] = []
+    for r in results[COST]["rows"]:
+        if (r["backend"], r["threads"]) not in seen:
+            seen.append((r["backend"], r["threads"]))
+    return seen
+
+
+def _row(results: Results, backend: str, threads: int, n: int) -> dict:
+    return next(r for r in results[COST]["rows"] if (r["backend"], r["threads"], r["n"]) == (backend, threads, n))
+
+
+@renderer
+def backends_t1_table(results: Results) -> str:
+    rows = []
+    for b, t in _configs(results):
+        one, eight, last = _row(results, b, t, 1), _row(results, b, t, 8), results[COST]["rows"][-1]["n"]
+        top = _row(results, b, t, last)
+        rows.append([b, t, fmt(one["median_ms"], ".1f"), fmt(one["cpu_median_ms"], ".1f"), fmt(eight["ratio"], ".2f"),
+                     fmt(eight["cpu_ratio"], ".2f"), fmt(top["ratio"], ".2f"), fmt(top["cpu_ratio"], ".2f")])
+    return table(["backend", "threads", "t(1) wall ms", "t(1) CPU ms", "t(8)/t(1) wall", "(CPU)",
+                  f"t({last})/t(1) wall", "(CPU)"], rows, right=range(1, 8))
+
+
+@renderer
+def backends_cost_table(results: Results) -> str:
+    configs = _configs(results)
+    sizes = sorted({r["n"] for r in results[COST]["rows"]})
+    rows = [[n, *(fmt(_row(results, b, t, n)["ratio"], ".2f") for b, t in configs)] for n in sizes]
+    return table(["n", *(f"{b}, {t} thr" for b, t in configs)], rows, right=range(len(configs) + 1))
+
+
+@renderer
+def backends_invariance_table(results: Results) -> str:
+    rows = [[b, "yes" if v["same_argmax"] else "no", f"{v['max_rel_diff']:.2e}", "yes" if v["ok"] else "no"]
+            for b, v in results[COST]["invariance"].items()]
+    return table(["backend", "same argmax", "max relative logit difference", "used for greedy drafting"], rows)
+
+
+@renderer
+def backends_generate_table(results: Results) -> str:
+    run = results[GEN]
+    rows = [[name, s["new_tokens"], fmt(s["mean_accepted"], ".2f"), fmt(s["tokens_per_s"], ".1f"),
+             fmt(s["cpu_tokens_per_s"], ".1f"), f"{s['speedup_vs_greedy']:.2f}x", f"{s['cpu_speedup_vs_greedy']:.2f}x",
+             f"{s['identical']}/{run['prompts_done']}"] for name, s in run["summary"].items()]
+    return table(["method", "new tokens", "tokens/step", "tokens/s (wall)", "tokens/s (CPU)", "speed-up (wall)",
+                  "(CPU time)", "identical to its greedy"], rows, right=range(1, 7))
