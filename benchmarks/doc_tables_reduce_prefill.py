@@ -52,6 +52,33 @@ def reduce_prefill_best(results: Results) -> str:
 
 
 @renderer
+def reduce_prefill_tome_vs_random(results: Results) -> str:
+    """Whether ToMe's KL is below random pruning's at every ratio both ran."""
+    return _beats(results, "tome", "random")
+
+
+@renderer
+def reduce_prefill_pool_worst(results: Results) -> str:
+    """Whether pooling's KL is the highest of the methods at every ratio it ran."""
+    ratios = sorted({r["ratio"] for r in _reduced(results) if r["method"] == "pool"})
+    worst = [max(_at(results, x), key=lambda r: r["kl"])["method"] == "pool" for x in ratios]
+    return f"{'yes' if ratios and all(worst) else 'no'} ({sum(worst)} of {len(ratios)} ratios)"
+
+
+def _at(results: Results, ratio: float) -> list[dict[str, Any]]:
+    return [r for r in _reduced(results) if r["ratio"] == ratio]
+
+
+def _beats(results: Results, a: str, b: str) -> str:
+    by = {(r["method"], r["ratio"]): r for r in _reduced(results)}
+    ratios = sorted(x for (m, x) in by if m == a and (b, x) in by)
+    wins = [by[(a, x)]["kl"] < by[(b, x)]["kl"] for x in ratios]
+    if not ratios:
+        return "not measured"
+    return f"{'yes' if all(wins) else 'no'} ({sum(wins)} of {len(ratios)} ratios)"
+
+
+@renderer
 def reduce_prefill_flops_error(results: Results) -> float:
     """The largest |flops_kept − (1 − R)| over the reduced configurations."""
     return max(abs(r["flops_kept"] - (1 - r["ratio"])) for r in _reduced(results))
