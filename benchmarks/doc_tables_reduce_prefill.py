@@ -92,6 +92,14 @@ def reduce_prefill_bpb_increase(results: Results) -> str:
 
 
 @renderer
+def reduce_prefill_above_bound(results: Results) -> str:
+    """How many reduced configurations' speed-ups exceed the FLOPs bound 1 / flops_kept by more than 5%."""
+    rows = _reduced(results)
+    over = sum(r["speedup"] > 1.05 / r["flops_kept"] for r in rows)
+    return f"{over} of {len(rows)}"
+
+
+@renderer
 def reduce_prefill_speedup_range(results: Results) -> str:
     return span((r["speedup"] for r in _reduced(results)), ".2f")
 
