@@ -8,9 +8,11 @@ What runs, in one process (`nice -n 5 .venv/bin/python benchmarks/bench_reduce_p
 - Per method × R (`reduce.prefill_eval.reduced_pass`: one schedule fitted to the chunks' length): KL(unreduced ‖
   reduced) of the next-token distribution at the K query positions (mean and 95th percentile), top-1 agreement,
   bits per byte of the continuation, `flops_kept` (measured from the token record), the kept-token share (mean
-  tokens entering a layer / input tokens), and prefill wall time over all chunks at batch 1 with its speed-up over
-  transformers' own unreduced forward (`unreduced`). `none@0` is the runner with nothing removed: its KL to
-  transformers' forward is float rounding, and its time is the runner's own overhead.
+  tokens entering a layer / input tokens), and prefill wall time over all chunks at batch 1 (`seconds`).
+- Speed: `speedup` is paired, so the other jobs' load changes both sides alike: over the first `--time-chunks`
+  chunks, transformers' own unreduced forward and the configuration's run alternately, chunk by chunk, and the
+  speed-up is the ratio of their summed times. `none@0` is the runner with nothing removed: its KL to
+  transformers' forward is float rounding, and its speed-up the runner's own overhead.
 Not run: fopru (image grids only), budget, diffrate, aim (not built).
 Results: `benchmarks/results/reduce_prefill.json`, rewritten after every configuration, with the sizes under "size".
 The machine has 2 CPU cores shared with other jobs (one torch thread): times are CPU times under load.
@@ -41,18 +43,38 @@ def _args() -> argparse.Namespace:
     p.add_argument("--continuation", type=int, default=FULL["continuation"])
     p.add_argument("--ratios", default=",".join(map(str, RATIOS)))
     p.add_argument("--methods", default=",".join(METHODS))
+    p.add_argument("--time-chunks", type=int, default=4, help="chunks of the paired speed timing")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--out", type=Path, default=OUT)
     return p.parse_args()
 
 
-def _row(compared: dict[str, Any], *, input_tokens: int, reference_seconds: float) -> dict[str, Any]:
+def _row(compared: dict[str, Any], *, input_tokens: int) -> dict[str, Any]:
     row = dict(compared["reduced"])
     layers = row.pop("mean_tokens_per_layer")
     row["tokens_kept"] = round(sum(layers) / len(layers) / input_tokens, 4)
-    row["speedup"] = round(reference_seconds / row["seconds"], 3)
     return row
+
+
+def _paired(model: Any, inputs: list[Any], *, method: str, ratio: float, head: int, tail: int) -> dict[str, float]:
+    """Seconds of the unreduced forward and of the configuration, alternating chunk by chunk, and their ratio."""
+    from tokensmith.reduce.prefill import apply_decoder
+    from tokensmith.reduce.prefill_eval import unreduced_forward
+
+    length = int(inputs[0].shape[1])
+    decoder, _ = apply_decoder(model, method, ratio=ratio, lengths=[length], head=head, tail=tail)
+    forwards = (unreduced_forward(model, tail=tail), decoder.tail_logits)
+    spent = [0.0, 0.0]
+    for f in forwards:  # warm-up
+        f(inputs[0])
+    for ids in inputs:
+        for side, f in enumerate(forwards):
+            begin = time.perf_counter()
+            f(ids)
+            spent[side] += time.perf_counter() - begin
+    return {"paired_seconds_unreduced": round(spent[0], 4), "paired_seconds": round(spent[1], 4),
+            "speedup": round(spent[0] / spent[1], 3)}  # fmt: skip
 
 
 def main() -> None:
@@ -78,6 +100,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "size": {"chunks": len(chunks), "context": args.context, "continuation": k, "input_tokens": length,
                  "start_ids": list(start), "torch_threads": args.threads, "reduced_size": reduced,
+                 "time_chunks": min(args.time_chunks, len(chunks)),
                  "full_size": FULL, "data": "wikitext-2 test (tokenized, v1), first chunks",
                  "note": "2 shared CPU cores: wall times are CPU times under load"},
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__},
@@ -91,8 +114,8 @@ def main() -> None:
     configs = [("none", 0.0)] + [(m, float(r)) for r in args.ratios.split(",") for m in args.methods.split(",")]
     for method, ratio in configs:
         run = reduced_pass(model, inputs, method=method, ratio=ratio, head=len(start), tail=k)
-        row = _row(compare(chunks, reference, run, tokenizer=tok, context=args.context), input_tokens=length,
-                   reference_seconds=reference.seconds)  # fmt: skip
+        row = _row(compare(chunks, reference, run, tokenizer=tok, context=args.context), input_tokens=length)
+        row.update(_paired(model, inputs[: args.time_chunks], method=method, ratio=ratio, head=len(start), tail=k))
         results["rows"][f"{method}@{ratio:g}"] = {"method": method, "ratio": ratio, **row}
         write_text(args.out, json.dumps(results, indent=1) + "\n")
         print(f"{method}@{ratio:g}: {json.dumps(row)} ({time.perf_counter() - began:.0f} s)", flush=True)

@@ -38,7 +38,7 @@ def reduce_prefill_table(results: Results) -> str:
         lines.append(_line("runner, nothing removed", rows["none@0"]))
     lines += [_line(r["method"], r) for r in _reduced(results)]
     header = ["method", "R", "FLOPs kept", "tokens kept", "KL (nats)", "KL p95", "top-1 agree", "bits/byte",
-              "prefill s", "speed-up"]  # fmt: skip
+              "prefill s", "paired speed-up"]  # fmt: skip
     return table(header, lines, right=range(1, 10))
 
 
@@ -123,4 +123,4 @@ def reduce_prefill_command(results: Results) -> str:
     """The command that reproduces the recorded run, from the sizes it recorded."""
     size = results[STEM]["size"]
     return (f"nice -n 5 .venv/bin/python benchmarks/bench_reduce_prefill.py --chunks {size['chunks']} "
-            f"--context {size['context']} --continuation {size['continuation']}")  # fmt: skip
+            f"--context {size['context']} --continuation {size['continuation']} --time-chunks {size['time_chunks']}")  # fmt: skip

@@ -168,6 +168,28 @@ def prefill_inputs(tokenizer: Any, text: str, *, start_ids: Sequence[int] = (), 
     return chunks, [torch.tensor([list(start_ids) + c[:-1]], dtype=torch.long) for c in chunks]
 
 
+def unreduced_forward(model: Any, *, tail: int) -> Any:
+    """ids (B, T) → the model's own logits (B, tail, V) at the last `tail` positions (`LlamaModel` + LM head there).
+
+    Args:
+        model: a `LlamaForCausalLM`.
+        tail: K.
+
+    Example:
+        >>> import torch
+        >>> unreduced_forward(tiny_causal_lm(), tail=3)(torch.arange(10)[None]).shape
+        torch.Size([1, 3, 320])
+    """
+    import torch
+
+    def forward(ids: Any) -> Any:
+        with torch.inference_mode():
+            hidden = model.model(input_ids=ids).last_hidden_state[:, -tail:]  # after the final norm
+            return model.lm_head(hidden)
+
+    return forward
+
+
 def unreduced_pass(model: Any, inputs: list[Any], *, tail: int) -> Pass:
     """The model's own prefill (`LlamaModel`, then the LM head on the last `tail` positions) over the inputs.
 
@@ -182,17 +204,10 @@ def unreduced_pass(model: Any, inputs: list[Any], *, tail: int) -> Pass:
         >>> len(got.logits), tuple(got.logits[0].shape), got.mean_tokens[0]
         (2, (4, 320), 20.0)
     """
-    import torch
-
     from tokensmith.reduce.decoder import LlamaBlocks
     from tokensmith.reduce.flops import shape_of, unreduced_flops
 
-    def forward(ids: Any) -> Any:
-        with torch.inference_mode():
-            hidden = model.model(input_ids=ids).last_hidden_state[:, -tail:]  # after the final norm
-            return model.lm_head(hidden)
-
-    logits, seconds = _timed_all(forward, inputs)
+    logits, seconds = _timed_all(unreduced_forward(model, tail=tail), inputs)
     dims = LlamaBlocks(model).dims()
     length = int(inputs[0].shape[1])
     flops = unreduced_flops([length] * len(inputs), layers=dims["layers"], **shape_of(dims))
