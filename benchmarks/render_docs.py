@@ -221,6 +221,7 @@ def _import_tables() -> None:
     import doc_tables_adapt  # noqa: F401
     import doc_tables_reduce  # noqa: F401
     import doc_tables_reduce_dinov2  # noqa: F401
+    import doc_tables_reduce_prefill  # noqa: F401
     import doc_tables_sampling  # noqa: F401
     import doc_tables_lm  # noqa: F401
     import doc_tables_equalinfo  # noqa: F401

@@ -43,7 +43,6 @@ def test_json_shape_and_flops_kept(sts_csv, capsys):
         (["--method", "tome", "--ratio", "-0.2"], "must be in [0, 1)"),
         (["--method", "prune", "--ratio", "0.3", "--attn-implementation", "flash_attention_2"], "needs attention"),
         (["--method", "fopru", "--ratio", "0.3"], "needs an image encoder"),
-        (["--model", "smollm2", "--method", "tome", "--ratio", "0.3"], "not built yet"),
     ],
 )
 def test_bad_options_exit_2_with_a_message(argv, message, capsys):

@@ -40,3 +40,24 @@ def batch(lengths: list[int], *, seed: int = 0) -> dict[str, Any]:
         ids[row, 0], ids[row, n - 1] = 1, 2
         mask[row, :n] = 1
     return {"input_ids": ids, "attention_mask": mask}
+
+
+def tiny_llama(*, seed: int = 0, layers: int = 3) -> Any:
+    """A random 3-layer LlamaForCausalLM, width 32, 4 query heads over 2 KV heads, vocabulary 100, in eval mode."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=layers,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         bos_token_id=None, pad_token_id=None, eos_token_id=None, attn_implementation="sdpa")  # fmt: skip
+    return LlamaForCausalLM(config).eval()
+
+
+def token_ids(batch: int, length: int, *, seed: int = 0) -> Any:
+    """(batch, length) random ids in [1, 100), id 0 first (a start-of-text id)."""
+    import torch
+
+    ids = torch.randint(1, 100, (batch, length), generator=torch.Generator().manual_seed(seed))
+    ids[:, 0] = 0
+    return ids

@@ -7,6 +7,7 @@ Examples:
     tokensmith reduce eval --model dinov2 --method aim --ratio 0.4 --json
     tokensmith reduce eval --model minilm --method budget --by received --ratio 0.4
     tokensmith reduce eval --model minilm --method diffrate --ratio 0.4 --search-data my-sentences.txt --json
+    tokensmith reduce eval --model smollm2 --method tome --ratio 0.4 --data wiki.test.txt --context 512
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ def eval_command(
     method: str = typer.Option(..., "--method", help="tome | prune | fopru | random | truncate | pool | budget | "
                                                      "diffrate | aim | greedy"),  # fmt: skip
     ratio: float = typer.Option(..., "--ratio", help="Share of the unreduced FLOPs to remove, in [0, 1)."),
-    data: Path | None = typer.Option(None, "--data", help="STS-B-style CSV 'sentence1,sentence2,score', no header "
-                                                          "(default: a built-in 20-pair sample)."),  # fmt: skip
+    data: Path | None = typer.Option(None, "--data", help="minilm: STS-B-style CSV 'sentence1,sentence2,score', no "
+                                                          "header (default: a built-in 20-pair sample); smollm2: a "
+                                                          "UTF-8 text file (default: a built-in text)."),  # fmt: skip
     fuse: bool = typer.Option(False, "--fuse", help="prune: fuse the pruned tokens into one (EViT)."),
     by: str = typer.Option("cls", "--by", help="prune, fopru, budget: rank by 'cls' or 'received' attention."),
     attn: str = typer.Option("sdpa", "--attn-implementation", help="The model's attention implementation."),
@@ -39,6 +41,10 @@ def eval_command(
                                             "a line, to search the schedule on (default: wikitext-2 valid from "
                                             "../shared/data, else a built-in sample)."),  # fmt: skip
     json_out: bool = typer.Option(False, "--json", help="Print {'unreduced': {...}, 'reduced': {...}} as JSON."),
+    context: int = typer.Option(256, "--context", help="smollm2: context tokens per chunk (reducible)."),
+    continuation: int = typer.Option(32, "--continuation", help="smollm2: continuation tokens per chunk (scored, "
+                                                                "never reduced)."),  # fmt: skip
+    chunks: int | None = typer.Option(None, "--chunks", help="smollm2: at most this many chunks of the text."),
 ) -> None:
     """`tokensmith reduce eval --model minilm --method M --ratio R`: fidelity, FLOPs and time, side by side.
 
@@ -54,6 +60,9 @@ def eval_command(
         seed: `--seed`.
         search_data: `--search-data`, the diffrate/greedy search texts.
         json_out: `--json`.
+        context: `--context`, smollm2's context tokens per chunk.
+        continuation: `--continuation`, smollm2's scored tokens per chunk.
+        chunks: `--chunks`, smollm2's chunk limit.
 
     Example:
         >>> from tokensmith.cli.main import main
@@ -89,11 +98,18 @@ def eval_command(
             return
         print_images(result)
         return
-    if model == "smollm2":
-        from tokensmith.errors import ModelError
+    if model == "smollm2":  # the decoder prefill branch lives in cli/reduce_smollm2.py
+        from tokensmith.cli.reduce_smollm2 import eval_prefill, print_prefill
+        from tokensmith.reduce.decoder import build_decoder
 
-        raise ModelError(f"--model {model} is not built yet in `tokensmith reduce eval`; use --model minilm or dinov2 "
-                         "(or an HF BERT-style encoder directory).")  # fmt: skip
+        build_decoder(method, seed=seed, fuse=fuse)  # method errors before the model loads
+        result = eval_prefill(method=method, ratio=ratio, data=data, attn=attn, seed=seed, fuse=fuse, context=context,
+                              continuation=continuation, chunks=chunks)  # fmt: skip
+        if json_out:
+            emit_json(result)
+            return
+        print_prefill(result)
+        return
     check_attention(attn, build(method, fuse=fuse, by=by))  # method errors before any model loads
     result = _eval_text(model, method=method, ratio=ratio, data=data, fuse=fuse, by=by, attn=attn,
                         batch_one=batch_one, seed=seed, search_data=search_data)  # fmt: skip

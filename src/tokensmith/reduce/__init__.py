@@ -9,7 +9,8 @@ Files: `state` (the reduced sequence: hidden, size, mask, source map; `combine` 
 `operators` (the operator protocol), one file per operator — `tome`, `prune` (EViT, FoPru rows), `random_prune`,
 `truncate`, `pool` (Matryoshka), `aim` (merging then PageRank pruning, `pagerank`), `budget` (token budget split
 across regions) —, `methods` (names → operators), `flops`, `schedule`, and `sts` (the STS-B
-evaluation used by the CLI and the benchmark).
+evaluation used by the CLI and the benchmark). A decoder's prefill (Llama: SmolLM2) has its own adapter and
+runner, `decoder` and `prefill` (`apply_decoder`), and its evaluation `prefill_eval` (KL, bits per byte).
 
 Example:
     >>> from tokensmith.reduce import METHODS

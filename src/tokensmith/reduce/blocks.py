@@ -11,9 +11,10 @@ so it computes what the model computes; `tests/reduce/test_patch.py` checks it a
   real token) of each sequence.
 - `Dinov2Blocks`: pre-norm ViT blocks with layer scale (`Dinov2Model`); protected: [CLS] (and register tokens).
   The grid of patches is `(image_size // patch_size)²`.
-Adding an architecture means one adapter class and one line in `ADAPTERS`. Not handled: decoders (causal masks,
-KV caches), cross-attention, relative position biases inside attention (T5, DeBERTa), models whose attention is not
-plain scaled dot product.
+Adding an architecture means one adapter class and one line in `ADAPTERS`. Decoders (causal masks, RoPE positions,
+a protected query tail) have their own adapter and runner: `decoder.py`, `prefill.py`. Not handled:
+cross-attention, relative position biases inside attention (T5, DeBERTa), models whose attention is not plain
+scaled dot product.
 """
 
 from __future__ import annotations
@@ -309,6 +310,9 @@ def adapter_for(model: Any) -> Any:
         tokensmith.errors.ModelError: token reduction does not support the architecture 'gpt2'; supported: bert (e.g. all-MiniLM-L6-v2), dinov2. Load one of those (tokensmith.models.load_encoder('minilm')).
     """
     kind = getattr(getattr(model, "config", None), "model_type", None)
+    if kind == "llama":
+        raise ModelError("a Llama decoder reduces its prefill through tokensmith.reduce.prefill.apply_decoder "
+                         "(`tokensmith reduce eval --model smollm2`), not the encoder runner.")  # fmt: skip
     if kind not in ADAPTERS:
         raise ModelError(
             f"token reduction does not support the architecture {kind!r}; supported: bert (e.g. all-MiniLM-L6-v2), "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokensmith.errors import ModelError
-from tokensmith.reduce.flops import TokenRecord, layer_flops
+from tokensmith.reduce.flops import TokenRecord, layer_flops, shape_of
 from tokensmith.reduce.operators import at_layer
 
 TOLERANCE = 0.05  # |flops_kept - (1 - R)| allowed (the pinned bound)
@@ -106,7 +106,7 @@ def predicted_flops(operator: Any, schedule: Schedule, lengths: Any, protected: 
         schedule: the schedule.
         lengths: (N,) long real tokens per sequence.
         protected: (N,) long protected tokens per sequence.
-        dims: `hidden` and `intermediate`.
+        dims: `hidden` and `intermediate` (and a decoder's `kv_hidden`, `mlp_matrices`: `flops.shape_of`).
 
     Example:
         >>> import torch
@@ -119,8 +119,7 @@ def predicted_flops(operator: Any, schedule: Schedule, lengths: Any, protected: 
 
     total = torch.zeros((), dtype=torch.float64)
     for attention, mlp in _counts(operator, schedule, lengths, protected):  # layer_flops is plain arithmetic
-        total += layer_flops(attention.to(torch.float64), mlp.to(torch.float64), hidden=dims["hidden"],
-                             intermediate=dims["intermediate"]).sum()  # fmt: skip
+        total += layer_flops(attention.to(torch.float64), mlp.to(torch.float64), **shape_of(dims)).sum()
     return float(total)
 
 
