@@ -128,6 +128,10 @@ CLAIMS = (  # (model, reference, the claim as the paper states it, citation)
     ("spacebyte", "megabyte", "space-like boundaries beat fixed patches", "SpaceByte"),
     ("spacebyte", "best subword", "space-like patches match subword models at equal compute", "SpaceByte"),
     ("lex-1000", "bpe-1000", "without fixed embeddings a model comes close to the standard one", "Lexinvariant LMs"),
+    ("blt", "megabyte", "entropy-based patches beat fixed patches at equal compute", "BLT"),
+    ("mrt5", "byte", "a learned deletion gate removes most bytes for little loss", "MrT5"),
+    ("ftp-1000", "bpe-1000", "predicting several future tokens from one state helps the next-token loss",
+     "Future Token Prediction"),
 )  # fmt: skip
 
 
@@ -144,6 +148,24 @@ def lm_claims(results: Results) -> str:
                 parts.append(f"{SHORT[corpus]}: {model} {_verdict(bpb[model] - bpb[ref_name])} {ref_name}")
         if parts:
             lines.append(f"- *{claim}* ({where}): {'; '.join(parts)}.")
+    return "\n".join(lines)
+
+
+@renderer
+def lm_stats(results: Results) -> str:
+    """What the gated and patched models did, from the rows' `stats`: MrT5's deletion rate, BLT's patch length."""
+    lines = []
+    for corpus in CORPORA:
+        parts = []
+        for name, rs in _by_model(results, corpus).items():
+            stats = [r.get("stats") or {} for r in rs]
+            if all("deletion_rate" in st for st in stats) and stats:
+                parts.append(f"{name} deleted {100 * mean(st['deletion_rate'] for st in stats):.1f}% of the positions "
+                             "after its gate at inference")  # fmt: skip
+            if all("bytes_per_patch" in st for st in stats) and stats:
+                parts.append(f"{name}'s entropy patches held {mean(st['bytes_per_patch'] for st in stats):.2f} bytes")
+        if parts:
+            lines.append(f"- {SHORT[corpus]}: {'; '.join(parts)} (mean over seeds).")
     return "\n".join(lines)
 
 
