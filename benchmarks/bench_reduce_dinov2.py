@@ -48,7 +48,21 @@ def _args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--add", action="store_true",
+                   help="join this run's method rows into --out (its other rows kept), recorded under 'addenda'")
     return p.parse_args()
+
+
+def add_rows(old: dict[str, Any], new: dict[str, Any], *, command: str) -> dict[str, Any]:
+    """`old` with the reduced rows of `new` (its methods) put in, and the run recorded under 'addenda'. The unreduced
+    rows stay `old`'s, so speed-ups of added rows are against their own run's unreduced timings (stored with them)."""
+    rows = dict(old["rows"])
+    added = sorted({r["method"] for n, r in new["rows"].items() if r.get("method") not in (None, "none")})
+    rows.update({n: r for n, r in new["rows"].items() if r.get("method") in added})
+    skipped = {m: why for m, why in old.get("skipped_methods", {}).items() if m not in added}
+    addenda = [*old.get("addenda", []), {"methods": added, "command": command, "size": new["size"],
+                                          "seconds_total": new["seconds_total"]}]  # fmt: skip
+    return {**old, "rows": rows, "skipped_methods": skipped, "addenda": addenda}
 
 
 def _images(faces: int) -> tuple[Any, Any, Any]:
@@ -179,6 +193,9 @@ def main() -> None:
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__},
         "seconds_total": round(time.perf_counter() - began, 1),
     }  # fmt: skip
+    if args.add and args.out.is_file():
+        command = " ".join(["benchmarks/bench_reduce_dinov2.py", *sys.argv[1:]])
+        results = add_rows(json.loads(args.out.read_text(encoding="utf-8")), results, command=command)
     write_text(args.out, json.dumps(results, indent=1) + "\n")
     print(f"wrote {args.out} in {results['seconds_total']} s")
 

@@ -88,6 +88,17 @@ def reduce_dinov2_skipped(results: Results) -> str:
 
 
 @renderer
+def reduce_dinov2_addenda(results: Results) -> str:
+    """The runs whose rows were added to the file later (`--add`), or a note that there were none."""
+    added = results[STEM].get("addenda", [])
+    if not added:
+        return "All rows come from one run."
+    runs = "; ".join(f"{', '.join(a['methods'])} by `{a['command']}`" for a in added)
+    return (f"Rows added by later runs: {runs}. Their speed-ups are against the unreduced timings of their own run, "
+            "so compare them within a run.")
+
+
+@renderer
 def reduce_dinov2_command(results: Results) -> str:
     """The command that reproduces the recorded run, from the sizes it recorded."""
     size = results[STEM]["size"]
