@@ -99,16 +99,36 @@ def _timed(forward: Any, pixels: Any, batch: int) -> float:
         return time.perf_counter() - begin
 
 
+_RATES: dict[tuple[str, float], Any] = {}
+
+
+def _apply(model: Any, method: str, ratio: float) -> Any:
+    """`patch.apply`; a searched method (diffrate) first gets its rates from a search on `learned.search_photos()`
+    (images the evaluation does not use), as `tokensmith reduce eval --model dinov2` does."""
+    from tokensmith.reduce.diffrate import SearchConfig
+    from tokensmith.reduce.learned import LEARNED, image_batches, learned_rates, pixels_digest, search_photos
+    from tokensmith.reduce.patch import apply
+
+    rates = None
+    if method in LEARNED and ratio > 0:
+        if (method, ratio) not in _RATES:
+            pixels, source = search_photos()
+            _RATES[method, ratio] = learned_rates(model, method=method, ratio=ratio, batches=image_batches(pixels),
+                                                  digest=pixels_digest(pixels), source=source,
+                                                  config=SearchConfig(batch=4))[0]  # fmt: skip
+        rates = _RATES[method, ratio]
+    return apply(model, method, ratio=ratio, rates=rates)
+
+
 def _configs(model: Any, methods: list[str], ratios: list[float]) -> tuple[dict[str, Any], dict[str, str]]:
     """name → (method, ratio); methods that `apply` refuses → the reason."""
     from tokensmith.errors import TokensmithError
-    from tokensmith.reduce.patch import apply
 
     configs: dict[str, Any] = {"none@0": ("none", 0.0)}
     skipped: dict[str, str] = {}
     for method in methods:
         try:
-            apply(model, method, ratio=ratios[0])
+            _apply(model, method, ratios[0])
         except TokensmithError as e:
             skipped[method] = str(e)
             continue
@@ -118,7 +138,6 @@ def _configs(model: Any, methods: list[str], ratios: list[float]) -> tuple[dict[
 
 def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any]) -> dict[str, dict[str, Any]]:
     from tokensmith.reduce.flops import unreduced_flops
-    from tokensmith.reduce.patch import apply
     from tokensmith.reduce.vision_eval import features, linear_probe, reduced_forward, unreduced_forward
 
     pics, faces, labels = data
@@ -129,7 +148,7 @@ def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any
     rows = {"unreduced": {"gflops": full / 1e9, "flops_kept": 1.0, **linear_probe(ref["faces"].joined(), labels)}}
     for name, (method, ratio) in configs.items():
         began = time.perf_counter()
-        encoder, record = apply(model, method, ratio=ratio)
+        encoder, record = _apply(model, method, ratio)
         row = _fidelity(reduced_forward(encoder), ref, pics, faces, labels)
         flops = record.flops(**dims)
         assert record.sequences == n_images, (record.sequences, n_images)
@@ -140,11 +159,10 @@ def _run_fidelity(model: Any, configs: dict[str, Any], data: tuple[Any, Any, Any
 
 
 def _run_speed(model: Any, configs: dict[str, Any], pics: Any, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    from tokensmith.reduce.patch import apply
     from tokensmith.reduce.vision_eval import reduced_forward, unreduced_forward
 
     forwards = {"unreduced": unreduced_forward(model)}
-    forwards.update({n: reduced_forward(apply(model, m, ratio=r)[0]) for n, (m, r) in configs.items()})
+    forwards.update({n: reduced_forward(_apply(model, m, r)[0]) for n, (m, r) in configs.items()})
     batch_pixels = pics[: min(args.batch, len(pics))].repeat((args.batch + len(pics) - 1) // len(pics), 1, 1, 1)
     batch_pixels = batch_pixels[: args.batch]  # (batch, 3, 224, 224): the photos, repeated to fill one batch
     one = pics[: args.time_images]
