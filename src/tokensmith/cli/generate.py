@@ -142,6 +142,7 @@ def generate(
     """
     from tokensmith.decode.chat import chat_template_of, encode_prompt
     from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter, recycler_of
+    from tokensmith.decode.draft_crossvocab import CrossVocabDrafter
     from tokensmith.decode.dyspec import MAX_NODES
     from tokensmith.models import load_model
     from tokensmith.decode.recycling import load_matrix
@@ -165,10 +166,10 @@ def generate(
     results = []
     for text in texts:
         ids = encode_prompt(tok, text, template=template, config=config)
-        if draft is not None and template is not None:  # a chat-fed target: the drafter gets its own template too
+        if isinstance(drafter, CrossVocabDrafter) and template is not None:  # the drafter gets its own template
             own = encode_prompt(draft.tokenizer, text, template=chat_template_of(draft_model),  # type: ignore[arg-type]
                                 config=draft.model.config)
-            drafter.set_prompt(own)  # type: ignore[attr-defined]
+            drafter.set_prompt(own)
         budget = {"none": 0, "lookup": max(tree, 10), "rsd": MAX_RSD_NODES, "draft": max(tree, 4),
                   "dyspec": MAX_NODES}.get(speculate, tree)  # fmt: skip
         out, stats = speculative_generate(target, ids, drafter, max_new_tokens, budget=budget, warp=warp, seed=seed)
