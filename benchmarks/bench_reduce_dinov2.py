@@ -105,17 +105,13 @@ _RATES: dict[tuple[str, float], Any] = {}
 def _apply(model: Any, method: str, ratio: float) -> Any:
     """`patch.apply`; a searched method (diffrate) first gets its rates from a search on `learned.search_photos()`
     (images the evaluation does not use), as `tokensmith reduce eval --model dinov2` does."""
-    from tokensmith.reduce.diffrate import SearchConfig
-    from tokensmith.reduce.learned import LEARNED, image_batches, learned_rates, pixels_digest, search_photos
+    from tokensmith.reduce.learned import LEARNED, image_rates, search_photos
     from tokensmith.reduce.patch import apply
 
     rates = None
     if method in LEARNED and ratio > 0:
         if (method, ratio) not in _RATES:
-            pixels, source = search_photos()
-            _RATES[method, ratio] = learned_rates(model, method=method, ratio=ratio, batches=image_batches(pixels),
-                                                  digest=pixels_digest(pixels), source=source,
-                                                  config=SearchConfig(batch=4))[0]  # fmt: skip
+            _RATES[method, ratio] = image_rates(model, method=method, ratio=ratio, search=search_photos())[0]
         rates = _RATES[method, ratio]
     return apply(model, method, ratio=ratio, rates=rates)
 

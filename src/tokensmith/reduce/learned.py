@@ -179,3 +179,25 @@ def _read(path: Any, layers: int) -> dict | None:
         return entry if ok and isinstance(entry.get("info"), dict) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def image_rates(model: Any, *, method: str, ratio: float, search: tuple[Any, str], seed: int = 0) -> tuple[Any, dict]:
+    """`learned_rates` for an image encoder, searched on `search` = (pixels, description) in batches of 4.
+
+    Args:
+        model: the image encoder.
+        method: 'diffrate' or 'greedy'.
+        ratio: R.
+        search: search images the evaluation does not use (`search_photos()`) and where they come from.
+        seed: the search's seed.
+
+    Example:
+        >>> import inspect
+        >>> list(inspect.signature(image_rates).parameters)  # used by vision_eval and the DINOv2 benchmark
+        ['model', 'method', 'ratio', 'search', 'seed']
+    """
+    from tokensmith.reduce.diffrate import SearchConfig
+
+    return learned_rates(model, method=method, ratio=ratio, batches=image_batches(search[0]),
+                         digest=pixels_digest(search[0]), source=search[1],
+                         config=SearchConfig(seed=seed, batch=4))  # fmt: skip

@@ -288,9 +288,8 @@ def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch
         >>> out["reduced"]["cosine_cls"] > 0.5, abs(out["reduced"]["flops_kept"] - 0.6) <= 0.05
         (True, True)
     """
-    from tokensmith.reduce.diffrate import SearchConfig
     from tokensmith.reduce.flops import unreduced_flops
-    from tokensmith.reduce.learned import LEARNED, image_batches, learned_rates, pixels_digest
+    from tokensmith.reduce.learned import LEARNED, image_rates
     from tokensmith.reduce.patch import apply
 
     check_pixels(pixels)
@@ -299,9 +298,7 @@ def evaluate_images(model: Any, pixels: Any, *, method: str, ratio: float, batch
         if search is None:
             raise ModelError(f"method '{method}' searches its schedule on images the evaluation does not use: pass "
                              "search=(pixels, description), e.g. tokensmith.reduce.learned.search_photos().")  # fmt: skip
-        rates, info = learned_rates(model, method=method, ratio=ratio, batches=image_batches(search[0]),
-                                    digest=pixels_digest(search[0]), source=search[1],
-                                    config=SearchConfig(seed=seed, batch=4))  # fmt: skip
+        rates, info = image_rates(model, method=method, ratio=ratio, search=search, seed=seed)
     encoder, record = apply(model, method, ratio=ratio, seed=seed, fuse=fuse, by=by, rates=rates)
     dims = {"hidden": encoder.dims["hidden"], "intermediate": encoder.dims["intermediate"]}
     forwards = {"unreduced": unreduced_forward(model), "reduced": reduced_forward(encoder)}
