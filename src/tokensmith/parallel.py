@@ -16,13 +16,14 @@ Not handled: options (special-token parsing, BOS/EOS): encode with `Tokenizer.en
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from tokensmith.flat import concat_flat, flatten
 
 SHARD_TEXTS = 4096  # texts per encode_batch call: large enough for the libraries' pools, small enough for memory
 
@@ -64,24 +65,6 @@ class EncodedCorpus:
         return np.diff(self.offsets)
 
 
-def flatten(batch: Sequence[Sequence[int]], *, dtype: np.dtype | type = np.uint32) -> tuple[np.ndarray, np.ndarray]:
-    """Lists of ids → flat ids (T,) and offsets (S+1,) int64, without a Python list per text on the way.
-
-    Args:
-        batch: ids per text.
-        dtype: the dtype of the flat ids.
-
-    Example:
-        >>> ids, offsets = flatten([[1, 2], [], [3]])
-        >>> ids.tolist(), offsets.tolist(), ids.dtype.name
-        ([1, 2, 3], [0, 2, 2, 3], 'uint32')
-    """
-    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=dtype, count=int(offsets[-1]))
-    return ids, offsets
-
-
 def _resolve(tok: Any) -> Any:
     if isinstance(tok, str):
         from tokensmith.spec import load
@@ -109,16 +92,14 @@ def encode_corpus(tok: Any, texts: Sequence[str], *, workers: int | None = None)
     shards = [texts[i : i + SHARD_TEXTS] for i in range(0, len(texts), SHARD_TEXTS)]
 
     def one(shard: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        return flatten(tok.encode_batch(shard))
+        return tok.encode_batch_flat(shard)
 
     if workers is not None and workers > 1 and len(shards) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(one, shards))  # map keeps the shards' order
     else:
         parts = [one(s) for s in shards]
-    ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.uint32)
-    lengths = np.concatenate([np.diff(p[1]) for p in parts]) if parts else np.zeros(0, np.int64)
-    return EncodedCorpus(ids=ids, offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
-
+    ids, offsets = concat_flat(parts)
+    return EncodedCorpus(ids=ids.astype(np.uint32, copy=False), offsets=offsets)
 
 __all__ = ["SHARD_TEXTS", "EncodedCorpus", "encode_corpus", "flatten"]

@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from tokensmith import atomic
 from tokensmith.accel.select import accelerator_for, encoder_name
 from tokensmith.backends.base import Backend, BackendKind, NativeFormat
 from tokensmith.backends.chunking import LONG
+from tokensmith.flat import flatten
 from tokensmith.errors import ConversionError, TokensmithError, close_matches
 
 SaveFormat = NativeFormat
@@ -268,6 +271,26 @@ class Tokenizer:
 
             check_spelled(self, texts, batch, add_special_tokens=add_special_tokens)
         return batch
+
+    def encode_batch_flat(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Plain-text ids of many texts (no special tokens, no BOS/EOS) as flat arrays: ids (T,) uint32 and
+        offsets (S+1,) int64, text s being `ids[offsets[s]:offsets[s+1]]`. The same ids as `encode_batch`; an
+        accelerator with a flat call (fastokens) fills the arrays without a Python list per text.
+
+        Args:
+            texts: the texts.
+
+        Example:
+            >>> import tokensmith
+            >>> ids, offsets = tokensmith.load("gpt2").encode_batch_flat(["Hello world", "", "Hi"])
+            >>> ids.tolist(), offsets.tolist()
+            ([15496, 995, 17250], [0, 2, 2, 3])
+        """
+        lengths = [len(t) for t in texts]
+        acc = accelerator_for(self, work=sum(lengths))
+        if acc is not None and max(lengths, default=0) <= LONG:
+            return acc.encode_batch_flat(texts)
+        return flatten(self._backend.encode_batch(texts, add_special_tokens=False))
 
     def encode_parts(self, text: str, *, add_special_tokens: bool = False) -> Iterator[list[int]]:
         """Token ids of `text`, a part at a time: concatenated, they are `encode(text)`. A text longer than about a

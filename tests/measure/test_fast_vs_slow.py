@@ -65,3 +65,20 @@ def test_token_spans_match_encode_with_offsets(rel):
         base = index.byte_base[s]
         expected = tok.encode_with_offsets(text).offsets
         assert list(zip((start[lo:hi] - base).tolist(), (end[lo:hi] - base).tolist())) == expected
+
+
+@pytest.mark.parametrize("rel", ["tiktoken/gpt2.tiktoken", "sentencepiece/mistral-v3.model"])
+def test_compiled_token_spans_match_the_numpy_formulation(rel):
+    import tokensmith
+    from tokensmith.measure.encoded import encode_corpus, token_spans, token_spans_numpy
+    from tokensmith.measure.textindex import build_text_index
+
+    tok = tokensmith.load(shared_path("tokenizers", *rel.split("/")))
+    rng = np.random.default_rng(5)
+    alphabet = list("ab cdé  ñ日本語\tx🙂.,")
+    texts = {"und": ["".join(rng.choice(alphabet, rng.integers(0, 30))) for _ in range(200)]}
+    index = build_text_index(texts)
+    enc = encode_corpus(tok, index)
+    fast, slow = token_spans(tok, index, enc), token_spans_numpy(tok, index, enc)
+    assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
+    assert len(enc.ids) > 1000

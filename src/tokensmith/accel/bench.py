@@ -6,7 +6,9 @@ For one tokenizer and one corpus, `measure` times (best of `repeat` runs, after 
   HF's rayon `encode_batch`, SentencePiece's threaded list encode);
 - each installed accelerator that loads for it (its batch call, and `<name> single`: one call per line), verified
   or not;
-- `tokensmith`: `Tokenizer.encode_batch`, i.e. what a user gets (the verified accelerator, else the backend).
+- `tokensmith`: `Tokenizer.encode_batch`, i.e. what a user gets (the verified accelerator, else the backend), and
+  `tokensmith flat`: `Tokenizer.encode_batch_flat` (flat numpy ids and offsets, no list per line; the lists the
+  comparison needs are made after the clock stops).
 Ids are compared line by line with the backend's single calls. `on_cores` runs `measure` in a child process
 pinned to the first k cores (`os.sched_setaffinity`) with the libraries' thread variables set to k, so 1 and 2
 cores are measured by the same code. MB/s counts the UTF-8 bytes of the lines.
@@ -54,9 +56,9 @@ class EncodeResult:
     seconds: float
 
 
-def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], list[list[int]]]]]:
+def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], Any]]]:
     """(name, batch function) for every encoder of `tok`: backend single and batch, each accelerator that loads
-    (batch and single), and `Tokenizer.encode_batch`.
+    (batch and single), `Tokenizer.encode_batch` and `Tokenizer.encode_batch_flat` (which returns flat arrays).
 
     Args:
         tok: a `tokensmith.Tokenizer`.
@@ -67,7 +69,7 @@ def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], list[list[int]]]
         ['tiktoken single', 'tiktoken batch']
     """
     backend, lib = tok.backend, BACKEND_ENCODERS.get(tok.backend_kind, tok.backend_kind)
-    out: list[tuple[str, Callable[[list[str]], list[list[int]]]]] = [
+    out: list[tuple[str, Callable[[list[str]], Any]]] = [
         (f"{lib} single", lambda ts: [backend.encode(t, add_special_tokens=False) for t in ts]),
         (f"{lib} batch", lambda ts: backend.encode_batch(ts, add_special_tokens=False)),
     ]
@@ -80,7 +82,16 @@ def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], list[list[int]]]
             out.append((entry.name, acc.encode_batch))
             out.append((f"{entry.name} single", lambda ts, acc=acc: [acc.encode(t) for t in ts]))
     out.append((f"tokensmith ({tok.encoder})", tok.encode_batch))
+    out.append((f"tokensmith flat ({tok.encoder})", tok.encode_batch_flat))
     return out
+
+
+def _as_lists(got: Any) -> list[list[int]]:
+    """An encoder's answer as ids per line (flat (ids, offsets) arrays are split)."""
+    if isinstance(got, tuple):
+        ids, offsets = got[0].tolist(), got[1].tolist()
+        return [ids[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    return got
 
 
 def measure(spec: str, lines: list[str], *, cores: int, repeat: int = 1) -> list[EncodeResult]:
@@ -110,6 +121,7 @@ def measure(spec: str, lines: list[str], *, cores: int, repeat: int = 1) -> list
             started = time.perf_counter()
             got = run(lines)
             best = min(best, time.perf_counter() - started)
+        got = _as_lists(got)
         ref = got if ref is None else ref
         same = sum(a == b for a, b in zip(got or [], ref, strict=True))
         rows.append(EncodeResult(spec, name, cores, round(size / best, 3) if best > 0 else 0.0, same, len(lines),

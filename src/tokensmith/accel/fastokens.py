@@ -68,12 +68,29 @@ class FastokensAccelerator:
             >>> FastokensAccelerator(tok.native_format, tok.native_bytes(), pattern=tok.backend.pattern).encode_batch(["Hello world", ""])
             [[15496, 995], []]
         """
+        ids, offsets = self.encode_batch_flat(texts)
+        flat, cuts = ids.tolist(), offsets.tolist()
+        return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+    def encode_batch_flat(self, texts: Sequence[str]) -> tuple[Any, Any]:
+        """Ids of many texts as flat numpy arrays (ids (T,) uint32, offsets (S+1,) int64): fastokens' own buffers,
+        no Python object per token.
+
+        Args:
+            texts: the texts.
+
+        Example:
+            >>> import pytest, tokensmith
+            >>> _ = pytest.importorskip("fastokens")
+            >>> ids, offsets = build(tokensmith.load("gpt2")).encode_batch_flat(["Hello world", ""])
+            >>> [ids.tolist(), offsets.tolist()]
+            [[15496, 995], [0, 2, 2]]
+        """
         import numpy as np
 
         ids, offsets = self._tok.encode_batch_flat(list(texts), add_special_tokens=False, split_special_tokens=True)
-        flat = np.frombuffer(ids, dtype=np.uint32).tolist()
-        cuts = np.frombuffer(offsets, dtype=np.uint64).tolist()
-        return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        return np.frombuffer(ids, dtype=np.uint32), np.frombuffer(offsets, dtype=np.uint64).astype(np.int64)
 
 
 def build(tok: Any) -> FastokensAccelerator | None:

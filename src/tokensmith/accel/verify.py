@@ -21,10 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from tokensmith import atomic
 from tokensmith.accel.registry import AcceleratorEntry, candidates
 from tokensmith.accel.sample import base_sample, sample_hash, special_lines
 from tokensmith.cache import cache_dir
+from tokensmith.flat import flatten
 
 SCHEMA = 2  # bump when the check changes: old verdicts are then ignored
 
@@ -123,6 +126,33 @@ class Guarded:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             return self._backend.encode_batch(texts, add_special_tokens=False)
+
+
+    def encode_batch_flat(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`encode_batch` as flat arrays (ids (T,) uint32, offsets (S+1,) int64): the accelerator's own flat call
+        when it has one (it is the call its verified `encode_batch` is built on), else `flatten(encode_batch)`.
+
+        Args:
+            texts: the texts.
+
+        Example:
+            >>> import tokensmith
+            >>> class Lists:
+            ...     name = "lists"
+            ...     def encode_batch(self, texts): return [[len(t)] for t in texts]
+            >>> ids, offsets = Guarded(Lists(), tokensmith.load("gpt2").backend).encode_batch_flat(["ab", "c"])
+            >>> ids.tolist(), offsets.tolist()
+            ([2, 1], [0, 1, 2])
+        """
+        flat = getattr(self._acc, "encode_batch_flat", None)
+        if flat is None:
+            return flatten(self.encode_batch(texts))
+        try:
+            return flat(texts)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            return flatten(self._backend.encode_batch(texts, add_special_tokens=False))
 
 
 def verification_sample(tok: Any) -> list[str]:

@@ -1,9 +1,10 @@
 """The compiled count-vector bootstrap kernel behind `distribution.boot_moments` (imported only when a bootstrap runs).
 
 A module of its own so that numba can cache the compiled kernel on disk (`cache=True` needs a module-level function,
-not a closure) and `import tokensmith.measure` never imports numba. Serial on purpose: a `prange` over resamples
-was measured 1.7x slower for the whole metrics phase on the shared 2-core machine (threads that wait on each other
-at the loop's end whenever another process holds a core).
+not a closure) and `import tokensmith.measure` never imports numba. Serial within one call: a `prange` over
+resamples was measured 1.7x slower for the whole metrics phase on the shared 2-core machine (threads that wait on
+each other at the loop's end whenever another process holds a core); `corpus_rows` instead runs one language per
+thread, which needs no barrier.
 """
 
 from __future__ import annotations

@@ -14,11 +14,12 @@ import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from tokensmith.flat import concat_flat, flatten
 from tokensmith.measure.textindex import TextIndex
-from tokensmith.parallel import flatten
 from tokensmith.tokenizer import Tokenizer
 
 
@@ -72,20 +73,24 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(self.first) - 1), self.n_tokens)
 
 
-def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]] | None]:
+def _encode_all(tok: Tokenizer, texts: list[str]) -> tuple[Any, list[list[tuple[int, int]]] | None]:
+    """(flat ids and offsets, None) from the flat call; (ids per text, offsets per text) where spans are needed."""
     if not tok.lossless:
         encs = tok.encode_batch_with_offsets(texts)
         return [e.ids for e in encs], [e.offsets for e in encs]
-    return tok.encode_batch(texts), None
+    return tok.encode_batch_flat(texts), None
 
 
 def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = None) -> EncodedCorpus:
     """Encode all sentences of `index` with one batch call (per language only after a failure).
 
+    Lossless tokenizers use `Tokenizer.encode_batch_flat` (ids straight into numpy); the others need per-token
+    offsets (`encode_batch_with_offsets`), whose lists are flattened afterwards.
+
     Args:
         tok: the tokenizer.
         index: the corpus.
-        timer: receives 'encode' (the backend's batch call) and 'convert' (lists → numpy) seconds.
+        timer: receives 'encode' (the backend's batch call) and 'convert' (to int64 numpy arrays) seconds.
 
     Example:
         >>> require_model("gpt2")
@@ -99,23 +104,24 @@ def encode_corpus(tok: Tokenizer, index: TextIndex, *, timer: Timer | None = Non
     started = time.perf_counter()
     failed: dict[str, str] = {}
     try:
-        batch, offsets = _encode_all(tok, index.texts)
+        whole = _encode_all(tok, index.texts)
+        parts, offsets = [whole], whole[1]
     except Exception:  # noqa: BLE001 - any backend failure: isolate the language(s) that cause it
-        batch, offsets = [], None
+        parts, offsets = [], None
         for lang in index.langs:
             texts = index.texts[index.lang_slice(lang)]
             try:
-                part, part_offsets = _encode_all(tok, texts)
+                part = _encode_all(tok, texts)
             except Exception as e:  # noqa: BLE001
                 failed[lang] = f"{type(e).__name__}: {e}"
-                part, part_offsets = [[] for _ in texts], [[] for _ in texts]
-            batch.extend(part)
-            offsets = None if part_offsets is None else (offsets or []) + part_offsets
+                part = ([[] for _ in texts], None if tok.lossless else [[] for _ in texts])
+            parts.append(part)
+            offsets = None if part[1] is None else (offsets or []) + part[1]
     timer.add("encode", started)
     started = time.perf_counter()
-    ids, first = flatten(batch, dtype=np.int64)
+    ids, first = concat_flat([p[0] if isinstance(p[0], tuple) else flatten(p[0], dtype=np.int64) for p in parts])
     timer.add("convert", started)
-    return EncodedCorpus(ids=ids, first=first, failed=failed, offsets=offsets)
+    return EncodedCorpus(ids=ids.astype(np.int64, copy=False), first=first, failed=failed, offsets=offsets)
 
 
 def byte_length_table(tok: Tokenizer) -> np.ndarray:
@@ -155,21 +161,43 @@ def token_spans(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[n
     """
     if enc.offsets is not None:
         return _spans_from_offsets(index, enc)
-    lengths = byte_length_table(tok)[enc.ids] if len(enc.ids) else np.zeros(0, np.int64)
-    cum = np.concatenate([[0], np.cumsum(lengths)])
-    totals = cum[enc.first[1:]] - cum[enc.first[:-1]]  # (S,) bytes the tokens spell per sentence
-    shift = totals - index.n_bytes  # 0, or 1 for a dummy-prefix space
+    from tokensmith.measure.spans_kernel import global_spans, sentence_bytes
+
+    table = byte_length_table(tok)
+    shift = sentence_bytes(enc.ids, table, enc.first) - index.n_bytes  # 0, or 1 for a dummy-prefix space
     ok = (shift == 0) | ((shift == 1) & tok.dummy_prefix)
     if not tok.lossless:  # normalizing tokenizers: trust lengths only where the bytes really spell the text
         ok = _spells_text(tok, index, enc, ok, shift)
-    sent = enc.token_sentence()
-    local_end = cum[1:] - cum[enc.first[:-1]][sent] - shift[sent]
-    local_start = np.maximum(local_end - lengths, 0)
-    base = index.byte_base[sent]
-    start, end = base + local_start, base + np.maximum(local_end, 0)
+    start, end = np.empty(len(enc.ids), np.int64), np.empty(len(enc.ids), np.int64)
+    global_spans(enc.ids, table, enc.first, index.byte_base, shift, start, end)
     for s in np.flatnonzero(~ok & (enc.n_tokens > 0)).tolist():
         _fill_from_library(tok, index, enc, s, start, end)
     return start, end
+
+
+def token_spans_numpy(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus) -> tuple[np.ndarray, np.ndarray]:
+    """Reference for `token_spans` on a lossless tokenizer's flat ids, in plain numpy (the tests compare them).
+
+    Args:
+        tok: a lossless tokenizer.
+        index: the corpus.
+        enc: its encoding by `tok`.
+
+    Example:
+        >>> require_model("gpt2")
+        >>> import tokensmith
+        >>> from tokensmith.measure.textindex import build_text_index
+        >>> tok, index = tokensmith.load("gpt2"), build_text_index({"eng_Latn": ["Hello world", "Hi"]})
+        >>> [a.tolist() for a in token_spans_numpy(tok, index, encode_corpus(tok, index))]
+        [[0, 5, 12], [5, 11, 14]]
+    """
+    lengths = byte_length_table(tok)[enc.ids] if len(enc.ids) else np.zeros(0, np.int64)
+    cum = np.concatenate([[0], np.cumsum(lengths)])
+    shift = cum[enc.first[1:]] - cum[enc.first[:-1]] - index.n_bytes
+    sent = enc.token_sentence()
+    local_end = cum[1:] - cum[enc.first[:-1]][sent] - shift[sent]
+    base = index.byte_base[sent]
+    return base + np.maximum(local_end - lengths, 0), base + np.maximum(local_end, 0)
 
 
 def _spells_text(tok: Tokenizer, index: TextIndex, enc: EncodedCorpus, ok: np.ndarray, shift: np.ndarray) -> np.ndarray:
