@@ -14,16 +14,16 @@ from render_docs import Results, fmt, renderer, table
 BACKEND_LIBS = ("tiktoken", "hf-tokenizers", "sentencepiece")
 
 
-def _rows(results: Results) -> list[dict[str, Any]]:
-    return results["encode"]["results"]
+def _rows(results: Results, key: str = "encode") -> list[dict[str, Any]]:
+    return results[key]["results"]
 
 
-def _speed(results: Results, tokenizer: str, encoder: str, cores: int) -> float:
-    return next(r["mb_per_s"] for r in _rows(results) if (r["tokenizer"], r["encoder"], r["cores"]) == (tokenizer, encoder, cores))
+def _speed(results: Results, tokenizer: str, encoder: str, cores: int, key: str = "encode") -> float:
+    return next(r["mb_per_s"] for r in _rows(results, key) if (r["tokenizer"], r["encoder"], r["cores"]) == (tokenizer, encoder, cores))
 
 
-def _tokensmith(results: Results, tokenizer: str) -> str:
-    return next(r["encoder"] for r in _rows(results) if r["tokenizer"] == tokenizer and r["encoder"].startswith("tokensmith"))
+def _tokensmith(results: Results, tokenizer: str, key: str = "encode") -> str:
+    return next(r["encoder"] for r in _rows(results, key) if r["tokenizer"] == tokenizer and r["encoder"].startswith("tokensmith"))
 
 
 def _tokenizers(results: Results) -> list[str]:
@@ -62,16 +62,55 @@ def encode_winners_table(results: Results) -> str:
     return table(["tokenizer", "fastest identical accelerator", "its best MB/s", "tokensmith uses"], rows, right=[2])
 
 
-@renderer
-def encode_goals_table(results: Results) -> str:
+def _flat(results: Results, tokenizer: str, key: str) -> str | None:
+    names = [r["encoder"] for r in _rows(results, key) if r["tokenizer"] == tokenizer and r["encoder"].startswith("tokensmith flat")]
+    return names[0] if names else None
+
+
+def _goals(results: Results, key: str) -> str:
     rows = []
     for tok in ("o200k_base", "cl100k_base"):
-        ours = _tokensmith(results, tok)
-        for c in sorted({r["cores"] for r in _rows(results)}):
-            rows.append([tok, c, fmt(_speed(results, tok, ours, c) / _speed(results, tok, "tiktoken batch", c), ".2f"),
-                         fmt(_speed(results, tok, ours, c) / _speed(results, tok, "tiktoken single", 1), ".2f")])
-    header = ["tokenizer", "cores", "encode_batch / tiktoken batch (goal ≥ 2)", "encode_batch / tiktoken single, 1 core (goal ≥ 1.5)"]
-    return table(header, rows, right=[1, 2, 3])
+        ours, flat = _tokensmith(results, tok, key), _flat(results, tok, key)
+        for c in sorted({r["cores"] for r in _rows(results, key)}):
+            batch, single = _speed(results, tok, "tiktoken batch", c, key), _speed(results, tok, "tiktoken single", 1, key)
+            mine = _speed(results, tok, ours, c, key)
+            flat_cells = [fmt(_speed(results, tok, flat, c, key) / batch, ".2f"), fmt(_speed(results, tok, flat, c, key) / single, ".2f")] if flat else ["–", "–"]
+            rows.append([tok, c, fmt(mine / batch, ".2f"), fmt(mine / single, ".2f"), *flat_cells])
+    header = ["tokenizer", "cores", "encode_batch / tiktoken batch (goal ≥ 2)", "encode_batch / tiktoken single, 1 core (goal ≥ 1.5)",
+              "encode_batch_flat / tiktoken batch", "encode_batch_flat / tiktoken single, 1 core"]
+    return table(header, rows, right=[1, 2, 3, 4, 5])
+
+
+def _goals_renderer(name: str, key: str) -> None:
+    """Register `{{ name }}`: the goals table of results file `key` (the main run, or the best-of-3 goal check)."""
+
+    def render(results: Results) -> str:
+        return _goals(results, key)
+
+    render.__name__ = name
+    renderer(render)
+
+
+_goals_renderer("encode_goals_table", "encode")
+_goals_renderer("encode_goals_best_table", "encode_goals")
+
+
+@renderer
+def encode_corpus_size(results: Results) -> str:
+    c = results["encode"]["corpus"]
+    if not results["encode"]["reduced"]:
+        return (f"full size: every line of the {c['flores_langs']} FLORES-200 languages ({c['flores_lines']:,} lines) "
+                f"and of the Wikipedia samples ({', '.join(c['wiki_langs'])})")
+    return (f"*reduced size*: {c['flores_lines_per_lang']} lines of each of the {c['flores_langs']} FLORES-200 languages, "
+            f"{c['wiki_lines_per_lang']} lines of each Wikipedia sample; the full size is every line")
+
+
+@renderer
+def encode_eval_phases(results: Results) -> str:
+    ev = results["encode"]["eval"]
+    rows = [[label, *[fmt(ev[k]["phases_s"].get(p), ".1f") for p in ("index", "encode", "convert", "metrics")]]
+            for k, label in (("no_accel", "backends only"), ("accel", "with accelerators"))]
+    return table(["phase seconds", "index", "encode", "convert", "metrics"], rows, right=[1, 2, 3, 4])
 
 
 @renderer
