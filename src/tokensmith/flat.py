@@ -1,7 +1,7 @@
 """Flat id arrays: many texts' ids as one (T,) array plus (S+1,) offsets, the shape every corpus-scale consumer reads.
 
-`flatten` turns lists of ids into that shape without a Python list per text on the way; `Tokenizer.encode_batch_flat`
-and the accelerators' flat calls produce it directly. Text s has `ids[offsets[s]:offsets[s+1]]`.
+`flatten` turns lists of ids into that shape without a Python list per text on the way (`unflatten` goes back);
+`Tokenizer.encode_batch_flat` and the accelerators' flat calls produce it directly. Text s has `ids[offsets[s]:offsets[s+1]]`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,21 @@ def flatten(batch: Sequence[Sequence[int]], *, dtype: np.dtype | type = np.uint3
     return ids, offsets
 
 
+def unflatten(ids: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
+    """Flat ids and offsets back to one list of ids per text (the inverse of `flatten`).
+
+    Args:
+        ids: (T,) ids.
+        offsets: (S+1,) where each text starts, then T.
+
+    Example:
+        >>> unflatten(*flatten([[1, 2], [], [3]]))
+        [[1, 2], [], [3]]
+    """
+    flat, cuts = ids.tolist(), offsets.tolist()
+    return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
 def concat_flat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Several (ids, offsets) pairs, in order, as one pair.
 
@@ -51,4 +66,4 @@ def concat_flat(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
     return ids, offsets
 
 
-__all__ = ["concat_flat", "flatten"]
+__all__ = ["concat_flat", "flatten", "unflatten"]

@@ -29,8 +29,8 @@ from tokensmith import atomic
 from tokensmith.accel.select import accelerator_for, encoder_name
 from tokensmith.backends.base import Backend, BackendKind, NativeFormat
 from tokensmith.backends.chunking import LONG
-from tokensmith.flat import flatten
 from tokensmith.errors import ConversionError, TokensmithError, close_matches
+from tokensmith.flat import flatten
 
 SaveFormat = NativeFormat
 AllowedSpecial = Set[str] | Literal["all"]
@@ -286,9 +286,8 @@ class Tokenizer:
             >>> ids.tolist(), offsets.tolist()
             ([15496, 995, 17250], [0, 2, 2, 3])
         """
-        lengths = [len(t) for t in texts]
-        acc = accelerator_for(self, work=sum(lengths))
-        if acc is not None and max(lengths, default=0) <= LONG:
+        acc = self._batch_accelerator(texts)
+        if acc is not None:
             return acc.encode_batch_flat(texts)
         return flatten(self._backend.encode_batch(texts, add_special_tokens=False))
 
@@ -312,15 +311,20 @@ class Tokenizer:
         self, texts: Sequence[str], *, add_special_tokens: bool, allowed_special: AllowedSpecial, parse_special: bool
     ) -> list[list[int]]:
         if not allowed_special and not parse_special:
-            lengths = [len(t) for t in texts]
-            acc = None if add_special_tokens else accelerator_for(self, work=sum(lengths))
-            if acc is not None and max(lengths, default=0) <= LONG:
+            acc = None if add_special_tokens else self._batch_accelerator(texts)
+            if acc is not None:
                 return acc.encode_batch(texts)
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
         allowed = self._allowed(allowed_special, parse_special)
         if allowed == "all" or not allowed:
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens, parse_special=bool(allowed))
         return self._encode_allowing(texts, allowed, add_special_tokens=add_special_tokens)
+
+    def _batch_accelerator(self, texts: Sequence[str]) -> Any:
+        """The verified accelerator for a plain-text batch, or None (none verified, or a text too long for it)."""
+        lengths = [len(t) for t in texts]
+        acc = accelerator_for(self, work=sum(lengths))
+        return acc if acc is not None and max(lengths, default=0) <= LONG else None
 
     def _allowed(self, allowed_special: AllowedSpecial, parse_special: bool) -> frozenset[str] | Literal["all"]:
         if parse_special or allowed_special == "all":

@@ -9,12 +9,7 @@ import pytest
 import tokensmith
 from tokensmith.accel.sample import base_sample
 from tokensmith.accel.verify import Guarded
-from tokensmith.flat import flatten
-
-
-def _split(ids: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
-    flat, cuts = ids.tolist(), offsets.tolist()
-    return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+from tokensmith.flat import flatten, unflatten
 
 
 @pytest.mark.parametrize("spec", ["gpt2", "o200k_base", "smollm2"])
@@ -27,7 +22,7 @@ def test_flat_ids_equal_encode_batch_on_the_verification_sample(spec, accel, mon
     lines *= 1 + 250_000 // sum(map(len, lines))  # above the size at which a batch call verifies the accelerator
     ids, offsets = tok.encode_batch_flat(lines)
     assert ids.dtype == np.uint32 and offsets.dtype == np.int64 and len(offsets) == len(lines) + 1
-    assert _split(ids, offsets) == tok.encode_batch(lines)
+    assert unflatten(ids, offsets) == tok.encode_batch(lines)
 
 
 def test_a_flat_call_that_raises_is_answered_by_the_backend():
@@ -40,7 +35,7 @@ def test_a_flat_call_that_raises_is_answered_by_the_backend():
             raise BaseException("rust panic")  # noqa: TRY002 - what a PyO3 panic looks like from Python
 
     ids, offsets = Guarded(Panics(), tok.backend).encode_batch_flat(["Hello world", "Hi"])
-    assert _split(ids, offsets) == [[15496, 995], [17250]]
+    assert unflatten(ids, offsets) == [[15496, 995], [17250]]
 
 
 def test_an_accelerator_without_a_flat_call_is_flattened():

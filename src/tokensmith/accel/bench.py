@@ -88,10 +88,9 @@ def encoders(tok: Any) -> list[tuple[str, Callable[[list[str]], Any]]]:
 
 def _as_lists(got: Any) -> list[list[int]]:
     """An encoder's answer as ids per line (flat (ids, offsets) arrays are split)."""
-    if isinstance(got, tuple):
-        ids, offsets = got[0].tolist(), got[1].tolist()
-        return [ids[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-    return got
+    from tokensmith.flat import unflatten
+
+    return unflatten(*got) if isinstance(got, tuple) else got
 
 
 def measure(spec: str, lines: list[str], *, cores: int, repeat: int = 1) -> list[EncodeResult]:

@@ -68,9 +68,9 @@ class FastokensAccelerator:
             >>> FastokensAccelerator(tok.native_format, tok.native_bytes(), pattern=tok.backend.pattern).encode_batch(["Hello world", ""])
             [[15496, 995], []]
         """
-        ids, offsets = self.encode_batch_flat(texts)
-        flat, cuts = ids.tolist(), offsets.tolist()
-        return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        from tokensmith.flat import unflatten
+
+        return unflatten(*self.encode_batch_flat(texts))
 
 
     def encode_batch_flat(self, texts: Sequence[str]) -> tuple[Any, Any]:

@@ -94,7 +94,7 @@ class Guarded:
             >>> acc.encode("a"), acc.encode("é")  # the second raises in Picky: the backend answers
             ([0], [2634])
         """
-        try:
+        try:  # written out, not through `_or_backend`: this is the per-text hot path
             return self._acc.encode(text)
         except BaseException as e:  # a Rust panic is a BaseException
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -117,16 +117,10 @@ class Guarded:
             >>> Guarded(Broken(), tokensmith.load("gpt2").backend).encode_batch(["Hello", " world"])
             [[15496], [995]]
         """
-        try:
-            if self.serial_on_one_core and len(os.sched_getaffinity(0)) == 1:
-                encode = self._acc.encode
-                return [encode(t) for t in texts]
-            return self._acc.encode_batch(texts)
-        except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            return self._backend.encode_batch(texts, add_special_tokens=False)
-
+        if self.serial_on_one_core and len(os.sched_getaffinity(0)) == 1:
+            encode = self._acc.encode
+            return self._or_backend(lambda: [encode(t) for t in texts], lambda: self._backend_batch(texts))
+        return self._or_backend(lambda: self._acc.encode_batch(texts), lambda: self._backend_batch(texts))
 
     def encode_batch_flat(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """`encode_batch` as flat arrays (ids (T,) uint32, offsets (S+1,) int64): the accelerator's own flat call
@@ -147,12 +141,21 @@ class Guarded:
         flat = getattr(self._acc, "encode_batch_flat", None)
         if flat is None:
             return flatten(self.encode_batch(texts))
+        return self._or_backend(lambda: flat(texts), lambda: flatten(self._backend_batch(texts)))
+
+    def _backend_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return self._backend.encode_batch(texts, add_special_tokens=False)
+
+    @staticmethod
+    def _or_backend(call: Callable[[], Any], backend: Callable[[], Any]) -> Any:
+        """`call()`, or `backend()` when the accelerator raises anything but an interpreter exit (a Rust panic is a
+        BaseException)."""
         try:
-            return flat(texts)
+            return call()
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            return flatten(self._backend.encode_batch(texts, add_special_tokens=False))
+            return backend()
 
 
 def verification_sample(tok: Any) -> list[str]:

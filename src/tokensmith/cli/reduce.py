@@ -12,6 +12,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -93,10 +94,7 @@ def eval_command(
         check_attention(attn, build(method, grid=GRID, fuse=fuse, by=by))
         result = eval_images(method=method, ratio=ratio, data=data, attn=attn, batch_one=batch_one, seed=seed,
                              fuse=fuse, by=by)  # fmt: skip
-        if json_out:
-            emit_json(result)
-            return
-        print_images(result)
+        _show(result, json_out=json_out, printer=print_images)
         return
     if model == "smollm2":  # the decoder prefill branch lives in cli/reduce_smollm2.py
         from tokensmith.cli.reduce_smollm2 import eval_prefill, print_prefill
@@ -105,18 +103,20 @@ def eval_command(
         build_decoder(method, seed=seed, fuse=fuse)  # method errors before the model loads
         result = eval_prefill(method=method, ratio=ratio, data=data, attn=attn, seed=seed, fuse=fuse, context=context,
                               continuation=continuation, chunks=chunks)  # fmt: skip
-        if json_out:
-            emit_json(result)
-            return
-        print_prefill(result)
+        _show(result, json_out=json_out, printer=print_prefill)
         return
     check_attention(attn, build(method, fuse=fuse, by=by))  # method errors before any model loads
     result = _eval_text(model, method=method, ratio=ratio, data=data, fuse=fuse, by=by, attn=attn,
                         batch_one=batch_one, seed=seed, search_data=search_data)  # fmt: skip
+    _show(result, json_out=json_out, printer=_print)
+
+
+def _show(result: dict, *, json_out: bool, printer: Callable[[dict], None]) -> None:
+    """`--json`: the result as JSON on stdout; else the printer's tables."""
     if json_out:
         emit_json(result)
-        return
-    _print(result)
+    else:
+        printer(result)
 
 
 def _eval_text(model: str, *, method: str, ratio: float, data: Path | None, fuse: bool, by: str, attn: str,
