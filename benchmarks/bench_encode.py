@@ -14,8 +14,7 @@ Part 2: `evaluate` of the 10 tokenizers of bench_eval_flores.py on FLORES-200, w
 Run (after `make setup`, which installs the `accel` extra):
     nice -n 5 .venv/bin/python benchmarks/bench_encode.py [--flores-lines N] [--wiki-lines N] [--eval-limit N]
 Writes benchmarks/results/encode.json. The goal check (best of 3 runs, the two tokenizers the goals name; the
-VM behind this machine makes first-touch memory slow, about 3 s per GB, which a single run of a list-producing
-encoder pays and a repeat does not):
+VM behind this machine makes first-touch memory slow, which a single run of a list-producing encoder pays):
     nice -n 5 .venv/bin/python benchmarks/bench_encode.py --tokenizers o200k_base,cl100k_base --repeat 3 \
         --skip-eval --out benchmarks/results/encode_goals.json
 """
