@@ -106,6 +106,22 @@ def reduce_dinov2_command(results: Results) -> str:
             f"--rounds {size['rounds']} --time-images {size['time_images_b1']} --batch {size['batch']}")  # fmt: skip
 
 
+FULL = {"faces": 200, "rounds": 5, "time_images_b1": 25}  # every lfw_subset image; every photo in a b1 pass
+
+
+@renderer
+def reduce_dinov2_size_note(results: Results) -> str:
+    """Whether the run was the full size (all 200 lfw_subset images, all 25 photos per batch-1 pass, 5 rounds)."""
+    size = results[STEM]["size"]
+    full = all(size[k] >= v for k, v in FULL.items())
+    command = (f"`.venv/bin/python benchmarks/bench_reduce_dinov2.py --faces {FULL['faces']} --rounds "
+               f"{FULL['rounds']} --time-images {FULL['time_images_b1']}`")  # fmt: skip
+    if full:
+        return f"This is the full size: all {size['faces']} lfw_subset images and all {size['photos']} photos ({command})."
+    return (f"*Reduced size*: {size['faces']} lfw_subset images, {size['time_images_b1']} images per batch-1 pass and "
+            f"{size['rounds']} timing rounds; the full size is {command}.")  # fmt: skip
+
+
 @renderer
 def reduce_dinov2_probe_range(results: Results) -> str:
     """The span of probe accuracies over every configuration, the unreduced one included."""
