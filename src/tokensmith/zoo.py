@@ -205,7 +205,8 @@ def _tokenizer_from_bytes(data: bytes, fmt: FileFormat, *, entry: ZooEntry, sour
     if fmt == "tiktoken":
         import tiktoken
 
-        from tokensmith.backends.tiktoken import KNOWN, TiktokenBackend, parse_tiktoken_ranks
+        from tokensmith.backends.tiktoken import KNOWN, TiktokenBackend
+        from tokensmith.backends.tiktoken_ranks import parse_tiktoken_ranks
 
         pattern, specials, _ = KNOWN[entry.pattern or entry.name]
         ranks = parse_tiktoken_ranks(data, where=source)

@@ -98,7 +98,8 @@ def bpe_merges(tokenizer: Tokenizer) -> tuple[Merges, bool] | None:
         >>> len(merges) > 50_000, lookup
         (True, True)
     """
-    from tokensmith.backends.tiktoken import CL100K, LLAMA3, R50K, parse_tiktoken_ranks
+    from tokensmith.backends.tiktoken import CL100K, LLAMA3, R50K
+    from tokensmith.backends.tiktoken_ranks import parse_tiktoken_ranks
 
     # read through the interface: the native file (`native_bytes`) holds the ranks or the merge list
     table = list(tokenizer.token_table)

@@ -31,7 +31,8 @@ from typing import Literal
 from tokensmith import atomic
 from tokensmith.backends.hf import HFBackend
 from tokensmith.backends.sentencepiece import SentencePieceBackend
-from tokensmith.backends.tiktoken import TiktokenBackend, parse_tiktoken_ranks, tiktoken_rank_file
+from tokensmith.backends.tiktoken import TiktokenBackend
+from tokensmith.backends.tiktoken_ranks import parse_tiktoken_ranks, tiktoken_rank_file
 from tokensmith.errors import ConversionError
 from tokensmith.formats.to_hf import onig_regex, tiktoken_vocab_merges, to_hf_tokenizer
 from tokensmith.formats.to_tiktoken import tiktoken_pattern, to_tiktoken_ranks
