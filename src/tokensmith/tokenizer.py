@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import weakref
-from collections.abc import Iterator, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -29,24 +27,12 @@ from tokensmith import atomic
 from tokensmith.accel.select import accelerator_for, encoder_name
 from tokensmith.backends.base import Backend, BackendKind, NativeFormat
 from tokensmith.backends.chunking import LONG
-from tokensmith.errors import ConversionError, TokensmithError, close_matches
+from tokensmith.errors import ConversionError, TokensmithError
 from tokensmith.flat import flatten
+from tokensmith.offsets import Encoding, encodings
+from tokensmith.specials import AllowedSpecial, allowed_specials, encode_allowing
 
 SaveFormat = NativeFormat
-AllowedSpecial = Set[str] | Literal["all"]
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """Ids of one text with the byte span each token covers in the text's UTF-8 bytes.
-
-    Args:
-        ids: token ids.
-        offsets: one `(start, end)` byte span per id.
-    """
-
-    ids: list[int]
-    offsets: list[tuple[int, int]]
 
 
 class Tokenizer:
@@ -315,49 +301,17 @@ class Tokenizer:
             if acc is not None:
                 return acc.encode_batch(texts)
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens)
-        allowed = self._allowed(allowed_special, parse_special)
+        allowed = allowed_specials(self._backend.special_tokens, allowed_special, parse_special, name=self.name)
         if allowed == "all" or not allowed:
             return self._backend.encode_batch(texts, add_special_tokens=add_special_tokens, parse_special=bool(allowed))
-        return self._encode_allowing(texts, allowed, add_special_tokens=add_special_tokens)
+        frame = self._bos_eos_ids() if add_special_tokens else ([], [])
+        return encode_allowing(self._backend, texts, allowed, frame=frame)
 
     def _batch_accelerator(self, texts: Sequence[str]) -> Any:
         """The verified accelerator for a plain-text batch, or None (none verified, or a text too long for it)."""
         lengths = [len(t) for t in texts]
         acc = accelerator_for(self, work=sum(lengths))
         return acc if acc is not None and max(lengths, default=0) <= LONG else None
-
-    def _allowed(self, allowed_special: AllowedSpecial, parse_special: bool) -> frozenset[str] | Literal["all"]:
-        if parse_special or allowed_special == "all":
-            return "all"
-        allowed = frozenset(allowed_special)
-        specials = self._backend.special_tokens
-        unknown = sorted(allowed - specials.keys())
-        if unknown:
-            raise TokensmithError(
-                f"{self.name}: {unknown[0]!r} is not a special token of this tokenizer "
-                f"({close_matches(unknown[0], specials) if specials else 'it has none'}). Pass allowed_special with "
-                "names from tok.special_tokens, or allowed_special='all'."
-            )
-        return "all" if allowed == specials.keys() else allowed
-
-    def _encode_allowing(
-        self, texts: Sequence[str], allowed: frozenset[str], *, add_special_tokens: bool
-    ) -> list[list[int]]:
-        """Split each text at the allowed specials and encode the pieces in one batch call (tiktoken's rule:
-        the text between specials is encoded as its own text)."""
-        split = re.compile("(" + "|".join(map(re.escape, sorted(allowed, key=len, reverse=True))) + ")")
-        specials = self._backend.special_tokens
-        parts = [split.split(t) for t in texts]
-        plain = [p for ps in parts for k, p in enumerate(ps) if k % 2 == 0 and p]
-        encoded = iter(self._backend.encode_batch(plain, add_special_tokens=False, parse_special=False))
-        head, tail = self._bos_eos_ids() if add_special_tokens else ([], [])
-        out = []
-        for ps in parts:
-            ids = list(head)
-            for k, p in enumerate(ps):
-                ids.extend([specials[p]] if k % 2 else (next(encoded) if p else []))
-            out.append(ids + tail)
-        return out
 
     def _bos_eos_ids(self) -> tuple[list[int], list[int]]:
         """The ids `add_special_tokens=True` puts before and after a text (found by encoding one probe text)."""
@@ -453,35 +407,8 @@ class Tokenizer:
             [[(0, 2), (3, 8)]]
         """
         batch = self.encode_batch(texts, add_special_tokens=add_special_tokens)
-        out: list[Encoding | None] = [None if add_special_tokens else self._byte_spans(t, ids)
-                                      for t, ids in zip(texts, batch, strict=True)]  # fmt: skip
-        rest = [k for k, e in enumerate(out) if e is None]  # token bytes do not spell these texts
-        if rest:
-            got = self._backend.encode_batch_char_offsets([texts[k] for k in rest], add_special_tokens=add_special_tokens)
-            for j, k in enumerate(rest):
-                offsets = (_char_to_byte_spans(texts[k], got[1][j]) if got is not None and got[0][j] == batch[k]
-                           else self._backend.byte_offsets(texts[k], add_special_tokens=add_special_tokens))  # fmt: skip
-                if offsets is None or len(offsets) != len(batch[k]):
-                    raise TokensmithError(
-                        f"{self.name}: cannot compute byte offsets for this text (the backend gives none and token "
-                        "bytes do not concatenate to the text)."
-                    )
-                out[k] = Encoding(ids=batch[k], offsets=list(offsets))
-        return out  # type: ignore[return-value]
-
-    def _byte_spans(self, text: str, ids: list[int]) -> Encoding | None:
-        """Spans from token byte lengths, when the token bytes spell the text (after a dummy-prefix space)."""
-        data = text.encode("utf-8")
-        concat = self.decode_bytes(ids)
-        shift = 0 if concat == data else (1 if concat == b" " + data else None)
-        if shift is None:
-            return None
-        spans, pos, table = [], -shift, self.token_table
-        for i in ids:
-            n = len(table[i])
-            spans.append((max(pos, 0), max(pos + n, 0)))
-            pos += n
-        return Encoding(ids=ids, offsets=spans)
+        return encodings(self._backend, self.token_table, texts, batch, add_special_tokens=add_special_tokens,
+                         name=self.name)
 
     # ---- saving -----------------------------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str], *, format: SaveFormat | None = None) -> Path:
@@ -540,18 +467,6 @@ def _shared_table(backend: Backend) -> tuple[bytes, ...]:
         table = tuple(backend.token_table())
         _TABLES[backend] = table
     return table
-
-
-def _char_to_byte_spans(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Character spans of `text` as UTF-8 byte spans (vectorized: one numpy pass per non-ASCII text)."""
-    if text.isascii():
-        return [(s, e) for s, e in offsets]
-    import numpy as np
-
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
-    starts = np.concatenate([[0], np.cumsum(widths)]).tolist()
-    return [(starts[s], starts[e]) for s, e in offsets]
 
 
 __all__ = ["DEFAULT_FILE_NAMES", "Encoding", "Tokenizer"]
