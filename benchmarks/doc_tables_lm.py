@@ -18,9 +18,9 @@ CORPORA = ("wikitext-2", "uk-wiki")
 SHORT = {"wikitext-2": "wikitext-2 (tokenized v1)", "uk-wiki": "Ukrainian Wikipedia"}
 
 
-def _by_model(results: Results, corpus: str) -> dict[str, list[dict[str, Any]]]:
+def _by_model(results: Results, corpus: str, key: str = "lm") -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
-    for r in results.get("lm", {}).get("corpora", {}).get(corpus, {}).get("rows", []):
+    for r in results.get(key, {}).get("corpora", {}).get(corpus, {}).get("rows", []):
         out.setdefault(r["name"], []).append(r)
     return out
 
@@ -29,11 +29,11 @@ def _bpb(rows: list[dict[str, Any]]) -> float:
     return mean(r["bits_per_byte"] for r in rows)
 
 
-def _table(results: Results, corpus: str) -> str:
+def _table(results: Results, corpus: str, key: str = "lm") -> str:
     header = ["model", "params", "steps", "seeds", "bits/byte (mean)", "seed range", "95% CI (seed 0)",
               "noisy text", "tokens/byte", "train FLOPs/byte", "infer FLOPs/byte", "train s", "eval s"]  # fmt: skip
     rows = []
-    for name, rs in _by_model(results, corpus).items():
+    for name, rs in _by_model(results, corpus, key).items():
         first = min(rs, key=lambda r: r["seed"])
         bpbs = [r["bits_per_byte"] for r in rs]
         rows.append([f"{name} ({first['arch']})", f"{first['params']:,}", f"{first['steps']:,}", len(rs),
@@ -42,7 +42,7 @@ def _table(results: Results, corpus: str) -> str:
                      f"{mean(r['training_flops_per_byte'] for r in rs):.3g}",
                      f"{first['inference_flops_per_byte']:.3g}", f"{mean(r['train_seconds'] for r in rs):.0f}",
                      f"{mean(r['seconds'] for r in rs):.0f}"])  # fmt: skip
-    anchors = results["lm"]["corpora"][corpus]["anchors"]
+    anchors = results[key]["corpora"][corpus]["anchors"]
     rows += [[f"{k.split(' test')[0]} (same bytes)", "", "", "", f"{v:.3f}", *[""] * 8]
              for k, v in anchors.items() if k.endswith(" test")]  # fmt: skip
     return table(header, rows, right=list(range(1, 13)))
@@ -66,11 +66,15 @@ def lm_runs(results: Results) -> str:
                                if noise is not None else "")  # fmt: skip
 
 
+def _tables(results: Results, key: str) -> str:
+    done = [c for c in CORPORA if c in results.get(key, {}).get("corpora", {})]
+    return "\n\n".join(f"{SHORT[c]}:\n\n{_table(results, c, key)}" for c in done)
+
+
 @renderer
 def lm_tables(results: Results) -> str:
     """One table per corpus the run reached: models, then the compressors on the same bytes."""
-    done = [c for c in CORPORA if c in results.get("lm", {}).get("corpora", {})]
-    return "\n\n".join(f"{SHORT[c]}:\n\n{_table(results, c)}" for c in done)
+    return _tables(results, "lm")
 
 
 @renderer
@@ -84,16 +88,20 @@ def lm_anchor_full(results: Results) -> str:
     return "; ".join(parts)
 
 
-def _ranking(results: Results, corpus: str) -> list[tuple[str, float]]:
-    return sorted(((n, _bpb(rs)) for n, rs in _by_model(results, corpus).items()), key=lambda x: x[1])
+def _ranking(results: Results, corpus: str, key: str = "lm") -> list[tuple[str, float]]:
+    return sorted(((n, _bpb(rs)) for n, rs in _by_model(results, corpus, key).items()), key=lambda x: x[1])
 
 
 @renderer
 def lm_findings(results: Results) -> str:
     """One line per corpus: the ranking, and the gaps that the papers' claims are about."""
+    return _findings(results, "lm")
+
+
+def _findings(results: Results, key: str) -> str:
     lines = []
     for corpus in CORPORA:
-        rank = _ranking(results, corpus)
+        rank = _ranking(results, corpus, key)
         if not rank:
             continue
         bpb = dict(rank)
@@ -138,11 +146,15 @@ CLAIMS = (  # (model, reference, the claim as the paper states it, citation)
 @renderer
 def lm_claims(results: Results) -> str:
     """Each paper's claim against the grid: the model's mean bits per byte minus its reference's, per corpus."""
+    return _claims(results, "lm")
+
+
+def _claims(results: Results, key: str) -> str:
     lines = []
     for model, ref, claim, where in CLAIMS:
         parts = []
         for corpus in CORPORA:
-            bpb = dict(_ranking(results, corpus))
+            bpb = dict(_ranking(results, corpus, key))
             ref_name = min((n for n in bpb if n.startswith("bpe")), key=bpb.get, default=None) if ref == "best subword" else ref
             if model in bpb and ref_name in bpb:
                 parts.append(f"{SHORT[corpus]}: {model} {_verdict(bpb[model] - bpb[ref_name])} {ref_name}")
@@ -173,11 +185,15 @@ def lm_stats(results: Results) -> str:
 def lm_compressed(results: Results) -> str:
     """M2 over compressed text: its bits per byte next to a uniform guess over its tokens (token bits × tokens per
     byte: what a model that learned nothing about the code scores) and next to bytes and the best BPE."""
+    return _compressed(results, "lm")
+
+
+def _compressed(results: Results, key: str) -> str:
     header = ["corpus", "M2 reads", "bits/byte", "uniform guess", "learned (uniform − M2)", "byte model",
               "best BPE"]  # fmt: skip
     rows = []
     for corpus in CORPORA:
-        models, bpb = _by_model(results, corpus), dict(_ranking(results, corpus))
+        models, bpb = _by_model(results, corpus, key), dict(_ranking(results, corpus, key))
         best = min((n for n in bpb if n.startswith("bpe")), key=bpb.get, default=None)
         for name, rs in models.items():
             if rs[0]["arch"] != "compressed":
@@ -210,3 +226,62 @@ def lm_position_table(results: Results) -> str:
     vocabs = sorted({int(r[1].split("-")[1]) for r in rows if r[1].startswith("lex-")})
     chance = ", ".join(f"log2 {v:,} = {math.log2(v):.2f} bits" for v in vocabs)
     return table(header, rows, right=[2, 3, 4, 5]) + f"\n\nA model that has learned nothing scores {chance} per token."
+
+
+# ---- the long grid (`bench_lm.py --preset long`, results/lm_long.json) -------------------------------------------
+LONG_MODELS = ("bpe-1000", "bpe-4000", "byte", "hierarchical", "ei16")  # the issue's core models
+
+
+@renderer
+def lm_long_runs(results: Results) -> str:
+    """What of the long grid ran: per corpus, the models and seeds in the file, and each invocation's command."""
+    lm = results["lm_long"]
+    parts = []
+    for corpus in CORPORA:
+        models = _by_model(results, corpus, "lm_long")
+        if models:
+            runs = ", ".join(f"{n} (seeds {', '.join(str(r['seed']) for r in sorted(rs, key=lambda r: r['seed']))})"
+                             for n, rs in models.items())  # fmt: skip
+            parts.append(f"{SHORT[corpus]}: {runs}")
+    done = sum(len(rs) for c in CORPORA for rs in _by_model(results, c, "lm_long").values())
+    planned = len(LONG_MODELS) * 3 * len(CORPORA)
+    return (f"{lm['settings']['budget']:.3g} FLOPs per model; {done} of the {planned} core runs ({len(LONG_MODELS)} "
+            f"models × 3 seeds × {len(CORPORA)} corpora) are in the file: " + "; ".join(parts))  # fmt: skip
+
+
+@renderer
+def lm_long_commands(results: Results) -> str:
+    """Every invocation that wrote the long grid, with its wall time."""
+    return "; ".join(f"`bench_lm.py {' '.join(i['argv'])}` ({i['trained']} models, {i['seconds'] / 60:.0f} min)"
+                     for i in results["lm_long"].get("invocations", []))  # fmt: skip
+
+
+@renderer
+def lm_long_train_minutes(results: Results) -> str:
+    """The span of training minutes (one core each) over the long grid's rows."""
+    secs = [r["train_seconds"] for c in CORPORA for rs in _by_model(results, c, "lm_long").values() for r in rs]
+    return f"{min(secs) / 60:.1f}–{max(secs) / 60:.1f}" if secs else "–"
+
+
+@renderer
+def lm_long_tables(results: Results) -> str:
+    """The long grid's table per corpus (same columns as the toy grid's)."""
+    return _tables(results, "lm_long")
+
+
+@renderer
+def lm_long_findings(results: Results) -> str:
+    """The long grid's ranking per corpus."""
+    return _findings(results, "lm_long")
+
+
+@renderer
+def lm_long_claims(results: Results) -> str:
+    """Each paper's claim against the long grid."""
+    return _claims(results, "lm_long") or "(no model pair of a claim has run yet)"
+
+
+@renderer
+def lm_long_compressed(results: Results) -> str:
+    """M2 over Equal-Info windows in the long grid, next to a uniform guess over its tokens."""
+    return _compressed(results, "lm_long")
