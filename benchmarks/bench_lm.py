@@ -20,6 +20,10 @@ Scale: the default is a toy budget of about a minute per model (2e11 FLOPs, `--p
 (`--out benchmarks/results/lm_long.json`); such a grid is longer than one sitting, so `--resume` trains only the
 (corpus, model, seed) that the file lacks, refusing a file of another budget or preset, and `--jobs 2` trains two
 models at once (one process and one torch thread each; same seed, same bytes: the rows do not depend on --jobs).
+The long grid of the issue's core models, run piece by piece (the longest model first):
+  nice -n 5 .venv/bin/python benchmarks/bench_lm.py --preset long --budget 3e13 --resume --jobs 2 \
+      --only hierarchical,bpe-1000,bpe-4000,byte,ei16 --work /tmp/tokensmith-bench-lm-long \
+      --out benchmarks/results/lm_long.json [--corpora C --seeds S]
 Everything the run used is written to `--out` under "settings" and "scale", and each invocation under
 "invocations"; the file is rewritten after every model, so a run cut short keeps what it did.
 """
@@ -75,7 +79,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--corpora", default=",".join(CORPORA))
     p.add_argument("--out", type=Path, default=OUT)
-    p.add_argument("--only", default="", help="comma-separated model names; their rows are added to --out")
+    p.add_argument("--only", default="",
+                   help="comma-separated model names, trained in this order; their rows are added to --out")
     p.add_argument("--preset", choices=sorted(PRESETS), default="toy", help="model sizes (SIZES or LONG_SIZES)")
     p.add_argument("--resume", action="store_true",
                    help="keep --out's rows and train only the (corpus, model, seed) it lacks; same budget and preset")
@@ -314,7 +319,10 @@ def main() -> None:
             entry["rows"] = [r for r in entry["rows"] if r["name"] not in only]
         toks = _tokenizers(paths, [int(v) for v in args.vocab.split(",")])
         models = _models(toks) + [m for m in _optional_models(toks) if m[0] in only]
-        prepared[corpus] = paths, [m for m in models if not only or m[0] in only]
+        # `--only` also sets the order: the longest model first packs `--jobs` best
+        named = [n for n in args.only.split(",") if n]
+        chosen = sorted((m for m in models if m[0] in only), key=lambda m: named.index(m[0])) if only else models
+        prepared[corpus] = paths, chosen
         if any(m[0] in COMPRESSIONS for m in prepared[corpus][1]):
             _m1(paths)  # trained once, before any job reads it
     started = time.perf_counter()
