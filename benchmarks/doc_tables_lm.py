@@ -252,8 +252,10 @@ def lm_long_runs(results: Results) -> str:
 @renderer
 def lm_long_commands(results: Results) -> str:
     """Every invocation that wrote the long grid, with its wall time."""
-    return "; ".join(f"`bench_lm.py {' '.join(i['argv'])}` ({i['trained']} models, {i['seconds'] / 60:.0f} min)"
+    done = "; ".join(f"`bench_lm.py {' '.join(i['argv'])}` ({i['trained']} models, {i['seconds'] / 60:.0f} min)"
                      for i in results["lm_long"].get("invocations", []))  # fmt: skip
+    return done or ("none ran to its end: the run was stopped, and the rows above are the models it finished (each is "
+                    "written when it finishes; its settings are under `settings`)")  # fmt: skip
 
 
 @renderer
