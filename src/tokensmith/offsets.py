@@ -103,8 +103,8 @@ def encodings(
     """
     out: list[Encoding | None] = []
     for text, ids in zip(texts, batch, strict=True):
-        concat = b"".join(table[i] for i in ids)
-        spans = None if add_special_tokens else spans_from_table(table, ids, text.encode("utf-8"), concat)
+        spans = None if add_special_tokens else spans_from_table(table, ids, text.encode("utf-8"),
+                                                                   b"".join(table[i] for i in ids))  # fmt: skip
         out.append(None if spans is None else Encoding(ids=list(ids), offsets=spans))
     rest = [k for k, e in enumerate(out) if e is None]  # token bytes do not spell these texts
     if rest:
