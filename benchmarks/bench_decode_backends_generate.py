@@ -1,13 +1,20 @@
 """Greedy vs speculative generation on the llama.cpp backend (SmolLM2-135M-Instruct requantized to Q8_0, CPU).
 
 Claim: with a backend whose small multi-token passes are cheap (bench_decode_forward_cost.py --backend), drafting
-pays: lookup+recycling trees give the backend's own greedy tokens in less time. Every method runs in one process on
-the same prompts (the chat template applied, as `tokensmith generate` does), the method order rotating from prompt
-to prompt; tokens/s over total wall time and over process CPU time (the loaded 2-core machine: CPU time is the
-work done). Output identity with the backend's greedy run is checked per prompt.
+pays: draft trees give the backend's own greedy tokens in less time. Every method runs in one process on the same
+prompts (the chat template applied, as `tokensmith generate` does), the method order rotating from prompt to
+prompt; tokens/s over total wall time and over process CPU time (on a loaded machine CPU time is the work done).
+Output identity with the backend's greedy run is checked per prompt.
 
-Run: nice -n 10 .venv/bin/python benchmarks/bench_decode_backends_generate.py [--per-kind 2] [--max-new-tokens 64]
-Writes benchmarks/results/decode_backends_generate.json.
+Methods: greedy, prompt lookup, Token Recycling (`--recycling` sizes, hot), lookup+recycling (`--trees` sizes) and
+`--extra` drafters as name:budget (dyspec: its cost curve is the llama.cpp 1-thread rows of `--cost-curve`, the
+backends' forward-cost JSON; rest: the package's text as datastore, as in bench_decode_speculative.py).
+With `--sampling 0.7,1.0` the samplers of bench_decode_speculative.py run instead (exact sampling on this backend;
+tokens/step and speed-up against plain sampling).
+
+Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_decode_backends_generate.py --per-kind 0 --max-new-tokens 128
+  ... --per-kind 0 --max-new-tokens 128 --sampling 0.7,1.0
+Writes benchmarks/results/decode_backends_generate.json (sampling: decode_backends_sampling.json) after every prompt.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 OUT = HERE / "results" / "decode_backends_generate.json"
+OUT_SAMPLING = HERE / "results" / "decode_backends_sampling.json"
+COST = HERE / "results" / "decode_forward_cost_backends.json"
 PROMPTS = HERE / "prompts" / "speculative.jsonl"
 
 
@@ -30,15 +39,17 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=2, help="prompts of each kind (0: all)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--trees", default="2,4,8,16", help="lookup+recycling tree sizes")
+    parser.add_argument("--recycling", default="2,8", help="Token Recycling tree sizes (hot)")
+    parser.add_argument("--extra", default="dyspec:64,rest:3,rest:8", help="more drafters, name:budget")
+    parser.add_argument("--cost-curve", type=Path, default=COST, help="DySpec's forward-cost JSON (llamacpp rows)")
+    parser.add_argument("--sampling", default="", help="temperatures, e.g. 0.7,1.0: the sampling benchmark instead")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quant", default="q8_0")
     args = parser.parse_args()
 
-    from tokensmith import atomic
     from tokensmith.decode.backend_llamacpp import load_scorer
     from tokensmith.decode.chat import chat_template_of, encode_prompt
-    from tokensmith.decode.drafters import make_drafter
-    from tokensmith.decode.speculative import NullDrafter, speculative_generate
     from tokensmith.formats.gguf import tokenizer_from_gguf
     from tokensmith.models import resolve_model_path
 
@@ -51,14 +62,58 @@ def main() -> None:
     for row in rows:
         by_kind.setdefault(row["kind"], []).append(row)
     chosen = [r for k in by_kind.values() for r in (k[: args.per_kind] if args.per_kind else k)]
-    methods = {"greedy": (NullDrafter(), 0)}
-    for tree in (int(t) for t in args.trees.split(",")):
-        methods[f"lookup+recycling-{tree}"] = (make_drafter("lookup+recycling", vocab_size=scorer.vocab_size,
-                                                            tree=tree), tree)  # fmt: skip
+    prompts = [encode_prompt(tok, r["prompt"], template=template, config=scorer.config) for r in chosen]
+    head = {
+        "model": args.model,
+        "backend": "llamacpp",
+        "gguf": scorer.path.name,
+        "threads": args.threads,
+        "max_new_tokens": args.max_new_tokens,
+        "prompts_in_file": len(rows),
+        "reduced": bool(args.per_kind) or args.max_new_tokens < 128,
+        "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_backends_generate.py " + " ".join(sys.argv[1:]),
+        "invariance": {"same_argmax": scorer.invariance.same_argmax, "max_rel_diff": scorer.invariance.max_rel_diff},
+    }
+    if args.sampling:
+        run_sampling(scorer, prompts, head, args)
+    else:
+        run_greedy(scorer, tok, prompts, head, args)
+
+
+def build_methods(scorer: object, tok: object, args: argparse.Namespace) -> dict[str, tuple[object, int]]:
+    """name -> (drafter, budget): greedy first, then every drafter the flags name."""
+    from bench_decode_speculative import package_corpus
+
+    from tokensmith.decode.draft_rest import datastore_from_file
+    from tokensmith.decode.drafters import make_drafter
+    from tokensmith.decode.dyspec import load_cost_points
+    from tokensmith.decode.speculative import NullDrafter
+
+    vocab = scorer.vocab_size
+    methods: dict[str, tuple[object, int]] = {"greedy": (NullDrafter(), 0), "lookup": (make_drafter("lookup", vocab_size=vocab), 10)}
+    for tree in (int(t) for t in args.recycling.split(",") if t):
+        methods[f"recycling-{tree}"] = (make_drafter("recycling", vocab_size=vocab, tree=tree), tree)
+    for tree in (int(t) for t in args.trees.split(",") if t):
+        methods[f"lookup+recycling-{tree}"] = (make_drafter("lookup+recycling", vocab_size=vocab, tree=tree), tree)
+    extra = [e.split(":") for e in args.extra.split(",") if e]
+    cost = load_cost_points(args.cost_curve, backend="llamacpp" if args.quant == "q8_0" else f"llamacpp:{args.quant}",
+                            threads=args.threads) if any(n == "dyspec" for n, _ in extra) else None  # fmt: skip
+    store = datastore_from_file(package_corpus(), tok) if any(n == "rest" for n, _ in extra) else None
+    for name, tree in extra:
+        methods[f"{name}-{tree}"] = (make_drafter(name, vocab_size=vocab, tree=int(tree), cost=cost, datastore=store),
+                                     int(tree))
+    return methods
+
+
+def run_greedy(scorer: object, tok: object, prompts: list[list[int]], head: dict, args: argparse.Namespace) -> None:
+    """Every drafter against the backend's greedy run, order rotating per prompt; results after every prompt."""
+    from tokensmith import atomic
+    from tokensmith.decode.speculative import speculative_generate
+
+    methods = build_methods(scorer, tok, args)
     totals = {m: {"new_tokens": 0, "wall_s": 0.0, "cpu_s": 0.0, "steps": 0, "identical": 0} for m in methods}
     names = list(methods)
-    for p, row in enumerate(chosen):
-        ids = encode_prompt(tok, row["prompt"], template=template, config=scorer.config)
+    for p, ids in enumerate(prompts):
         order = names[p % len(names) :] + names[: p % len(names)]
         outs = {}
         for name in order:
@@ -73,33 +128,55 @@ def main() -> None:
             outs[name] = out
         for name in names:
             totals[name]["identical"] += int(outs[name] == outs["greedy"])
-    base = totals["greedy"]
-    summary = {}
-    for name, t in totals.items():
-        summary[name] = {**t, "tokens_per_s": t["new_tokens"] / t["wall_s"], "cpu_tokens_per_s": t["new_tokens"] / t["cpu_s"],
-                         "speedup_vs_greedy": base["wall_s"] / t["wall_s"] * t["new_tokens"] / base["new_tokens"],
-                         "cpu_speedup_vs_greedy": base["cpu_s"] / t["cpu_s"] * t["new_tokens"] / base["new_tokens"],
-                         "mean_accepted": (t["new_tokens"] - len(chosen)) / t["steps"] if t["steps"] else 0.0}  # fmt: skip
-    result = {
-        "benchmark": "decode_backends_generate",
-        "model": args.model,
-        "backend": "llamacpp",
-        "gguf": scorer.path.name,
-        "threads": args.threads,
-        "max_new_tokens": args.max_new_tokens,
-        "prompts_done": len(chosen),
-        "prompts_in_file": len(rows),
-        "reduced": bool(args.per_kind),
-        "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_backends_generate.py " + " ".join(sys.argv[1:]),
-        "load_avg": os.getloadavg(),
-        "invariance": {"same_argmax": scorer.invariance.same_argmax, "max_rel_diff": scorer.invariance.max_rel_diff},
-        "summary": summary,
-    }
-    atomic.write_text(OUT, json.dumps(result, indent=2) + "\n")
-    for name, s in summary.items():
+        base = totals["greedy"]
+        summary = {}
+        for name, t in totals.items():
+            summary[name] = {**t, "tokens_per_s": t["new_tokens"] / t["wall_s"], "cpu_tokens_per_s": t["new_tokens"] / t["cpu_s"],
+                             "speedup_vs_greedy": base["wall_s"] / t["wall_s"] * t["new_tokens"] / base["new_tokens"],
+                             "cpu_speedup_vs_greedy": base["cpu_s"] / t["cpu_s"] * t["new_tokens"] / base["new_tokens"],
+                             "mean_accepted": (t["new_tokens"] - p - 1) / t["steps"] if t["steps"] else 0.0}  # fmt: skip
+        result = {"benchmark": "decode_backends_generate", **head, "prompts_done": p + 1, "load_avg": os.getloadavg(),
+                  "summary": summary}  # fmt: skip
+        atomic.write_text(OUT, json.dumps(result, indent=2) + "\n")
+        print(f"prompt {p + 1}/{len(prompts)} done", flush=True)
+    for name, s in result["summary"].items():
         print(f"{name:22s} {s['tokens_per_s']:7.1f} tok/s  cpu {s['cpu_tokens_per_s']:7.1f} tok/s  "
               f"x{s['speedup_vs_greedy']:.2f} (cpu x{s['cpu_speedup_vs_greedy']:.2f})  tokens/step "
-              f"{s['mean_accepted']:.2f}  identical {s['identical']}/{len(chosen)}")
+              f"{s['mean_accepted']:.2f}  identical {s['identical']}/{len(prompts)}")
+
+
+def run_sampling(scorer: object, prompts: list[list[int]], head: dict, args: argparse.Namespace) -> None:
+    """The samplers of bench_decode_speculative.py on this backend: tokens/step and speed-up against plain sampling."""
+    from bench_decode_speculative import SAMPLERS, sampling_rates
+
+    from tokensmith import atomic
+    from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter
+    from tokensmith.decode.speculative import speculative_generate
+    from tokensmith.decode.warp import Warp
+
+    result = {"benchmark": "decode_backends_sampling", **head, "seed": args.seed, "prompts_total": len(prompts),
+              "temperatures": {}}  # fmt: skip
+    for temp in (float(t) for t in args.sampling.split(",")):
+        drafters = {name: make_drafter(vocab_size=scorer.vocab_size, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
+        totals = {name: {"wall_s": 0.0, "cpu_s": 0.0, "new_tokens": 0, "steps": 0, "prompts": 0} for name in SAMPLERS}
+        names = list(SAMPLERS)
+        for i, ids in enumerate(prompts):
+            for name in names[i % len(names) :] + names[: i % len(names)]:
+                budget = MAX_RSD_NODES if SAMPLERS[name]["name"] == "rsd" else SAMPLERS[name].get("tree", 0)
+                wall, cpu = time.perf_counter(), time.process_time()
+                _, stats = speculative_generate(scorer, ids, drafters[name], args.max_new_tokens, budget=budget,
+                                                warp=Warp(temperature=temp), seed=args.seed + i)
+                row = totals[name]
+                row["wall_s"] += time.perf_counter() - wall
+                row["cpu_s"] += time.process_time() - cpu
+                row["new_tokens"] += stats.new_tokens
+                row["steps"] += stats.steps
+                row["prompts"] += 1
+            sampling_rates(totals)
+            result["temperatures"][str(temp)] = {"prompts_done": i + 1, "summary": totals}
+            result["load_avg_end"] = os.getloadavg()
+            atomic.write_text(OUT_SAMPLING, json.dumps(result, indent=1) + "\n")
+            print(f"T={temp} prompt {i + 1}/{len(prompts)} done", flush=True)
 
 
 if __name__ == "__main__":

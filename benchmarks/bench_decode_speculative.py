@@ -182,6 +182,18 @@ def load_prompts(per_kind: int) -> list[dict]:
     return prompts
 
 
+def sampling_rates(totals: dict[str, dict]) -> None:
+    """Adds tokens/step, tokens/s and the speed-up against plain sampling to each sampler's totals (and the CPU-time
+    speed-up where the totals have CPU seconds)."""
+    base = totals["sample-plain"]
+    for row in totals.values():
+        row["tokens_per_step"] = (row["new_tokens"] - row["prompts"]) / max(row["steps"], 1)
+        row["tokens_per_s"] = row["new_tokens"] / row["wall_s"]
+        row["speedup_vs_plain_sampling"] = row["tokens_per_s"] / (base["new_tokens"] / base["wall_s"])
+        if "cpu_s" in row:
+            row["cpu_speedup_vs_plain_sampling"] = (row["new_tokens"] / row["cpu_s"]) / (base["new_tokens"] / base["cpu_s"])
+
+
 def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, template: str | None, vocab: int) -> None:
     """Exact sampling at each temperature: tokens/step and speed-up against plain sampling (same process)."""
     from tokensmith import atomic
@@ -210,11 +222,7 @@ def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, t
                 row["new_tokens"] += stats.new_tokens
                 row["steps"] += stats.steps
                 row["prompts"] += 1
-            base = totals["sample-plain"]
-            for row in totals.values():
-                row["tokens_per_step"] = (row["new_tokens"] - row["prompts"]) / max(row["steps"], 1)
-                row["tokens_per_s"] = row["new_tokens"] / row["wall_s"]
-                row["speedup_vs_plain_sampling"] = (row["new_tokens"] / row["wall_s"]) / (base["new_tokens"] / base["wall_s"])
+            sampling_rates(totals)
             result["temperatures"][str(temp)] = {"prompts_done": i + 1, "summary": totals}
             result["load_avg_end"] = os.getloadavg()
             atomic.write_text(args.out if args.out != OUT else OUT_SAMPLING, json.dumps(result, indent=1) + "\n")

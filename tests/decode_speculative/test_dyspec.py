@@ -47,6 +47,21 @@ def test_cost_points_come_from_the_forward_cost_json(tmp_path):
         load_cost_points(path)
 
 
+def test_cost_points_of_one_backend_from_a_file_of_several(tmp_path):
+    path = tmp_path / "cost.json"
+    rows = [{"backend": b, "threads": t, "n": n, "ratio": r}
+            for b, t, n, r in [("torch", 1, 1, 1.0), ("torch", 1, 4, 1.65), ("torch", 2, 4, 1.2),
+                               ("llamacpp", 1, 1, 1.0), ("llamacpp", 1, 4, 2.5)]]
+    path.write_text(json.dumps({"rows": rows}))
+    assert load_cost_points(path, backend="llamacpp") == {1: 1.0, 4: 2.5}
+    assert load_cost_points(path, backend="torch") == {1: 1.0, 4: 1.65}
+    assert load_cost_points(path, backend="torch", threads=2) == {4: 1.2}
+    with pytest.raises(GenerationError, match=r"several backends \(llamacpp, torch\); name the one in use"):
+        load_cost_points(path)
+    with pytest.raises(GenerationError, match="no cost rows for backend llamacpp:q4_0"):
+        load_cost_points(path, backend="llamacpp:q4_0")
+
+
 def test_tree_grows_best_first_on_hand_made_probabilities():
     # token 0 -> (1: 0.5, 2: 0.4); token 1 -> (3: 0.9, 2: 0.05); token 2 -> (3: 0.5, 1: 0.2); token 3 -> (0: 0.1, 1: 0.1)
     matrix = np.array([[1, 2], [3, 2], [3, 1], [0, 1]])

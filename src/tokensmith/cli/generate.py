@@ -158,7 +158,7 @@ def generate(
                               "use --drafter ngram, or --backend torch.")  # fmt: skip
     source = _q_source(draft_model or drafter_name, lm, vocab, warp) if speculate == "rsd" else None
     draft = load_model(draft_model) if speculate == "draft" and draft_model else None
-    cost = _dyspec_cost(cost_curve, lm) if speculate == "dyspec" else None
+    cost = _dyspec_cost(cost_curve, lm, backend) if speculate == "dyspec" else None
     store = _store(speculate, datastore, tok)
     drafter = make_drafter(speculate, vocab_size=vocab, tree=tree, k=k, hot=not cold, matrix=start, q_source=source,
                            rsd_mode=rsd_mode, width=width, depth=depth, seed=seed, draft=draft,
@@ -219,12 +219,12 @@ def _warp(temperature: float | None, *, top_p: float, top_k: int):
     return Warp(temperature=1.0 if temperature is None else temperature, top_k=top_k, top_p=top_p)
 
 
-def _dyspec_cost(path: Path | None, lm):
+def _dyspec_cost(path: Path | None, lm, backend: str):
     """DySpec's cost points: from the forward-cost JSON given, else a short curve measured on the loaded torch model."""
     from tokensmith.decode.dyspec import load_cost_points, measure_cost_points
 
     if path is not None:
-        return load_cost_points(path)
+        return load_cost_points(path, backend=backend)
     if lm is None:
         raise GenerationError("--speculate dyspec on a backend other than torch needs --cost-curve FILE (a results "
                               "JSON of benchmarks/bench_decode_forward_cost.py --backend).")  # fmt: skip

@@ -70,11 +70,17 @@ def cost_curve(points: Mapping[int, float], *, max_tokens: int) -> np.ndarray:
     return out
 
 
-def load_cost_points(path: str | Path) -> dict[int, float]:
+def load_cost_points(path: str | Path, *, backend: str | None = None, threads: int = 1) -> dict[int, float]:
     """{n: t(n)/t(1)} from a forward-cost results JSON (`benchmarks/results/decode_forward_cost.json`).
+
+    A file of several backends (`bench_decode_forward_cost.py --backend torch,llamacpp`, rows carrying "backend" and
+    "threads") gives the rows of `backend` at `threads`.
 
     Args:
         path: the results file (rows of "n" and "ratio").
+        backend: the backend whose rows to take ("torch", "llamacpp", "llamacpp:q4_0"); needed when the file holds
+            rows of several.
+        threads: the thread count whose rows to take, where rows carry one.
 
     Example:
         >>> import tempfile
@@ -85,12 +91,24 @@ def load_cost_points(path: str | Path) -> dict[int, float]:
     """
     try:
         rows = json.loads(Path(path).read_text(encoding="utf-8"))["rows"]
-        return {int(r["n"]): float(r["ratio"]) for r in rows}
+        backends = sorted({str(r["backend"]) for r in rows if "backend" in r})
+        if backends and backend is None and len(backends) > 1:
+            raise GenerationError(f"{path} holds the cost curves of several backends ({', '.join(backends)}); "
+                                  "name the one in use (backend=..., or --backend on the command line).")
+        if backends and backend is not None:
+            rows = [r for r in rows if str(r.get("backend")) == backend]
+        rows = [r for r in rows if int(r.get("threads", threads)) == threads]
+        points = {int(r["n"]): float(r["ratio"]) for r in rows}
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise GenerationError(
             f"cannot read a cost curve from {path} ({e}); give the JSON that bench_decode_forward_cost.py writes "
             '(rows of {"n": ..., "ratio": ...}).'
         ) from e
+    if not points:
+        raise GenerationError(f"{path} has no cost rows for backend {backend or '(any)'} at {threads} thread(s) "
+                              f"(it has: {', '.join(backends) or 'rows without a backend'}); measure that backend "
+                              "with bench_decode_forward_cost.py --backend, or give another file.")
+    return points
 
 
 def measure_cost_points(
