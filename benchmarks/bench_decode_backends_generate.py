@@ -147,36 +147,11 @@ def run_greedy(scorer: object, tok: object, prompts: list[list[int]], head: dict
 
 def run_sampling(scorer: object, prompts: list[list[int]], head: dict, args: argparse.Namespace) -> None:
     """The samplers of bench_decode_speculative.py on this backend: tokens/step and speed-up against plain sampling."""
-    from bench_decode_speculative import SAMPLERS, sampling_rates
+    from bench_decode_speculative import run_samplers
 
-    from tokensmith import atomic
-    from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter
-    from tokensmith.decode.speculative import speculative_generate
-    from tokensmith.decode.warp import Warp
-
-    result = {"benchmark": "decode_backends_sampling", **head, "seed": args.seed, "prompts_total": len(prompts),
-              "temperatures": {}}  # fmt: skip
-    for temp in (float(t) for t in args.sampling.split(",")):
-        drafters = {name: make_drafter(vocab_size=scorer.vocab_size, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
-        totals = {name: {"wall_s": 0.0, "cpu_s": 0.0, "new_tokens": 0, "steps": 0, "prompts": 0} for name in SAMPLERS}
-        names = list(SAMPLERS)
-        for i, ids in enumerate(prompts):
-            for name in names[i % len(names) :] + names[: i % len(names)]:
-                budget = MAX_RSD_NODES if SAMPLERS[name]["name"] == "rsd" else SAMPLERS[name].get("tree", 0)
-                wall, cpu = time.perf_counter(), time.process_time()
-                _, stats = speculative_generate(scorer, ids, drafters[name], args.max_new_tokens, budget=budget,
-                                                warp=Warp(temperature=temp), seed=args.seed + i)
-                row = totals[name]
-                row["wall_s"] += time.perf_counter() - wall
-                row["cpu_s"] += time.process_time() - cpu
-                row["new_tokens"] += stats.new_tokens
-                row["steps"] += stats.steps
-                row["prompts"] += 1
-            sampling_rates(totals)
-            result["temperatures"][str(temp)] = {"prompts_done": i + 1, "summary": totals}
-            result["load_avg_end"] = os.getloadavg()
-            atomic.write_text(OUT_SAMPLING, json.dumps(result, indent=1) + "\n")
-            print(f"T={temp} prompt {i + 1}/{len(prompts)} done", flush=True)
+    result = {"benchmark": "decode_backends_sampling", **head, "seed": args.seed, "prompts_total": len(prompts)}
+    run_samplers(scorer, prompts, temps=[float(t) for t in args.sampling.split(",")], vocab=scorer.vocab_size,
+                 max_new=args.max_new_tokens, seed=args.seed, result=result, out=OUT_SAMPLING)  # fmt: skip
 
 
 if __name__ == "__main__":

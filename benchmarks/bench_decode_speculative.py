@@ -183,53 +183,63 @@ def load_prompts(per_kind: int) -> list[dict]:
 
 
 def sampling_rates(totals: dict[str, dict]) -> None:
-    """Adds tokens/step, tokens/s and the speed-up against plain sampling to each sampler's totals (and the CPU-time
-    speed-up where the totals have CPU seconds)."""
+    """Adds tokens/step, tokens/s and the speed-ups (wall, CPU) against plain sampling to each sampler's totals."""
     base = totals["sample-plain"]
     for row in totals.values():
         row["tokens_per_step"] = (row["new_tokens"] - row["prompts"]) / max(row["steps"], 1)
         row["tokens_per_s"] = row["new_tokens"] / row["wall_s"]
         row["speedup_vs_plain_sampling"] = row["tokens_per_s"] / (base["new_tokens"] / base["wall_s"])
-        if "cpu_s" in row:
-            row["cpu_speedup_vs_plain_sampling"] = (row["new_tokens"] / row["cpu_s"]) / (base["new_tokens"] / base["cpu_s"])
+        row["cpu_speedup_vs_plain_sampling"] = (row["new_tokens"] / row["cpu_s"]) / (base["new_tokens"] / base["cpu_s"])
 
 
-def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, template: str | None, vocab: int) -> None:
-    """Exact sampling at each temperature: tokens/step and speed-up against plain sampling (same process)."""
+def run_samplers(model: object, prompts: list[list[int]], *, temps: list[float], vocab: int, max_new: int, seed: int,
+                 result: dict, out: Path) -> None:  # fmt: skip
+    """Every sampler of SAMPLERS at each temperature on `model` (a torch model or a scorer), order rotating per
+    prompt; `result["temperatures"]` filled and `result` written to `out` after every prompt."""
     from tokensmith import atomic
-    from tokensmith.decode.chat import encode_prompt
     from tokensmith.decode.drafters import MAX_RSD_NODES, make_drafter
     from tokensmith.decode.speculative import speculative_generate
     from tokensmith.decode.warp import Warp
 
-    temps = [float(t) for t in args.sampling.split(",")]
-    result = {"benchmark": "decode_speculative_sampling", "model": args.model, "max_new_tokens": args.max_new_tokens,
-              "torch_threads": args.threads, "chat_template": template is not None, "seed": args.seed,
-              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
-              "prompts_total": len(prompts), "temperatures": {}}
+    result["temperatures"] = {}
     for temp in temps:
-        drafters = {name: make_drafter(vocab_size=vocab, seed=args.seed, **spec) for name, spec in SAMPLERS.items()}
-        totals = {name: {"wall_s": 0.0, "new_tokens": 0, "steps": 0, "prompts": 0} for name in SAMPLERS}
-        for i, item in enumerate(prompts):
-            ids = encode_prompt(lm.tokenizer, item["prompt"], template=template, config=lm.model.config)
-            names = list(SAMPLERS)
+        drafters = {name: make_drafter(vocab_size=vocab, seed=seed, **spec) for name, spec in SAMPLERS.items()}
+        totals = {name: {"wall_s": 0.0, "cpu_s": 0.0, "new_tokens": 0, "steps": 0, "prompts": 0} for name in SAMPLERS}
+        names = list(SAMPLERS)
+        for i, ids in enumerate(prompts):
             for name in names[i % len(names) :] + names[: i % len(names)]:  # rotate, as the greedy run does
                 budget = MAX_RSD_NODES if SAMPLERS[name]["name"] == "rsd" else SAMPLERS[name].get("tree", 0)
-                _, stats = speculative_generate(lm.model, ids, drafters[name], args.max_new_tokens, budget=budget,
-                                                warp=Warp(temperature=temp), seed=args.seed + i)
+                wall, cpu = time.perf_counter(), time.process_time()
+                _, stats = speculative_generate(model, ids, drafters[name], max_new, budget=budget,
+                                                warp=Warp(temperature=temp), seed=seed + i)  # fmt: skip
                 row = totals[name]
-                row["wall_s"] += stats.wall_s
+                row["wall_s"] += time.perf_counter() - wall
+                row["cpu_s"] += time.process_time() - cpu
                 row["new_tokens"] += stats.new_tokens
                 row["steps"] += stats.steps
                 row["prompts"] += 1
             sampling_rates(totals)
             result["temperatures"][str(temp)] = {"prompts_done": i + 1, "summary": totals}
             result["load_avg_end"] = os.getloadavg()
-            atomic.write_text(args.out if args.out != OUT else OUT_SAMPLING, json.dumps(result, indent=1) + "\n")
+            atomic.write_text(out, json.dumps(result, indent=1) + "\n")
             print(f"T={temp} prompt {i + 1}/{len(prompts)} done", flush=True)
         for name, row in totals.items():
             print(f"T={temp} {name:28s} {row['tokens_per_s']:6.2f} tok/s  tokens/step {row['tokens_per_step']:.2f}  "
                   f"x{row['speedup_vs_plain_sampling']:.2f} vs plain sampling")
+
+
+def run_sampling(lm: object, prompts: list[dict], *, args: argparse.Namespace, template: str | None, vocab: int) -> None:
+    """Exact sampling at each temperature: tokens/step and speed-up against plain sampling (same process)."""
+    from tokensmith.decode.chat import encode_prompt
+
+    result = {"benchmark": "decode_speculative_sampling", "model": args.model, "max_new_tokens": args.max_new_tokens,
+              "torch_threads": args.threads, "chat_template": template is not None, "seed": args.seed,
+              "command": "nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py " + shlex.join(sys.argv[1:]),
+              "prompts_total": len(prompts)}  # fmt: skip
+    ids = [encode_prompt(lm.tokenizer, item["prompt"], template=template, config=lm.model.config) for item in prompts]
+    run_samplers(lm.model, ids, temps=[float(t) for t in args.sampling.split(",")], vocab=vocab,
+                 max_new=args.max_new_tokens, seed=args.seed, result=result,
+                 out=args.out if args.out != OUT else OUT_SAMPLING)  # fmt: skip
 
 
 def main() -> None:
