@@ -8,21 +8,22 @@ every method alike. Hot-start drafters keep their matrix from prompt to prompt (
 Prompts go through the chat template the model's tokenizer ships (`decode.chat`; SmolLM2-Instruct's adds its
 default system turn), as `tokensmith generate` feeds them.
 
-Run (full size): nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py --max-new-tokens 128
+Run (full size, every method of the docs): nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py \
+    --max-new-tokens 128 --extra recycling:2,lookup+recycling:2,recycling:3,lookup+recycling:3,lookup+recycling:16,\
+dyspec:64,rest:3,rest:8
 Smaller run (shared CPU): ... --max-new-tokens 64 --per-kind 3
 Writes benchmarks/results/decode_speculative.json after every prompt (a partial run is still a valid result).
 
 Cross-vocabulary drafting (`--draft-model M`, `decode/draft_crossvocab.py`): adds `draft-N` methods, the target
 verifying chains of up to N tokens re-encoded from M's greedy drafts, e.g. Gemma-3 with SmolLM2 drafts:
   nice -n 10 .venv/bin/python benchmarks/bench_decode_speculative.py --model gemma3 --draft-model smollm2 --trees "" \
-      --extra "" --draft-trees 4 --per-kind 1 --max-new-tokens 32 --out benchmarks/results/decode_crossvocab.json
+      --extra "" --draft-trees 2,4 --max-new-tokens 128 --out benchmarks/results/decode_crossvocab.json
 DySpec and REST (`--extra dyspec:64,rest:8`): DySpec's cost curve is the committed forward-cost results JSON
 (`--cost-curve`, measured on this CPU with one thread), or with `--cost-curve measure` a short curve timed in CPU
 seconds on the loaded model before the prompts (the machine as it is during the run); REST's datastore the text of
 `--datastore`, by default the package's own source and docs (src/tokensmith/**/*.py and docs/**/*.md concatenated
 in path order: code and English prose, the prompts' domains; benchmarks/prompts/ is not in it).
-Reduced run of those: ... --max-new-tokens 64 --per-kind 2 --trees 8 --extra recycling:3,lookup+recycling:3,
-dyspec:64,rest:3,rest:8 --out benchmarks/results/decode_speculative_dyspec_rest.json; and with the curve measured:
+They run in the full-size run above; the reduced run with the curve measured:
 ... --max-new-tokens 64 --per-kind 2 --trees "" --extra recycling:3,lookup+recycling:3,dyspec:64 --cost-curve measure
 --out benchmarks/results/decode_speculative_dyspec_measured.json
 

@@ -196,9 +196,9 @@ def forward_cost_points(results: Results) -> str:
             f"{_c(results, 32)}× at 32 and {_c(results, 80)}× at 80")
 
 
-# --- Speculative decoding: runs A and B (decode_speculative.json, decode_speculative_tree2.json) -------------------
+# --- Speculative decoding: the full-size run (decode_speculative.json) --------------------------------------------
 
-RUN_A, RUN_B = "decode_speculative", "decode_speculative_tree2"
+RUN_A = "decode_speculative"
 
 
 def _method(results: Results, stem: str, name: str, kind: str | None = None) -> dict[str, Any]:
@@ -210,55 +210,67 @@ def _x(value: float) -> str:
     return f"{value:.2f}x"
 
 
-def _spec_table(results: Results, stem: str) -> str:
+def _spec_table(results: Results, stem: str, names: tuple[str, ...] = ()) -> str:
+    """Every method of the run (or those of `names` it has, in that order)."""
     rows = [[name, s["new_tokens"], s["forward_passes"], fmt(s["mean_accepted"], ".2f"), fmt(s["tokens_per_s"], ".2f"),
              _x(s["speedup_vs_greedy"]), _x(s["cpu_speedup_vs_greedy"]), _x(s["speedup_vs_hf_lookup"]),
              _x(s["cpu_speedup_vs_hf_lookup"]), f"{s['prompts_identical']}/{results[stem]['prompts_done']}"]
-            for name, s in results[stem]["summary"].items()]
+            for name, s in _chosen(results, stem, names)]
     header = ["method", "new tokens", "forward passes", "tokens/step", "tokens/s (wall)", "speed-up vs HF greedy (wall)",
               "(CPU time)", "vs HF prompt lookup (wall)", "(CPU time)", "identical to greedy"]
     return table(header, rows, right=range(1, 9))
 
 
-def _kind_table(results: Results, stem: str, *, key: str, label: str) -> str:
+def _chosen(results: Results, stem: str, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    summary = results[stem]["summary"]
+    return [(n, summary[n]) for n in names if n in summary] if names else list(summary.items())
+
+
+def _kind_table(results: Results, stem: str, *, key: str, label: str, names: tuple[str, ...] = ()) -> str:
     kinds = list(results[stem]["by_kind"])
     rows = [[name, *(f"{fmt(_method(results, stem, name, k)['mean_accepted'], '.2f')}, "
                      f"{_x(_method(results, stem, name, k)[key])}" for k in kinds)]
-            for name in results[stem]["summary"]]
+            for name, _ in _chosen(results, stem, names)]
     return table(["method", *(f"{k}: tokens/step, {label}" for k in kinds)], rows, right=range(1, len(kinds) + 1))
 
 
-# The two runs' tables: {{ spec_a_table }}, {{ spec_a_kinds_table }} (CPU speed-ups), {{ spec_b_* }} (wall).
+# The run's tables: {{ spec_a_table }}, {{ spec_a_kinds_table }} (wall-clock speed-ups per kind of prompt).
 RENDERERS.update({
     "spec_a_table": lambda results: _spec_table(results, RUN_A),
-    "spec_b_table": lambda results: _spec_table(results, RUN_B),
-    "spec_a_kinds_table": lambda results: _kind_table(results, RUN_A, key="cpu_speedup_vs_greedy", label="CPU speed-up"),
-    "spec_b_kinds_table": lambda results: _kind_table(results, RUN_B, key="speedup_vs_greedy", label="speed-up (wall)"),
+    "spec_a_kinds_table": lambda results: _kind_table(results, RUN_A, key="speedup_vs_greedy", label="speed-up (wall)"),
 })
+
+
+@renderer
+def spec_fastest(results: Results) -> str:
+    """The configuration of the highest tokens/s (wall) in the run, as a ratio to HF greedy."""
+    name, s = max(results[RUN_A]["summary"].items(), key=lambda item: item[1]["tokens_per_s"])
+    return (f"`{name}`, {s['tokens_per_s']:.2f} tokens/s, {s['speedup_vs_greedy']:.2f}× HF greedy's "
+            f"{_method(results, RUN_A, 'hf-greedy')['tokens_per_s']:.2f} tokens/s")
 
 
 # Cross-vocabulary drafting (decode_crossvocab.json): Gemma-3-270M verifying SmolLM2-135M's drafts.
 RENDERERS["spec_crossvocab_table"] = lambda results: _spec_table(results, "decode_crossvocab")
 
 
-TREE_SIZES = ((2, RUN_B), (3, RUN_A), (8, RUN_A), (16, RUN_A), (32, RUN_A), (80, RUN_A))
+TREE_SIZES = (2, 3, 8, 16, 32, 80)
 
 
 @renderer
 def tree_size_table(results: Results) -> str:
     rows = []
-    for nodes, stem in TREE_SIZES:
-        s = _method(results, stem, f"recycling-{nodes}-hot")
+    for nodes in TREE_SIZES:
+        s = _method(results, RUN_A, f"recycling-{nodes}-hot")
         c, _ = cost_curve(results, nodes + 1)
         rows.append([nodes, _c(results, nodes + 1), fmt(s["mean_accepted"], ".2f"), fmt(s["mean_accepted"] / c, ".2f"),
-                     _x(s["cpu_speedup_vs_greedy"]), "B" if stem == RUN_B else "A"])
-    header = ["draft nodes", "c(n + 1)", "measured a (recycling, hot)", "a / c", "measured CPU speed-up", "run"]
+                     _x(s["cpu_speedup_vs_greedy"])])
+    header = ["draft nodes", "c(n + 1)", "measured a (recycling, hot)", "a / c", "measured CPU speed-up"]
     return table(header, rows, right=range(5))
 
 
 @renderer
 def tree_paying_sizes(results: Results) -> str:
-    paying = [str(n) for n, stem in TREE_SIZES if _method(results, stem, f"recycling-{n}-hot")["cpu_speedup_vs_greedy"] > 1]
+    paying = [str(n) for n in TREE_SIZES if _method(results, RUN_A, f"recycling-{n}-hot")["cpu_speedup_vs_greedy"] > 1]
     return ", ".join(paying) or "none"
 
 
@@ -269,18 +281,8 @@ def spec_share_of_core(results: Results) -> float:
 
 
 @renderer
-def spec_wall_swing(results: Results) -> float:
-    return _method(results, RUN_A, "hf-greedy")["wall_s"] / _method(results, RUN_B, "hf-greedy")["wall_s"]
-
-
-@renderer
 def spec_load_a(results: Results) -> str:
     return fmt(results[RUN_A]["load_avg_end"][0], ".1f")
-
-
-@renderer
-def spec_load_b(results: Results) -> str:
-    return fmt(results[RUN_B]["load_avg_end"][0], ".1f")
 
 
 @renderer
@@ -290,16 +292,18 @@ def spec_prompts_in_file(results: Results) -> int:
 
 
 @renderer
-def spec_b_wall_cpu_gap(results: Results) -> float:
-    return max(abs(s["speedup_vs_greedy"] - s["cpu_speedup_vs_greedy"]) for s in results[RUN_B]["summary"].values())
+def spec_wall_cpu_gap(results: Results) -> float:
+    return max(abs(s["speedup_vs_greedy"] - s["cpu_speedup_vs_greedy"]) for s in results[RUN_A]["summary"].values())
 
 
 @renderer
 def spec_a_all_identical(results: Results) -> str:
-    runs = [results[RUN_A], results[RUN_B]]
-    same = all(s["identical_to_greedy"] for run in runs for s in run["summary"].values())
-    return "Every method produced exactly HF greedy's tokens on every prompt of both runs" if same else (
-        "Not every method reproduced HF greedy's tokens (see the last column)")
+    summary = results[RUN_A]["summary"]
+    if all(s["identical_to_greedy"] for s in summary.values()):
+        return "Every method produced exactly HF greedy's tokens on every prompt"
+    short = [f"{name} ({s['prompts_identical']}/{results[RUN_A]['prompts_done']})" for name, s in summary.items()
+             if not s["identical_to_greedy"]]  # fmt: skip
+    return "Not every method reproduced HF greedy's tokens on every prompt: " + ", ".join(short)
 
 
 def _needed_a(results: Results, nodes: int) -> str:
@@ -308,15 +312,14 @@ def _needed_a(results: Results, nodes: int) -> str:
 
 @renderer
 def spec_needed_acceptance(results: Results) -> str:
-    return (f"a ≥ {_needed_a(results, 2)} with 2 nodes, a ≥ {_needed_a(results, 16)} with 16 nodes and "
+    return (f"a ≥ {_needed_a(results, 3)} with 3 nodes, a ≥ {_needed_a(results, 16)} with 16 nodes and "
             f"a ≥ {_needed_a(results, 80)} with 80 nodes")
 
 
 @renderer
 def spec_hot_cold(results: Results) -> str:
-    pairs = [(80, RUN_A), (32, RUN_A), (2, RUN_B)]
-    parts = [f"{n} nodes: {fmt(_method(results, s, f'recycling-{n}-hot')['mean_accepted'], '.2f')} vs "
-             f"{fmt(_method(results, s, f'recycling-{n}-cold')['mean_accepted'], '.2f')}" for n, s in pairs]
+    parts = [f"{n} nodes: {fmt(_method(results, RUN_A, f'recycling-{n}-hot')['mean_accepted'], '.2f')} vs "
+             f"{fmt(_method(results, RUN_A, f'recycling-{n}-cold')['mean_accepted'], '.2f')}" for n in (80, 32, 16, 8)]
     return "; ".join(parts)
 
 
@@ -330,13 +333,15 @@ def spec_c11(results: Results) -> str:
     return _c(results, 11)
 
 
-# --- DySpec and REST beside the other drafters (decode_speculative_dyspec_rest.json) ------------------------------
+# --- DySpec and REST beside the other drafters (their rows of decode_speculative.json) ----------------------------
 
-RUN_DR = "decode_speculative_dyspec_rest"
+RUN_DR = RUN_A  # DySpec and REST ran in the full-size run, beside every other method
+DR_METHODS = ("hf-greedy", "hf-prompt-lookup", "lookup", "recycling-3-hot", "recycling-8-hot", "lookup+recycling-2-hot",
+              "lookup+recycling-3-hot", "dyspec-64-hot", "rest-3-hot", "rest-8-hot")
 RENDERERS.update({
-    "spec_dr_table": lambda results: _spec_table(results, RUN_DR),
-    "spec_dr_kinds_table": lambda results: _kind_table(results, RUN_DR, key="cpu_speedup_vs_greedy",
-                                                       label="CPU speed-up"),
+    "spec_dr_table": lambda results: _spec_table(results, RUN_DR, DR_METHODS),
+    "spec_dr_kinds_table": lambda results: _kind_table(results, RUN_DR, key="speedup_vs_greedy",
+                                                       label="speed-up (wall)", names=DR_METHODS),
 })
 
 

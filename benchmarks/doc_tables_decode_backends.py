@@ -55,3 +55,14 @@ def backends_generate_table(results: Results) -> str:
              f"{s['identical']}/{run['prompts_done']}"] for name, s in run["summary"].items()]
     return table(["method", "new tokens", "tokens/step", "tokens/s (wall)", "tokens/s (CPU)", "speed-up (wall)",
                   "(CPU time)", "identical to its greedy"], rows, right=range(1, 7))
+
+
+@renderer
+def backends_fastest(results: Results) -> str:
+    """The fastest method on llama.cpp, against its own greedy and against HF greedy of the torch run."""
+    run, torch_run = results[GEN]["summary"], results["decode_speculative"]["summary"]["hf-greedy"]
+    name, s = max(run.items(), key=lambda item: item[1]["tokens_per_s"])
+    return (f"the fastest configuration on llama.cpp is `{name}`: {s['tokens_per_s']:.1f} tokens/s, "
+            f"{s['speedup_vs_greedy']:.2f}× llama.cpp greedy and {s['tokens_per_s'] / torch_run['tokens_per_s']:.2f}× "
+            f"HF greedy on torch fp32 ({torch_run['tokens_per_s']:.2f} tokens/s in decode_speculative.json, a separate "
+            "run on the same prompts and machine, so a ratio across two runs)")

@@ -178,3 +178,12 @@ def test_a_draft_model_with_another_vocabulary_exits_2(model_dir, tmp_path, caps
         main(["generate", "-m", str(model_dir), "-p", "abc", "--speculate", "rsd", "--draft-model", str(other)])
     assert stop.value.code == 2
     assert "cannot be aligned" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_the_cli_tree_default_is_the_library_default():
+    import inspect
+
+    from tokensmith.cli.generate import generate
+    from tokensmith.decode.speculative import DEFAULT_BUDGET
+
+    assert inspect.signature(generate).parameters["tree"].default.default == DEFAULT_BUDGET

@@ -1,7 +1,7 @@
 """`tokensmith generate`: greedy generation, optionally with train-free speculative decoding.
 
 Examples:
-    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 2
+    tokensmith generate --model smollm2 --prompt "def fib(n):" --speculate recycling --tree 3
     tokensmith generate --model smollm2 --prompt "Write a haiku" --speculate rsd --rsd-mode s --temperature 0.7
     tokensmith generate --model smollm2 --prompts-file prompts.jsonl --speculate lookup --max-new-tokens 64 --json
     tokensmith generate --model gemma3 --prompt "The capital of France is" --speculate draft --draft-model smollm2
@@ -66,7 +66,7 @@ def generate(
                                                "draft."
     ),
     tree: int = typer.Option(
-        2, "--tree", help="Draft nodes per step: 2 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
+        3, "--tree", help="Draft nodes per step: 3 suits a CPU, 16-80 a GPU (lookup alone drafts up to 10)."
     ),
     k: int = typer.Option(8, "--k", help="Candidates per token in the recycling matrix."),
     cold: bool = typer.Option(False, "--cold", help="Cold start: empty the recycling matrix at each prompt."),

@@ -29,10 +29,12 @@ from tokensmith.decode.warp import Warp
 from tokensmith.errors import GenerationError
 
 # Draft nodes per step by default. On the 2-core CPU this was measured on, the cost of a forward pass grows with the
-# tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees: 2 draft nodes (3 tokens per pass) is
-# the only size that pays for itself there (the tree-size table in docs/benchmarks/decode-speculative.md, rendered
-# from benchmarks/results/). On a GPU, where t(n)/t(1) stays flat much longer, use 32-80.
-DEFAULT_BUDGET = 2
+# tokens in it faster than SmolLM2-135M's acceptance from Token Recycling trees, so only small trees pay; in the
+# full-size run (all 21 prompts, 128 new tokens, a quiet machine) lookup+recycling with 3 nodes was the fastest
+# method of all and the 2-node tree was slower than greedy (the comparison table in
+# docs/benchmarks/decode-speculative.md, rendered from benchmarks/results/). On a GPU, where t(n)/t(1) stays flat much
+# longer, use 32-80.
+DEFAULT_BUDGET = 3
 
 __all__ = [
     "DEFAULT_BUDGET",
