@@ -66,3 +66,13 @@ def backends_fastest(results: Results) -> str:
             f"{s['speedup_vs_greedy']:.2f}× llama.cpp greedy and {s['tokens_per_s'] / torch_run['tokens_per_s']:.2f}× "
             f"HF greedy on torch fp32 ({torch_run['tokens_per_s']:.2f} tokens/s in decode_speculative.json, a separate "
             "run on the same prompts and machine, so a ratio across two runs)")
+
+
+@renderer
+def backends_reading(results: Results) -> str:
+    """llama.cpp against torch at one thread: absolute cost of small passes and the slope."""
+    t1, l1, l8 = (_row(results, "torch", 1, 1), _row(results, "llamacpp", 1, 1), _row(results, "llamacpp", 1, 8))
+    return (f"At one thread llama.cpp (Q8_0) scores one token in {l1['median_ms']:.1f} ms against torch's "
+            f"{t1['median_ms']:.1f} ms, and even 8 tokens in {l8['median_ms']:.1f} ms; but its cost grows with n far "
+            f"faster (t(8)/t(1) = {l8['ratio']:.2f} against {_row(results, 'torch', 1, 8)['ratio']:.2f} for torch), "
+            "so a draft tree has to be accepted much more often to pay back there")
