@@ -76,3 +76,9 @@ def backends_reading(results: Results) -> str:
             f"{t1['median_ms']:.1f} ms, and even 8 tokens in {l8['median_ms']:.1f} ms; but its cost grows with n far "
             f"faster (t(8)/t(1) = {l8['ratio']:.2f} against {_row(results, 'torch', 1, 8)['ratio']:.2f} for torch), "
             "so a draft tree has to be accepted much more often to pay back there")
+
+
+@renderer
+def backends_sizes(results: Results) -> str:
+    sizes = sorted({r["n"] for r in results[COST]["rows"]})
+    return f"{len(sizes)} pass sizes from n = {sizes[0]} to {sizes[-1]} ({', '.join(map(str, sizes))})"
