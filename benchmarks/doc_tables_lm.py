@@ -140,6 +140,12 @@ CLAIMS = (  # (model, reference, the claim as the paper states it, citation)
     ("mrt5", "byte", "a learned deletion gate removes most bytes for little loss", "MrT5"),
     ("ftp-1000", "bpe-1000", "predicting several future tokens from one state helps the next-token loss",
      "Future Token Prediction"),
+    ("ei16", "byte", "a model over Equal-Info windows beats a byte-level model at equal compute",
+     "Training LLMs over Neurally Compressed Text"),
+    ("ei32", "byte", "a model over Equal-Info windows beats a byte-level model at equal compute",
+     "Training LLMs over Neurally Compressed Text"),
+    ("ei16", "best subword", "a model over Equal-Info windows still trails a subword model",
+     "Training LLMs over Neurally Compressed Text"),
 )  # fmt: skip
 
 
