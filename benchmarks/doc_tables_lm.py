@@ -19,10 +19,10 @@ SHORT = {"wikitext-2": "wikitext-2 (tokenized v1)", "uk-wiki": "Ukrainian Wikipe
 
 
 def _by_model(results: Results, corpus: str, key: str = "lm") -> dict[str, list[dict[str, Any]]]:
-    """A corpus's rows by model, the models in one order for every corpus: that of their first rows, corpus by
-    corpus (a resumed run finishes models in another order on each corpus)."""
+    """A corpus's rows by model, the models in one order for every corpus: that of their first rows in the file
+    (a resumed run finishes models in another order on each corpus)."""
     corpora = results.get(key, {}).get("corpora", {})
-    order = list(dict.fromkeys(r["name"] for c in (*CORPORA, *corpora) for r in corpora.get(c, {}).get("rows", [])))
+    order = list(dict.fromkeys(r["name"] for e in corpora.values() for r in e.get("rows", [])))
     out: dict[str, list[dict[str, Any]]] = {}
     for r in corpora.get(corpus, {}).get("rows", []):
         out.setdefault(r["name"], []).append(r)
